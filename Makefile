@@ -1,0 +1,26 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# rdcache: user-facing targets.  The kernel's build system reads Kbuild, not
+# this file.  Every target does the set-up it needs (scripts/setup.sh) and
+# builds or reuses the cached kernel; KDIR=/path brings your own tree.
+#
+#   make run          boot the VM, load rdcache, run the demonstration, verdict
+#   make test         the whole suite, KTAP, 'N passed, N failed'
+#   make shell        interactive VM with the module and tests in /rdcache
+#   make setup | kernel | module | clippy | fmt | fmtcheck | rust-analyzer | clean
+
+DO := scripts/host/do.sh
+
+.PHONY: all run test smoke harness shell setup kernel module clippy fmt fmtcheck \
+	rust-analyzer initramfs clean
+
+all: module
+
+run test smoke harness shell setup kernel module clippy fmt fmtcheck rust-analyzer initramfs:
+	@$(DO) $@
+
+clean:
+	rm -rf results rust-project.json
+	find . \( -name '*.o' -o -name '*.ko' -o -name '*.mod' -o -name '*.mod.c' -o -name '.*.cmd' \
+		-o -name '*.rmeta' -o -name '*.d' -o -name 'modules.order' -o -name 'Module.symvers' \) \
+		-not -path './.git/*' -delete

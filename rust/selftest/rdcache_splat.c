@@ -1,0 +1,109 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * rdcache_splat: a test-only module that makes the kernel splat on purpose,
+ * so that the harness can prove each of its detectors fires.
+ *
+ *   insmod rdcache_splat.ko trigger=<warn|lockdep|kasan|sleep|hung|panic>
+ *
+ * Never loaded outside the harness self-tests.  Each trigger leaves the kernel
+ * tainted or its lock validator off, so the harness boots a fresh VM for each.
+ */
+
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/delay.h>
+#include <linux/kthread.h>
+#include <linux/module.h>
+#include <linux/slab.h>
+#include <linux/spinlock.h>
+
+static char *trigger = "";
+module_param(trigger, charp, 0444);
+MODULE_PARM_DESC(trigger, "warn, lockdep, kasan, sleep, hung or panic");
+
+static unsigned int hung_ms = 8000;
+module_param(hung_ms, uint, 0444);
+MODULE_PARM_DESC(hung_ms, "how long the 'hung' thread sleeps uninterruptibly");
+
+static DEFINE_SPINLOCK(lock_a);
+static DEFINE_SPINLOCK(lock_b);
+static struct task_struct *hung_thread;
+
+/* Take A then B, later B then A: lockdep reports the inversion at once. */
+static void splat_lockdep(void)
+{
+	spin_lock(&lock_a);
+	spin_lock(&lock_b);
+	spin_unlock(&lock_b);
+	spin_unlock(&lock_a);
+
+	spin_lock(&lock_b);
+	spin_lock(&lock_a);
+	spin_unlock(&lock_a);
+	spin_unlock(&lock_b);
+}
+
+/* Read one byte past a 16-byte allocation. */
+static void splat_kasan(void)
+{
+	char *p = kmalloc(16, GFP_KERNEL);
+
+	if (!p)
+		return;
+	OPTIMIZER_HIDE_VAR(p);
+	pr_info("read past the end: %d\n", ((volatile char *)p)[16]);
+	kfree(p);
+}
+
+/* Sleep with a spinlock held. */
+static void splat_sleep(void)
+{
+	spin_lock(&lock_a);
+	msleep(1);
+	spin_unlock(&lock_a);
+}
+
+static int hung_fn(void *unused)
+{
+	/* TASK_UNINTERRUPTIBLE for longer than hung_task_timeout_secs. */
+	msleep(hung_ms);
+	while (!kthread_should_stop())
+		schedule_timeout_interruptible(HZ / 10);
+	return 0;
+}
+
+static int __init splat_init(void)
+{
+	pr_info("trigger=%s\n", trigger);
+
+	if (!strcmp(trigger, "warn")) {
+		WARN(1, "rdcache_splat: deliberate warning\n");
+	} else if (!strcmp(trigger, "lockdep")) {
+		splat_lockdep();
+	} else if (!strcmp(trigger, "kasan")) {
+		splat_kasan();
+	} else if (!strcmp(trigger, "sleep")) {
+		splat_sleep();
+	} else if (!strcmp(trigger, "hung")) {
+		hung_thread = kthread_run(hung_fn, NULL, "rdcache_hung");
+		if (IS_ERR(hung_thread))
+			return PTR_ERR(hung_thread);
+	} else if (!strcmp(trigger, "panic")) {
+		panic("rdcache_splat: deliberate panic\n");
+	} else {
+		pr_err("unknown trigger '%s'\n", trigger);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static void __exit splat_exit(void)
+{
+	if (hung_thread)
+		kthread_stop(hung_thread);
+}
+
+module_init(splat_init);
+module_exit(splat_exit);
+MODULE_DESCRIPTION("rdcache harness self-test: deliberate kernel splats");
+MODULE_LICENSE("GPL");

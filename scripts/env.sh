@@ -1,0 +1,76 @@
+# shellcheck shell=bash
+# The one place that knows the kernel version, the config fragments and the
+# toolchain.  Sourced by every host-side script; never executed.
+#
+# Everything built outside the clone lives under $RDCACHE_CACHE so that a
+# fresh clone (CI) reuses a kernel built by an earlier run on this machine.
+
+RDCACHE_TOP=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")/.." && pwd)
+RDCACHE_CACHE=${RDCACHE_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/rdcache}
+
+# Kernel source: Debian's linux-source package from the suite that carries it.
+KERNEL_SERIES=7.3
+KERNEL_SRC_PKG=linux-source-$KERNEL_SERIES
+KERNEL_SRC_SUITE=trixie-backports
+KERNEL_SRC_DIR=$RDCACHE_CACHE/src/linux-source-$KERNEL_SERIES
+
+# Toolchain.  The kernel and the module must be built by the same rustc, and it
+# must have library source: Debian's rustc-web, never the rustup one on PATH.
+LLVM_SUFFIX=-19
+RUSTC=/usr/bin/rustc
+CLIPPY_DRIVER=/usr/bin/clippy-driver
+RUSTFMT=/usr/bin/rustfmt
+BINDGEN_VERSION=0.73.2
+BINDGEN_ROOT=$RDCACHE_CACHE/tools
+BINDGEN=$BINDGEN_ROOT/bin/bindgen
+LIBCLANG_PATH=/usr/lib/llvm$LLVM_SUFFIX/lib
+export LIBCLANG_PATH
+
+# Debian packages the whole project needs (host build + VM + plots).
+DEB_PACKAGES=(
+	clang$LLVM_SUFFIX lld$LLVM_SUFFIX llvm$LLVM_SUFFIX libclang$LLVM_SUFFIX-dev
+	rustc-web rust-web-src rust-web-clippy rustfmt-web rust-web-analyzer
+	qemu-system-x86 busybox-static
+	bc flex bison libelf-dev libssl-dev cpio xz-utils gzip kmod
+	make python3 git ca-certificates
+)
+
+# Kernel configurations: name -> fragment under qemu/.
+KCONFIG_BASE=tinyconfig
+kconfig_fragment() { echo "$RDCACHE_TOP/qemu/$1.config"; }
+
+JOBS=${JOBS:-$(nproc)}
+
+# Arguments every make against the kernel tree gets.
+kmake_args() {
+	echo LLVM="$LLVM_SUFFIX" RUSTC="$RUSTC" BINDGEN="$BINDGEN" \
+		RUSTFMT="$RUSTFMT" CLIPPY_DRIVER="$CLIPPY_DRIVER"
+}
+
+# Key of a built kernel: source version, fragment contents, toolchain versions.
+kernel_key() {
+	local cfg=$1 ver
+	ver=$(cat "$KERNEL_SRC_DIR/.rdcache-version" 2>/dev/null || echo unknown)
+	{
+		echo "$ver"
+		echo "$KCONFIG_BASE"
+		cat "$(kconfig_fragment "$cfg")"
+		"$RUSTC" --version
+		"clang$LLVM_SUFFIX" --version | head -1
+		"$BINDGEN" --version
+	} | sha256sum | cut -c1-12
+}
+
+kernel_build_dir() { echo "$RDCACHE_CACHE/build/$1-$(kernel_key "$1")"; }
+
+die() { echo "rdcache: error: $*" >&2; exit 1; }
+say() { echo "rdcache: $*" >&2; }
+
+# The source tree of a built kernel tree (O= builds link it as 'source').
+kernel_source_of() {
+	if [ -d "$1/source" ]; then
+		readlink -f "$1/source"
+	else
+		echo "$1"
+	fi
+}

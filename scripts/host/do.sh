@@ -1,0 +1,146 @@
+#!/bin/bash
+# The driver behind every make target: set-up, kernel, module, initramfs, VM.
+#
+#   scripts/host/do.sh <setup|kernel|module|clippy|fmt|fmtcheck|rust-analyzer|
+#                       initramfs|test|run|smoke|harness|shell>
+#
+# KDIR=/path uses a Rust-enabled kernel tree of your own instead of building one.
+set -euo pipefail
+. "$(dirname -- "$0")/../env.sh"
+
+target=${1:?target}
+cd "$RDCACHE_TOP"
+declare -a phases=()
+phase_start=0
+phase() { phase_start=$(date +%s.%N); }
+phase_end() { phases+=("$1 $(printf '%.1f' "$(echo "$(date +%s.%N) - $phase_start" | bc)") s"); }
+report_phases() { [ ${#phases[@]} -eq 0 ] || say "phases: $(
+	IFS=,
+	echo "${phases[*]}" | sed 's/,/, /g'
+)"; }
+trap report_phases EXIT
+
+check_toolchain() {
+	[ -x "$RUSTC" ] || die "$RUSTC not found: the kernel and the module are built with Debian's rustc-web; run 'make setup'"
+	local sysroot
+	sysroot=$("$RUSTC" --print sysroot)
+	[ -d "$sysroot/lib/rustlib/src/rust/library/core" ] ||
+		die "$RUSTC has no library source under $sysroot/lib/rustlib/src (Debian package rust-web-src)"
+	if command -v rustc >/dev/null && [ "$(command -v rustc)" != "$RUSTC" ]; then
+		: # the rustup rustc earlier on PATH is never used: RUSTC= is passed to every make
+	fi
+}
+
+# Kernel tree: the user's KDIR, or ours (built once, cached by key).
+resolve_kdir() {
+	if [ -n "${KDIR:-}" ]; then
+		[ -f "$KDIR/.config" ] || die "KDIR=$KDIR has no .config: not a configured kernel tree"
+		grep -q '^CONFIG_RUST=y' "$KDIR/.config" || die "KDIR=$KDIR is built without CONFIG_RUST"
+		[ -f "$KDIR/Module.symvers" ] || die "KDIR=$KDIR is not built (no Module.symvers): run make there first"
+		local built
+		built=$(sed -n 's/^CONFIG_RUSTC_VERSION_TEXT="\(.*\)"/\1/p' "$KDIR/.config")
+		[ "$built" = "$("$RUSTC" --version)" ] ||
+			die "KDIR=$KDIR was built by '$built', but modules are built by '$("$RUSTC" --version)' ($RUSTC); they must match"
+		return 0
+	fi
+	phase
+	scripts/setup.sh all
+	phase_end setup
+	phase
+	KDIR=$(scripts/host/build-kernel.sh debug)
+	phase_end kernel
+}
+
+kmake() {
+	# shellcheck disable=SC2046
+	make -C "$KDIR" M="$RDCACHE_TOP" $(kmake_args) "$@"
+}
+
+build_module() {
+	phase
+	local log=$RDCACHE_TOP/results/module-build.log
+	mkdir -p "$RDCACHE_TOP/results"
+	if ! kmake -j"$JOBS" modules >"$log" 2>&1; then
+		cat "$log" >&2
+		die "module build failed"
+	fi
+	phase_end module
+}
+
+build_initramfs() {
+	phase
+	INITRD=$RDCACHE_TOP/results/initramfs.cpio.gz
+	scripts/host/mkinitramfs.sh "$KDIR" "$INITRD"
+	phase_end initramfs
+}
+
+run_plan() {
+	check_toolchain
+	resolve_kdir
+	build_module
+	build_initramfs
+	phase
+	local rc=0
+	python3 scripts/host/run.py --kdir "$KDIR" --ksrc "$(kernel_source_of "$KDIR")" \
+		--initrd "$INITRD" "$1" || rc=$?
+	phase_end "tests($1)"
+	return $rc
+}
+
+rs_sources() { find rust -name '*.rs' | sort; }
+
+case $target in
+setup) scripts/setup.sh all ;;
+kernel)
+	resolve_kdir
+	echo "$KDIR"
+	;;
+module)
+	check_toolchain
+	resolve_kdir
+	build_module
+	;;
+clippy)
+	check_toolchain
+	resolve_kdir
+	# Clippy sees only what is recompiled: start from a clean module tree.
+	kmake clean >/dev/null
+	kmake -j"$JOBS" CLIPPY=1 modules 2>&1 | tee results/clippy.log
+	if grep -E '^(warning|error)' results/clippy.log; then
+		die "clippy is not clean (above)"
+	fi
+	kmake clean >/dev/null
+	say "clippy: clean"
+	;;
+fmt | fmtcheck)
+	check_toolchain
+	resolve_kdir
+	cfg=$(kernel_source_of "$KDIR")/.rustfmt.toml
+	flag=
+	[ "$target" = fmtcheck ] && flag=--check
+	# shellcheck disable=SC2046
+	"$RUSTFMT" --edition 2021 --config-path "$cfg" $flag $(rs_sources)
+	[ "$target" = fmtcheck ] && say "rustfmt: clean"
+	;;
+rust-analyzer)
+	check_toolchain
+	resolve_kdir
+	kmake rust-analyzer
+	say "wrote $RDCACHE_TOP/rust-project.json"
+	;;
+initramfs)
+	resolve_kdir
+	build_module
+	build_initramfs
+	echo "$INITRD"
+	;;
+test | run | smoke | harness) run_plan "$target" ;;
+shell)
+	check_toolchain
+	resolve_kdir
+	build_module
+	build_initramfs
+	python3 scripts/host/run.py --kdir "$KDIR" --ksrc "$(kernel_source_of "$KDIR")" --initrd "$INITRD" --shell
+	;;
+*) die "unknown target '$target'" ;;
+esac

@@ -1,0 +1,445 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""rdcache's host-side test runner.
+
+Boots the test kernel under QEMU once per "boot" of a plan, streams each guest
+test's KTAP as it arrives, slices the kernel log per test, and turns any splat,
+bad taint, hang, panic or timeout into a failed test.  Ends with
+'N passed, N failed' and exits non-zero on any failure.
+
+    run.py --kdir KDIR --initrd INITRD PLAN      (PLAN: test, run, smoke, harness)
+    run.py --kdir KDIR --initrd INITRD --shell
+
+Environment: SMP (vCPUs, default: host cores), RDCACHE_ACCEL (tcg|kvm|auto),
+RDCACHE_BOOT_TIMEOUT (s, default 180), RDCACHE_RESULTS (results directory).
+"""
+
+import argparse
+import glob
+import os
+import re
+import subprocess
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+TOP = os.path.dirname(os.path.dirname(HERE))
+sys.path.insert(0, HERE)
+
+import classify  # noqa: E402
+import vm  # noqa: E402
+
+SPLATS = ["warn", "lockdep", "kasan", "sleep", "hung", "panic"]
+# What the classifier must call each deliberate splat.
+SPLAT_KIND = {
+    "warn": "warning",
+    "lockdep": "lockdep",
+    "kasan": "kasan",
+    "sleep": "sleep-in-atomic",
+    "hung": "hung-task",
+    "panic": "panic",
+}
+
+
+class Test:
+    """A guest test: `spec` is 'suite/script.sh[:arg]' as /init takes it."""
+
+    def __init__(self, spec, expect_splat=None, name=None):
+        self.spec = spec
+        self.expect_splat = expect_splat
+        script, _, arg = spec.partition(":")
+        base = script[:-3] if script.endswith(".sh") else script
+        self.name = name or (base + (":" + arg if arg else ""))
+        self.suite = script.split("/")[0]
+
+    def guest_timeout(self):
+        settings = os.path.join(TOP, "scripts", "selftests", self.suite, "settings")
+        try:
+            with open(settings) as f:
+                for line in f:
+                    if line.startswith("timeout="):
+                        return int(line.split("=", 1)[1])
+        except OSError:
+            pass
+        return 45
+
+
+class Boot:
+    def __init__(self, name, tests, cmdline="", boot_timeout=None, expect_noboot=False):
+        self.name = name
+        self.tests = tests
+        self.cmdline = cmdline
+        self.boot_timeout = boot_timeout
+        self.expect_noboot = expect_noboot
+
+    def count(self):
+        return 1 if self.expect_noboot else len(self.tests)
+
+
+def plan(name):
+    smoke = [Boot("main", [Test("smoke/smoke.sh")])]
+    harness = [Boot(f"splat-{k}", [Test(f"harness/splat.sh:{k}", expect_splat=SPLAT_KIND[k],
+                                        name=f"harness/detects-{k}")]) for k in SPLATS]
+    # A kernel command line that never reaches /init: the kernel falls back to
+    # /bin/sh on the console and sits there.  The runner must say so in time.
+    harness.append(Boot("noboot", [], cmdline="rdinit=/nonexistent", boot_timeout=20,
+                        expect_noboot=True))
+    plans = {
+        "smoke": smoke,
+        "run": smoke,
+        "harness": harness,
+        "test": smoke + harness,
+    }
+    if name not in plans:
+        raise SystemExit(f"run.py: unknown plan '{name}' (have: {', '.join(plans)})")
+    return plans[name]
+
+
+class Ktap:
+    """Top-level KTAP writer; everything also goes to ktap.log."""
+
+    def __init__(self, path):
+        self.log = open(path, "w")
+        self.n = 0
+        self.counts = {"pass": 0, "fail": 0, "xfail": 0, "xpass": 0, "skip": 0, "error": 0}
+        self.failed = []
+
+    def out(self, line):
+        print(line, flush=True)
+        self.log.write(line + "\n")
+        self.log.flush()
+
+    def header(self, n):
+        self.out("KTAP version 1")
+        self.out(f"1..{n}")
+
+    def diag(self, msg):
+        for line in str(msg).splitlines() or [""]:
+            self.out(f"# {line}")
+
+    def nested(self, line):
+        self.out("    " + line)
+
+    def result(self, name, ok, directive=None, reasons=()):
+        self.n += 1
+        for r in reasons:
+            self.diag(f"{name}: {r}")
+        if directive == "SKIP":
+            self.counts["skip"] += 1
+            self.out(f"ok {self.n} {name} # SKIP")
+        elif ok:
+            self.counts["pass"] += 1
+            self.out(f"ok {self.n} {name}")
+        else:
+            self.counts["fail"] += 1
+            self.failed.append(name)
+            self.out(f"not ok {self.n} {name}")
+
+    def finish(self):
+        c = self.counts
+        self.out(f"# Totals: pass:{c['pass']} fail:{c['fail']} xfail:{c['xfail']} xpass:{c['xpass']} "
+                 f"skip:{c['skip']} error:{c['error']}")
+        line = f"{c['pass']} passed, {c['fail']} failed"
+        if c["skip"]:
+            line += f", {c['skip']} skipped"
+        self.out(line)
+
+
+def safe(name):
+    return re.sub(r"[^A-Za-z0-9_.-]", "_", name)
+
+
+def slice_between(console, begin, end):
+    """Console lines from the line containing `begin` to the one containing
+    `end` (or the end of the log).  None if `begin` never appears."""
+    start = None
+    for i, line in enumerate(console):
+        if start is None and begin in line:
+            start = i
+        elif start is not None and end in line:
+            return console[start:i + 1]
+    return None if start is None else console[start:]
+
+
+class Runner:
+    def __init__(self, args):
+        self.args = args
+        self.kernel = os.path.join(args.kdir, "arch/x86/boot/bzImage")
+        self.smp = int(os.environ.get("SMP") or os.cpu_count() or 2)
+        self.boot_timeout = float(os.environ.get("RDCACHE_BOOT_TIMEOUT") or 180)
+        stamp = time.strftime("%Y%m%d-%H%M%S")
+        self.results = os.environ.get("RDCACHE_RESULTS") or os.path.join(TOP, "results", f"{stamp}-{args.plan}")
+        os.makedirs(self.results, exist_ok=True)
+        latest = os.path.join(TOP, "results", "latest")
+        if os.path.dirname(self.results) == os.path.dirname(latest):
+            try:
+                if os.path.islink(latest):
+                    os.unlink(latest)
+                os.symlink(os.path.basename(self.results), latest)
+            except OSError:
+                pass
+        self.ktap = Ktap(os.path.join(self.results, "ktap.log"))
+        self.accel = self.pick_accel()
+
+    def cmdline(self, boot, tests):
+        parts = ["console=ttyS0", "ignore_loglevel", "panic=-1", "oops=continue",
+                 f"rdcache_cpus={self.smp}", "rdcache_tests=" + ",".join(t.spec for t in tests)]
+        if boot and boot.cmdline:
+            parts.append(boot.cmdline)
+        return " ".join(parts)
+
+    def pick_accel(self):
+        want = os.environ.get("RDCACHE_ACCEL", "auto")
+        if want in ("tcg", "kvm"):
+            return want
+        if not vm.host_has_kvm():
+            return "tcg"
+        # /dev/kvm can exist and still hang in firmware: a short probe decides.
+        probe = vm.Boot(self.kernel, self.args.initrd, os.path.join(self.results, "kvm-probe"),
+                        self.cmdline(None, []), self.smp, accel="kvm")
+        probe.start()
+        ok = False
+        try:
+            while True:
+                line = probe.readline(20)
+                if line is None or line == vm.EOF:
+                    break
+                if line.startswith("# rdcache-done"):
+                    ok = probe.wait_exit(10) == 1
+                    break
+        finally:
+            probe.close()
+        return "kvm" if ok else "tcg"
+
+    # ---- one boot ---------------------------------------------------------
+
+    def run_boot(self, boot):
+        k = self.ktap
+        bdir = os.path.join(self.results, boot.name)
+        qemu = vm.Boot(self.kernel, self.args.initrd, bdir, self.cmdline(boot, boot.tests), self.smp,
+                       accel=self.accel)
+        k.diag(f"boot {boot.name}: {self.accel}, {self.smp} vCPUs, {len(boot.tests)} test(s); logs in {bdir}")
+        qemu.start()
+        try:
+            self._follow(boot, qemu)
+        finally:
+            qemu.close()
+
+    def _follow(self, boot, qemu):
+        k = self.ktap
+        boot_timeout = boot.boot_timeout or self.boot_timeout
+        started = False
+        while not started:
+            line = qemu.readline(boot_timeout)
+            if line is None or line == vm.EOF:
+                break
+            if line.startswith("# rdcache-guest-start"):
+                started = True
+                k.diag(f"guest up after {qemu.elapsed():.1f} s: {line[2:]}")
+        if not started:
+            status = qemu.wait_exit(0) if line == vm.EOF else None
+            why = (f"guest never reached /init within {boot_timeout:.0f} s" if line is None
+                   else f"QEMU exited (status {status}) before the guest reached /init")
+            splat = classify.summary(classify.classify(qemu.console_lines()))
+            tail = [ln for ln in qemu.console_lines() if ln.strip()][-3:]
+            reasons = [why] + ([f"kernel log: {splat}"] if splat else []) + [f"console: {t}" for t in tail]
+            if boot.expect_noboot:
+                in_time = qemu.elapsed() < boot_timeout + 15
+                k.diag("harness self-test: the boot below never reached /init; the runner must report it")
+                for r in reasons:
+                    k.diag(f"underlying verdict: not ok ({r})")
+                k.result("harness/detects-noboot", in_time,
+                         reasons=[] if in_time else [f"took {qemu.elapsed():.0f} s"])
+                return
+            for i, t in enumerate(boot.tests):
+                k.result(t.name, False, reasons=reasons if i == 0 else ["not run: the VM never booted"])
+            return
+        if boot.expect_noboot:
+            k.result("harness/detects-noboot", False, reasons=["the guest booted, so nothing was proven"])
+            return
+
+        pending = list(boot.tests)
+        done_line = None
+        vm_gone = None  # why the VM stopped early, if it did
+        while pending:
+            t = pending[0]
+            # Wait for the test's begin line.
+            begin = self._wait_for(qemu, lambda ln: ln.startswith("# rdcache-begin "), 60)
+            if begin is None or begin == vm.EOF:
+                vm_gone = "the guest stopped before the test began"
+                break
+            rc, taint, reason = None, (0, 0), None
+            limit = t.guest_timeout() + 60
+            t0 = time.monotonic()
+            while True:
+                line = qemu.readline(max(1, limit - (time.monotonic() - t0)))
+                if line is None:
+                    reason = f"no result within {limit} s (guest hung); VM killed"
+                    qemu.kill()
+                    break
+                if line == vm.EOF:
+                    reason = f"the VM went down during the test (QEMU status {qemu.wait_exit(5)})"
+                    break
+                if line.startswith("# rdcache-end "):
+                    m = re.search(r"rc=(\d+) taint_before=(\d+) taint_after=(\d+)", line)
+                    rc, taint = int(m.group(1)), (int(m.group(2)), int(m.group(3)))
+                    break
+                k.nested(line)
+            elapsed = time.monotonic() - t0
+            self._settle_console(qemu, t, rc is not None)
+            self._verdict(qemu, boot, t, rc, taint, reason, elapsed)
+            pending.pop(0)
+            if reason:
+                vm_gone = reason
+                break
+        if not vm_gone:
+            done_line = self._wait_for(qemu, lambda ln: ln.startswith("# rdcache-done"), 60)
+            status = qemu.wait_exit(30)
+            if done_line in (None, vm.EOF) or status not in (1, 3):
+                vm_gone = f"the guest did not finish cleanly (QEMU status {status})"
+                k.diag(f"boot {boot.name}: {vm_gone}")
+                if not pending:
+                    # Nothing left to blame but the boot itself: fail loudly.
+                    k.result(f"{boot.name}/shutdown", False, reasons=[vm_gone])
+        for t in pending:
+            k.result(t.name, False, reasons=[f"not run: {vm_gone}"])
+
+    def _wait_for(self, qemu, pred, timeout):
+        while True:
+            line = qemu.readline(timeout)
+            if line is None or line == vm.EOF or pred(line):
+                return line
+            self.ktap.nested(line)
+
+    def _settle_console(self, qemu, t, finished):
+        """Give the console a moment to catch up with the test channel."""
+        if not finished:
+            time.sleep(1)
+            return
+        marker = f"kselftest: Finished tests in {t.spec} "
+        for _ in range(100):
+            if any(marker in ln for ln in qemu.console_lines()):
+                return
+            time.sleep(0.1)
+
+    def _verdict(self, qemu, boot, t, rc, taint, reason, elapsed):
+        k = self.ktap
+        console = qemu.console_lines()
+        sl = slice_between(console, f"kselftest: Running tests in {t.spec}",
+                           f"kselftest: Finished tests in {t.spec} ") or []
+        # Whatever the kernel said before the first test belongs to the first.
+        if t is boot.tests[0]:
+            first = next((i for i, ln in enumerate(console) if "kselftest: Running tests in" in ln), len(console))
+            sl = console[:first] + sl
+        with open(os.path.join(qemu.outdir, safe(t.name) + ".dmesg"), "w") as f:
+            f.write("\n".join(sl) + "\n")
+        findings = classify.classify(sl)
+        bad_taint = classify.new_bad_taint(*taint)
+        problems = []
+        if reason:
+            problems.append(reason)
+        if rc is not None:
+            if rc == 137:
+                problems.append(f"timed out after {t.guest_timeout()} s (guest 'settings' timeout)")
+            elif rc not in (0, 2, 4):
+                problems.append(f"test exited {rc}")
+        if findings:
+            problems.append("kernel log: " + classify.summary(findings))
+            for _, line in findings[:8]:
+                k.diag(f"  {line}")
+        if bad_taint:
+            problems.append("kernel tainted during the test: " + ", ".join(bad_taint))
+        k.diag(f"{t.name}: {elapsed:.1f} s")
+        if t.expect_splat:
+            kinds = [kind for kind, _ in findings]
+            k.diag(f"harness self-test: underlying verdict: {'not ok' if problems else 'ok'}"
+                   + (f" ({'; '.join(problems)})" if problems else ""))
+            ok = t.expect_splat in kinds
+            k.result(t.name, ok, reasons=[] if ok else [f"expected the classifier to report '{t.expect_splat}'"])
+            return
+        if rc == 4 and not problems:
+            k.result(t.name, True, directive="SKIP")
+            return
+        k.result(t.name, not problems, reasons=problems)
+
+    # ---- host-side tests --------------------------------------------------
+
+    def fixture_tests(self):
+        return sorted(glob.glob(os.path.join(HERE, "fixtures", "*.log")))
+
+    def run_fixtures(self):
+        """Recorded kernel logs fed to the classifier on the host."""
+        for path in self.fixture_tests():
+            with open(path, errors="replace") as f:
+                lines = f.read().splitlines()
+            expect = next((ln.split(":", 1)[1].strip() for ln in lines if ln.startswith("# expect:")), None)
+            body = [ln for ln in lines if not ln.startswith("# expect:")]
+            kinds = sorted({kind for kind, _ in classify.classify(body)})
+            name = "classifier/" + os.path.basename(path)[:-4]
+            if expect is None:
+                self.ktap.result(name, False, reasons=["fixture has no '# expect:' line"])
+            elif expect == "clean":
+                self.ktap.result(name, not kinds, reasons=[f"false positive: {kinds}"] if kinds else [])
+            else:
+                ok = expect in kinds
+                self.ktap.result(name, ok, reasons=[] if ok else [f"expected '{expect}', got {kinds or 'nothing'}"])
+
+    def check_ktap_with_kunit_py(self):
+        """The tree's kunit.py must read our KTAP and count what we counted."""
+        src = self.args.ksrc
+        tool = os.path.join(src, "tools/testing/kunit/kunit.py")
+        if not os.path.exists(tool):
+            self.ktap.result("harness/kunit-py-parse", True, directive="SKIP")
+            return
+        proc = subprocess.run([sys.executable, tool, "parse", os.path.join(self.results, "ktap.log")],
+                              capture_output=True, text=True, timeout=120)
+        out = proc.stdout + proc.stderr
+        with open(os.path.join(self.results, "kunit-parse.txt"), "w") as f:
+            f.write(out)
+        m = re.search(r"Ran (\d+) tests?:?.*?passed: (\d+)", out)
+        c = self.ktap.counts
+        total = sum(c.values())
+        ok = bool(m) and int(m.group(1)) >= total and int(m.group(2)) >= c["pass"]
+        summary = next((ln for ln in out.splitlines() if "Ran " in ln or "Testing complete" in ln), out[-200:])
+        self.ktap.diag(f"kunit.py parse: {summary.strip()}")
+        self.ktap.result("harness/kunit-py-parse", ok,
+                         reasons=[] if ok else [f"kunit.py saw something else than {total} tests"])
+
+    # ---- main -------------------------------------------------------------
+
+    def run(self):
+        boots = plan(self.args.plan)
+        fixtures = self.fixture_tests() if self.args.plan in ("test", "harness") else []
+        total = len(fixtures) + sum(b.count() for b in boots) + 1
+        self.ktap.header(total)
+        self.ktap.diag(f"rdcache {self.args.plan}: kernel {self.kernel}, results in {self.results}")
+        if fixtures:
+            self.run_fixtures()
+        for b in boots:
+            self.run_boot(b)
+        self.check_ktap_with_kunit_py()
+        self.ktap.finish()
+        return 0 if not self.ktap.counts["fail"] else 1
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--kdir", required=True, help="built kernel tree")
+    ap.add_argument("--ksrc", required=True, help="its source tree")
+    ap.add_argument("--initrd", required=True)
+    ap.add_argument("--shell", action="store_true", help="interactive VM")
+    ap.add_argument("plan", nargs="?", default="test")
+    args = ap.parse_args()
+    if args.shell:
+        smp = int(os.environ.get("SMP") or os.cpu_count() or 2)
+        accel = os.environ.get("RDCACHE_ACCEL", "tcg")
+        out = os.path.join(TOP, "results", "shell")
+        b = vm.Boot(os.path.join(args.kdir, "arch/x86/boot/bzImage"), args.initrd, out,
+                    f"console=ttyS0 rdcache_shell=1 rdcache_cpus={smp}", smp,
+                    accel="kvm" if accel == "kvm" else "tcg", interactive=True)
+        return b.interact()
+    return Runner(args).run()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,109 @@
+#!/bin/bash
+# Install whatever rdcache needs and is missing: Debian packages, bindgen-cli,
+# the Linux source.  Idempotent; quick when everything is present.
+#
+#   scripts/setup.sh            everything
+#   scripts/setup.sh packages   only Debian packages + bindgen
+#   scripts/setup.sh source     only the kernel source
+set -euo pipefail
+. "$(dirname -- "$0")/env.sh"
+
+need_root() {
+	[ "$(id -u)" = 0 ] && return 0
+	echo "rdcache: these steps need root, and this script does not use sudo." >&2
+	echo "rdcache: run as root:  $*" >&2
+	exit 1
+}
+
+setup_packages() {
+	local missing=() p
+	for p in "${DEB_PACKAGES[@]}"; do
+		dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q '^install ok installed$' ||
+			missing+=("$p")
+	done
+	if [ ${#missing[@]} -gt 0 ]; then
+		need_root "apt-get update && apt-get install -y --no-install-recommends ${missing[*]}"
+		say "installing Debian packages: ${missing[*]}"
+		# A fresh machine has no package lists yet; update once.
+		if ! apt-cache show "${missing[0]}" >/dev/null 2>&1; then
+			apt-get update -q
+		fi
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}"
+	fi
+	[ -x "$RUSTC" ] || die "$RUSTC missing after install (package rustc-web)"
+	[ -d /usr/lib/rustlib/src/rust/library ] ||
+		die "rust library source missing under /usr/lib/rustlib/src (package rust-web-src)"
+}
+
+setup_bindgen() {
+	if [ -x "$BINDGEN" ] && "$BINDGEN" --version 2>/dev/null | grep -q " $BINDGEN_VERSION\$"; then
+		return 0
+	fi
+	command -v cargo >/dev/null ||
+		die "cargo is needed to install bindgen-cli $BINDGEN_VERSION (rustup's or Debian's 'cargo')"
+	say "installing bindgen-cli $BINDGEN_VERSION into $BINDGEN_ROOT (about a minute)"
+	cargo install --locked --quiet --root "$BINDGEN_ROOT" bindgen-cli --version "$BINDGEN_VERSION"
+	"$BINDGEN" --version >/dev/null || die "bindgen-cli installed but does not run"
+}
+
+# The first Debian mirror the host's own apt sources name for its main archive.
+host_mirror() {
+	{
+		cat /etc/apt/sources.list 2>/dev/null
+		cat /etc/apt/sources.list.d/*.list 2>/dev/null
+	} | awk '$1 == "deb" { for (i = 2; i <= NF; i++) if ($i !~ /^\[/ && $i !~ /\]$/) { print $i; break } }' |
+		grep -v security | grep '/debian/*$' | head -1 | grep . && return 0
+	awk 'tolower($1) == "uris:" { for (i = 2; i <= NF; i++) print $i }' \
+		/etc/apt/sources.list.d/*.sources 2>/dev/null | grep -v security | grep '/debian/*$' | head -1
+}
+
+setup_source() {
+	if [ -f "$KERNEL_SRC_DIR/.rdcache-version" ]; then
+		return 0
+	fi
+	need_root "$0 source"
+	local mirror apt deb ver
+	mirror=$(host_mirror) || true
+	[ -n "$mirror" ] || die "no Debian mirror found in /etc/apt/sources.list{,.d}; cannot fetch $KERNEL_SRC_PKG"
+	apt=$RDCACHE_CACHE/apt
+	rm -rf "$apt"
+	mkdir -p "$apt/lists/partial" "$apt/cache/archives/partial" "$apt/dl"
+	echo "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $mirror $KERNEL_SRC_SUITE main" \
+		>"$apt/sources.list"
+	# A private apt state: the system's sources, lists and cache are untouched.
+	local opts=(-o "Dir::Etc::sourcelist=$apt/sources.list" -o "Dir::Etc::sourceparts=-"
+		-o "Dir::State::Lists=$apt/lists" -o "Dir::Cache=$apt/cache" -o "APT::Sandbox::User=root")
+	say "fetching $KERNEL_SRC_PKG from $mirror $KERNEL_SRC_SUITE (signed index, ~170 MB)"
+	apt-get -q "${opts[@]}" update >"$apt/update.log" 2>&1 ||
+		{ cat "$apt/update.log" >&2; die "apt-get update of $KERNEL_SRC_SUITE failed (see above)"; }
+	if ! apt-cache "${opts[@]}" show "$KERNEL_SRC_PKG" >/dev/null 2>&1; then
+		die "$KERNEL_SRC_PKG is not in $mirror $KERNEL_SRC_SUITE. Get a Rust-enabled $KERNEL_SERIES tree some other way and pass KDIR=/path/to/built/tree"
+	fi
+	# apt-get download checks the .deb against the hash in the signed index.
+	(cd "$apt/dl" && apt-get -q "${opts[@]}" download "$KERNEL_SRC_PKG")
+	deb=$(ls "$apt"/dl/"${KERNEL_SRC_PKG}"_*.deb)
+	[ "$(dpkg-deb -f "$deb" Package)" = "$KERNEL_SRC_PKG" ] || die "$deb is not $KERNEL_SRC_PKG"
+	ver=$(dpkg-deb -f "$deb" Version)
+	say "unpacking $KERNEL_SRC_PKG $ver"
+	rm -rf "$apt/x" "$KERNEL_SRC_DIR.tmp"
+	dpkg-deb -x "$deb" "$apt/x"
+	mkdir -p "$KERNEL_SRC_DIR.tmp"
+	tar -xJf "$apt/x/usr/src/$KERNEL_SRC_PKG.tar.xz" -C "$KERNEL_SRC_DIR.tmp" --strip-components=1
+	local mk=$KERNEL_SRC_DIR.tmp/Makefile
+	[ "$(sed -n 's/^VERSION = //p' "$mk").$(sed -n 's/^PATCHLEVEL = //p' "$mk")" = "$KERNEL_SERIES" ] ||
+		die "unpacked tree is not Linux $KERNEL_SERIES"
+	[ -f "$KERNEL_SRC_DIR.tmp/tools/testing/selftests/kselftest/ktap_helpers.sh" ] ||
+		die "unpacked tree lacks tools/testing/selftests/kselftest/ktap_helpers.sh"
+	echo "$KERNEL_SRC_PKG $ver $(sha256sum "$deb" | cut -d' ' -f1)" >"$KERNEL_SRC_DIR.tmp/.rdcache-version"
+	rm -rf "$KERNEL_SRC_DIR"
+	mv "$KERNEL_SRC_DIR.tmp" "$KERNEL_SRC_DIR"
+	rm -rf "$apt/x" "$apt/dl"
+	say "kernel source ready: $KERNEL_SRC_DIR ($ver)"
+}
+
+case ${1:-all} in
+packages) setup_packages; setup_bindgen ;;
+source) setup_source ;;
+all) setup_packages; setup_bindgen; setup_source ;;
+*) die "usage: $0 [all|packages|source]" ;;
+esac
