@@ -6,7 +6,7 @@
 
 use kernel::prelude::*;
 
-mod dcache;
+pub mod dcache;
 mod rdcachefs;
 
 module! {

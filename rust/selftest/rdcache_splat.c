@@ -3,7 +3,7 @@
  * rdcache_splat: a test-only module that makes the kernel splat on purpose,
  * so that the harness can prove each of its detectors fires.
  *
- *   insmod rdcache_splat.ko trigger=<warn|lockdep|kasan|sleep|hung|panic>
+ *   insmod rdcache_splat.ko trigger=<warn|lockdep|kasan|sleep|hung|panic|wedge>
  *
  * Never loaded outside the harness self-tests.  Each trigger leaves the kernel
  * tainted or its lock validator off, so the harness boots a fresh VM for each.
@@ -15,11 +15,12 @@
 #include <linux/kthread.h>
 #include <linux/module.h>
 #include <linux/slab.h>
+#include <linux/smp.h>
 #include <linux/spinlock.h>
 
 static char *trigger = "";
 module_param(trigger, charp, 0444);
-MODULE_PARM_DESC(trigger, "warn, lockdep, kasan, sleep, hung or panic");
+MODULE_PARM_DESC(trigger, "warn, lockdep, kasan, sleep, hung, panic or wedge");
 
 static unsigned int hung_ms = 8000;
 module_param(hung_ms, uint, 0444);
@@ -72,6 +73,13 @@ static int hung_fn(void *unused)
 	return 0;
 }
 
+/* Every CPU spins with interrupts off: the guest stops answering at all. */
+static void wedge_fn(void *unused)
+{
+	for (;;)
+		cpu_relax();
+}
+
 static int __init splat_init(void)
 {
 	pr_info("trigger=%s\n", trigger);
@@ -88,6 +96,9 @@ static int __init splat_init(void)
 		hung_thread = kthread_run(hung_fn, NULL, "rdcache_hung");
 		if (IS_ERR(hung_thread))
 			return PTR_ERR(hung_thread);
+	} else if (!strcmp(trigger, "wedge")) {
+		on_each_cpu(wedge_fn, NULL, 0);
+		wedge_fn(NULL);
 	} else if (!strcmp(trigger, "panic")) {
 		panic("rdcache_splat: deliberate panic\n");
 	} else {

@@ -45,6 +45,7 @@ PATTERNS = [
     ("bad-page", r"BUG: Bad page (state|map)"),
     ("bug", r"BUG: (unable to handle|kernel NULL pointer dereference)"),
     ("warning", r"WARNING: \S+:\d+ at \S+"),  # 7.3: WARNING: file:line at func+0x../0x.., CPU#N
+    ("warning", r"WARNING: at \S+, CPU#\d+"),  # 7.3, WARN without file:line
     ("warning", r"WARNING: CPU: \d+ PID: \d+ at "),  # pre-7.x format
     ("warning", r"-+\[ cut here \]-+"),
     ("warning", r"---\[ end trace [0-9a-f]+ \]---"),

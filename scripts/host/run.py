@@ -44,9 +44,10 @@ SPLAT_KIND = {
 class Test:
     """A guest test: `spec` is 'suite/script.sh[:arg]' as /init takes it."""
 
-    def __init__(self, spec, expect_splat=None, name=None):
+    def __init__(self, spec, expect=None, name=None):
         self.spec = spec
-        self.expect_splat = expect_splat
+        # A harness self-test: passes only if the runner reports this kind.
+        self.expect = expect
         script, _, arg = spec.partition(":")
         base = script[:-3] if script.endswith(".sh") else script
         self.name = name or (base + (":" + arg if arg else ""))
@@ -78,11 +79,16 @@ class Boot:
 
 def plan(name):
     smoke = [Boot("main", [Test("smoke/smoke.sh")])]
-    harness = [Boot(f"splat-{k}", [Test(f"harness/splat.sh:{k}", expect_splat=SPLAT_KIND[k],
+    harness = [Boot(f"splat-{k}", [Test(f"harness/splat.sh:{k}", expect=SPLAT_KIND[k],
                                         name=f"harness/detects-{k}")]) for k in SPLATS]
+    harness.append(Boot("hang", [
+        Test("harness-timeout/overrun.sh", expect="timeout", name="harness/detects-timeout"),
+        Test("harness-timeout/wedge.sh", expect="guest-hang", name="harness/detects-guest-hang"),
+    ]))
     # A kernel command line that never reaches /init: the kernel falls back to
     # /bin/sh on the console and sits there.  The runner must say so in time.
-    harness.append(Boot("noboot", [], cmdline="rdinit=/nonexistent", boot_timeout=20,
+    # panic=0 keeps the panicked guest sitting there instead of rebooting.
+    harness.append(Boot("noboot", [], cmdline="rdinit=/nonexistent panic=0", boot_timeout=20,
                         expect_noboot=True))
     plans = {
         "smoke": smoke,
@@ -182,7 +188,7 @@ class Runner:
         self.accel = self.pick_accel()
 
     def cmdline(self, boot, tests):
-        parts = ["console=ttyS0", "ignore_loglevel", "panic=-1", "oops=continue",
+        parts = ["console=ttyS0", "ignore_loglevel", "panic=-1", "kunit.enable=1",
                  f"rdcache_cpus={self.smp}", "rdcache_tests=" + ",".join(t.spec for t in tests)]
         if boot and boot.cmdline:
             parts.append(boot.cmdline)
@@ -269,28 +275,30 @@ class Runner:
                 vm_gone = "the guest stopped before the test began"
                 break
             rc, taint, reason = None, (0, 0), None
-            limit = t.guest_timeout() + 60
+            nested = []
+            limit = t.guest_timeout() + 30
             t0 = time.monotonic()
             while True:
                 line = qemu.readline(max(1, limit - (time.monotonic() - t0)))
                 if line is None:
-                    reason = f"no result within {limit} s (guest hung); VM killed"
+                    reason = ("guest-hang", f"the guest said nothing for {limit} s (hung); VM killed")
                     qemu.kill()
                     break
                 if line == vm.EOF:
-                    reason = f"the VM went down during the test (QEMU status {qemu.wait_exit(5)})"
+                    reason = ("vm-down", f"the VM went down during the test (QEMU status {qemu.wait_exit(5)})")
                     break
                 if line.startswith("# rdcache-end "):
                     m = re.search(r"rc=(\d+) taint_before=(\d+) taint_after=(\d+)", line)
                     rc, taint = int(m.group(1)), (int(m.group(2)), int(m.group(3)))
                     break
                 k.nested(line)
+                nested.append(line)
             elapsed = time.monotonic() - t0
             self._settle_console(qemu, t, rc is not None)
-            self._verdict(qemu, boot, t, rc, taint, reason, elapsed)
+            self._verdict(qemu, boot, t, rc, taint, reason, elapsed, nested)
             pending.pop(0)
             if reason:
-                vm_gone = reason
+                vm_gone = reason[1]
                 break
         if not vm_gone:
             done_line = self._wait_for(qemu, lambda ln: ln.startswith("# rdcache-done"), 60)
@@ -322,7 +330,18 @@ class Runner:
                 return
             time.sleep(0.1)
 
-    def _verdict(self, qemu, boot, t, rc, taint, reason, elapsed):
+    def kunit_parse(self, path):
+        """(ok, summary) of the tree's kunit.py reading one test's KTAP."""
+        tool = os.path.join(self.args.ksrc, "tools/testing/kunit/kunit.py")
+        proc = subprocess.run([sys.executable, tool, "parse", "--summary", os.path.abspath(path)],
+                              capture_output=True, text=True, timeout=120)
+        out = (proc.stdout + proc.stderr).strip().splitlines()
+        summary = next((ln for ln in out if "Testing complete" in ln), out[-1] if out else "no output")
+        summary = re.sub(r"^\[[0-9:]+\] ", "", summary)
+        return proc.returncode == 0, summary
+
+    def _verdict(self, qemu, boot, t, rc, taint, reason, elapsed, nested):
+        """Judge one test.  `reason` is (kind, text) when the VM failed it."""
         k = self.ktap
         console = qemu.console_lines()
         sl = slice_between(console, f"kselftest: Running tests in {t.spec}",
@@ -333,34 +352,45 @@ class Runner:
             sl = console[:first] + sl
         with open(os.path.join(qemu.outdir, safe(t.name) + ".dmesg"), "w") as f:
             f.write("\n".join(sl) + "\n")
-        findings = classify.classify(sl)
-        bad_taint = classify.new_bad_taint(*taint)
+        ktap_file = os.path.join(qemu.outdir, safe(t.name) + ".ktap")
+        with open(ktap_file, "w") as f:
+            f.write("\n".join(nested) + "\n")
+
+        # Every problem is (kind, text); the kinds are the classifier's plus
+        # the runner's own: timeout, guest-hang, vm-down, exit, taint, ktap.
         problems = []
         if reason:
             problems.append(reason)
-        if rc is not None:
-            if rc == 137:
-                problems.append(f"timed out after {t.guest_timeout()} s (guest 'settings' timeout)")
-            elif rc not in (0, 2, 4):
-                problems.append(f"test exited {rc}")
+        if rc == 137:
+            problems.append(("timeout", f"killed after its {t.guest_timeout()} s 'settings' timeout"))
+        elif rc is not None and rc not in (0, 2, 4):
+            problems.append(("exit", f"test exited {rc}"))
+        findings = classify.classify(sl)
         if findings:
-            problems.append("kernel log: " + classify.summary(findings))
+            problems += [(kind, "kernel log: " + classify.summary(findings)) for kind in
+                         dict.fromkeys(kind for kind, _ in findings)][:1]
             for _, line in findings[:8]:
                 k.diag(f"  {line}")
+        kinds = [p[0] for p in problems] + [kind for kind, _ in findings]
+        bad_taint = classify.new_bad_taint(*taint)
         if bad_taint:
-            problems.append("kernel tainted during the test: " + ", ".join(bad_taint))
+            problems.append(("taint", "kernel tainted during the test: " + ", ".join(bad_taint)))
+        if rc is not None and not t.expect:
+            parsed, summary = self.kunit_parse(ktap_file)
+            if not parsed:
+                problems.append(("ktap", f"kunit.py parse: {summary}"))
         k.diag(f"{t.name}: {elapsed:.1f} s")
-        if t.expect_splat:
-            kinds = [kind for kind, _ in findings]
+        texts = [text for _, text in problems]
+        if t.expect:
             k.diag(f"harness self-test: underlying verdict: {'not ok' if problems else 'ok'}"
-                   + (f" ({'; '.join(problems)})" if problems else ""))
-            ok = t.expect_splat in kinds
-            k.result(t.name, ok, reasons=[] if ok else [f"expected the classifier to report '{t.expect_splat}'"])
+                   + (f" ({'; '.join(texts)})" if texts else ""))
+            ok = t.expect in kinds
+            k.result(t.name, ok, reasons=[] if ok else [f"expected the runner to report '{t.expect}'"])
             return
         if rc == 4 and not problems:
             k.result(t.name, True, directive="SKIP")
             return
-        k.result(t.name, not problems, reasons=problems)
+        k.result(t.name, not problems, reasons=texts)
 
     # ---- host-side tests --------------------------------------------------
 
@@ -384,40 +414,18 @@ class Runner:
                 ok = expect in kinds
                 self.ktap.result(name, ok, reasons=[] if ok else [f"expected '{expect}', got {kinds or 'nothing'}"])
 
-    def check_ktap_with_kunit_py(self):
-        """The tree's kunit.py must read our KTAP and count what we counted."""
-        src = self.args.ksrc
-        tool = os.path.join(src, "tools/testing/kunit/kunit.py")
-        if not os.path.exists(tool):
-            self.ktap.result("harness/kunit-py-parse", True, directive="SKIP")
-            return
-        proc = subprocess.run([sys.executable, tool, "parse", os.path.join(self.results, "ktap.log")],
-                              capture_output=True, text=True, timeout=120)
-        out = proc.stdout + proc.stderr
-        with open(os.path.join(self.results, "kunit-parse.txt"), "w") as f:
-            f.write(out)
-        m = re.search(r"Ran (\d+) tests?:?.*?passed: (\d+)", out)
-        c = self.ktap.counts
-        total = sum(c.values())
-        ok = bool(m) and int(m.group(1)) >= total and int(m.group(2)) >= c["pass"]
-        summary = next((ln for ln in out.splitlines() if "Ran " in ln or "Testing complete" in ln), out[-200:])
-        self.ktap.diag(f"kunit.py parse: {summary.strip()}")
-        self.ktap.result("harness/kunit-py-parse", ok,
-                         reasons=[] if ok else [f"kunit.py saw something else than {total} tests"])
-
     # ---- main -------------------------------------------------------------
 
     def run(self):
         boots = plan(self.args.plan)
         fixtures = self.fixture_tests() if self.args.plan in ("test", "harness") else []
-        total = len(fixtures) + sum(b.count() for b in boots) + 1
+        total = len(fixtures) + sum(b.count() for b in boots)
         self.ktap.header(total)
         self.ktap.diag(f"rdcache {self.args.plan}: kernel {self.kernel}, results in {self.results}")
         if fixtures:
             self.run_fixtures()
         for b in boots:
             self.run_boot(b)
-        self.check_ktap_with_kunit_py()
         self.ktap.finish()
         return 0 if not self.ktap.counts["fail"] else 1
 
