@@ -17,7 +17,9 @@ KERNEL_SRC_DIR=$RDCACHE_CACHE/src/linux-source-$KERNEL_SERIES
 # Toolchain.  The kernel and the module must be built by the same rustc, and it
 # must have library source: Debian's rustc-web, never the rustup one on PATH.
 LLVM_SUFFIX=-19
+export LLVM_SUFFIX
 RUSTC=/usr/bin/rustc
+CARGO=/usr/bin/cargo
 CLIPPY_DRIVER=/usr/bin/clippy-driver
 RUSTFMT=/usr/bin/rustfmt
 BINDGEN_VERSION=0.73.2
@@ -29,7 +31,7 @@ export LIBCLANG_PATH
 # Debian packages the whole project needs (host build + VM + plots).
 DEB_PACKAGES=(
 	clang$LLVM_SUFFIX lld$LLVM_SUFFIX llvm$LLVM_SUFFIX libclang$LLVM_SUFFIX-dev
-	rustc-web rust-web-src rust-web-clippy rustfmt-web rust-web-analyzer
+	rustc-web cargo-web rust-web-src rust-web-clippy rustfmt-web rust-web-analyzer
 	qemu-system-x86 busybox-static
 	bc flex bison libelf-dev libssl-dev cpio xz-utils gzip kmod
 	make python3 git ca-certificates

@@ -39,10 +39,10 @@ setup_bindgen() {
 	if [ -x "$BINDGEN" ] && "$BINDGEN" --version 2>/dev/null | grep -q " $BINDGEN_VERSION\$"; then
 		return 0
 	fi
-	command -v cargo >/dev/null ||
-		die "cargo is needed to install bindgen-cli $BINDGEN_VERSION (rustup's or Debian's 'cargo')"
-	say "installing bindgen-cli $BINDGEN_VERSION into $BINDGEN_ROOT (about a minute)"
-	cargo install --locked --quiet --root "$BINDGEN_ROOT" bindgen-cli --version "$BINDGEN_VERSION"
+	[ -x "$CARGO" ] || die "$CARGO missing (Debian package cargo-web)"
+	say "installing bindgen-cli $BINDGEN_VERSION into $BINDGEN_ROOT (a few minutes)"
+	# Debian's cargo and rustc, like everything else here; not rustup's.
+	RUSTC=$RUSTC "$CARGO" install --locked --quiet --root "$BINDGEN_ROOT" bindgen-cli --version "$BINDGEN_VERSION"
 	"$BINDGEN" --version >/dev/null || die "bindgen-cli installed but does not run"
 }
 

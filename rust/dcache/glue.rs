@@ -4,10 +4,75 @@
 //!
 //! C header: `rust/dcache/glue.h` (in this module).  Keep the two in step.
 
-use kernel::bindings;
+use kernel::{bindings, ffi};
 
+// The C structs are only passed by pointer, never by value.  Like the
+// kernel's own `bindings` crate, allow the lint that looks through pointers
+// at fields Rust cannot represent (`struct module`'s `its_array`, ...); it
+// fires or not depending on the kernel config, hence `allow`, not `expect`.
+#[allow(improper_ctypes)]
 extern "C" {
+    pub(crate) fn rdc_dget(dentry: *mut bindings::dentry) -> *mut bindings::dentry;
+    pub(crate) fn rdc_d_count(dentry: *const bindings::dentry) -> ffi::c_uint;
+    pub(crate) fn rdc_d_inode(dentry: *const bindings::dentry) -> *mut bindings::inode;
+    pub(crate) fn rdc_d_unhashed(dentry: *const bindings::dentry) -> bool;
+    pub(crate) fn rdc_d_name(dentry: *const bindings::dentry, len: *mut ffi::c_uint) -> *const u8;
+    pub(crate) fn rdc_d_on_shrink_list(dentry: *const bindings::dentry) -> bool;
+    pub(crate) fn rdc_d_on_lru(dentry: *const bindings::dentry) -> bool;
+    pub(crate) fn rdc_d_is_cursor(dentry: *const bindings::dentry) -> bool;
+    pub(crate) fn rdc_try_lookup(
+        base: *mut bindings::dentry,
+        name: *const ffi::c_char,
+    ) -> *mut bindings::dentry;
+    pub(crate) fn rdc_d_lock(dentry: *mut bindings::dentry);
+    pub(crate) fn rdc_d_lock_nested(dentry: *mut bindings::dentry);
+    pub(crate) fn rdc_d_unlock(dentry: *mut bindings::dentry);
+    pub(crate) fn rdc_d_first_child(parent: *mut bindings::dentry) -> *mut bindings::dentry;
+    pub(crate) fn rdc_d_next_sibling(child: *mut bindings::dentry) -> *mut bindings::dentry;
+    pub(crate) fn rdc_dput_to_list(
+        dentry: *mut bindings::dentry,
+        list: *mut bindings::list_head,
+    ) -> bool;
+    pub(crate) fn rdc_create_child(
+        parent: *mut bindings::dentry,
+        name: *const ffi::c_char,
+        mode: bindings::umode_t,
+    ) -> *mut bindings::dentry;
+
+    pub(crate) fn rdc_sb_try_activate(sb: *mut bindings::super_block) -> bool;
+
     /// `->init_fs_context()` of a filesystem whose superblock is an empty
     /// directory set up by `simple_fill_super()`.
-    pub(crate) fn rdc_init_fs_context(fc: *mut bindings::fs_context) -> kernel::ffi::c_int;
+    pub(crate) fn rdc_init_fs_context(fc: *mut bindings::fs_context) -> ffi::c_int;
+
+    pub(crate) fn rdc_kern_mount_by_name(name: *const ffi::c_char) -> *mut bindings::vfsmount;
+
+    pub(crate) fn rdc_mnt_sb(mnt: *mut bindings::vfsmount) -> *mut bindings::super_block;
+}
+
+/// `offsetof()` and `sizeof()` as the C compiler sees them, for the layout tests.
+#[cfg(CONFIG_KUNIT)]
+pub(crate) mod layout {
+    extern "C" {
+        pub(crate) static rdc_offsetof_dentry_d_flags: usize;
+        pub(crate) static rdc_offsetof_dentry_d_parent: usize;
+        pub(crate) static rdc_offsetof_dentry_d_name: usize;
+        pub(crate) static rdc_offsetof_dentry_d_inode: usize;
+        pub(crate) static rdc_offsetof_dentry_d_sb: usize;
+        pub(crate) static rdc_offsetof_dentry_d_lockref: usize;
+        pub(crate) static rdc_offsetof_dentry_d_lru: usize;
+        pub(crate) static rdc_offsetof_dentry_d_sib: usize;
+        pub(crate) static rdc_offsetof_dentry_d_children: usize;
+        pub(crate) static rdc_offsetof_super_block_s_active: usize;
+        pub(crate) static rdc_offsetof_super_block_s_root: usize;
+        pub(crate) static rdc_offsetof_super_block_s_type: usize;
+        pub(crate) static rdc_offsetof_super_block_s_id: usize;
+        pub(crate) static rdc_offsetof_inode_i_ino: usize;
+        pub(crate) static rdc_offsetof_inode_i_mode: usize;
+        pub(crate) static rdc_offsetof_inode_i_sb: usize;
+        pub(crate) static rdc_offsetof_file_system_type_name: usize;
+        pub(crate) static rdc_offsetof_file_system_type_owner: usize;
+        pub(crate) static rdc_sizeof_dentry: usize;
+        pub(crate) static rdc_sizeof_list_head: usize;
+    }
 }

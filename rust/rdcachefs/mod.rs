@@ -16,3 +16,6 @@ pub(crate) const NAME: &CStr = c"rdcachefs";
 pub(crate) fn register(module: &'static ThisModule) -> impl PinInit<fs_type::Registration, Error> {
     fs_type::Registration::new(NAME, module)
 }
+
+#[cfg(CONFIG_KUNIT)]
+mod tests;

@@ -37,18 +37,19 @@ resolve_kdir() {
 		[ -f "$KDIR/.config" ] || die "KDIR=$KDIR has no .config: not a configured kernel tree"
 		grep -q '^CONFIG_RUST=y' "$KDIR/.config" || die "KDIR=$KDIR is built without CONFIG_RUST"
 		[ -f "$KDIR/Module.symvers" ] || die "KDIR=$KDIR is not built (no Module.symvers): run make there first"
-		local built
-		built=$(sed -n 's/^CONFIG_RUSTC_VERSION_TEXT="\(.*\)"/\1/p' "$KDIR/.config")
-		[ "$built" = "$("$RUSTC" --version)" ] ||
-			die "KDIR=$KDIR was built by '$built', but modules are built by '$("$RUSTC" --version)' ($RUSTC); they must match"
-		return 0
+	else
+		phase
+		scripts/setup.sh all
+		phase_end setup
+		phase
+		KDIR=$(scripts/host/build-kernel.sh debug)
+		phase_end kernel
 	fi
-	phase
-	scripts/setup.sh all
-	phase_end setup
-	phase
-	KDIR=$(scripts/host/build-kernel.sh debug)
-	phase_end kernel
+	# The rustc that built the kernel must be the one that builds the module.
+	local built
+	built=$(sed -n 's/^CONFIG_RUSTC_VERSION_TEXT="\(.*\)"/\1/p' "$KDIR/.config")
+	[ "$built" = "$("$RUSTC" --version)" ] ||
+		die "$KDIR was built by '$built', but the module would be built by '$("$RUSTC" --version)' ($RUSTC); they must match"
 }
 
 kmake() {
@@ -134,7 +135,7 @@ initramfs)
 	build_initramfs
 	echo "$INITRD"
 	;;
-test | run | smoke | harness) run_plan "$target" ;;
+test | run | smoke | harness | kunit) run_plan "$target" ;;
 shell)
 	check_toolchain
 	resolve_kdir

@@ -25,7 +25,7 @@ for m in rdcache.ko rdcache_splat.ko; do
 done
 
 spec=$(mktemp)
-trap 'rm -f "$spec"' EXIT
+trap 'rm -f "$spec" "$spec".*' EXIT
 {
 	for d in /bin /sbin /usr /usr/bin /usr/sbin /dev /proc /sys /tmp /mnt /etc /root /rdcache /rdcache/tests; do
 		echo "dir $d 0755 0 0"
@@ -36,8 +36,11 @@ trap 'rm -f "$spec"' EXIT
 	echo "slink /bin/sh busybox 0777 0 0"
 	echo "file /init $top/scripts/guest/init 0755 0 0"
 	echo "file /rdcache/ktap_helpers.sh $ktap 0644 0 0"
-	echo "file /rdcache/rdcache.ko $top/rdcache.ko 0644 0 0"
-	echo "file /rdcache/rdcache_splat.ko $top/rdcache_splat.ko 0644 0 0"
+	# Debug info stays on the host (decode_stacktrace.sh); the guest gets stripped copies.
+	for m in rdcache rdcache_splat; do
+		"llvm-strip$LLVM_SUFFIX" --strip-debug -o "$spec.$m.ko" "$top/$m.ko"
+		echo "file /rdcache/$m.ko $spec.$m.ko 0644 0 0"
+	done
 	printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/sh\n' >"$spec.passwd"
 	printf 'root:x:0:\nnogroup:x:65534:\n' >"$spec.group"
 	echo "file /etc/passwd $spec.passwd 0644 0 0"
@@ -54,5 +57,5 @@ trap 'rm -f "$spec"' EXIT
 	done
 } >"$spec"
 "$gen" "$spec" | gzip -1 >"$out.tmp"
-rm -f "$spec.passwd" "$spec.group"
+rm -f "$spec".*
 mv "$out.tmp" "$out"

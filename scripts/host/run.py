@@ -15,6 +15,7 @@ RDCACHE_BOOT_TIMEOUT (s, default 180), RDCACHE_RESULTS (results directory).
 """
 
 import argparse
+import concurrent.futures
 import glob
 import os
 import re
@@ -66,8 +67,10 @@ class Test:
 
 
 class Boot:
-    def __init__(self, name, tests, cmdline="", boot_timeout=None, expect_noboot=False):
+    def __init__(self, name, tests, cmdline="", boot_timeout=None, expect_noboot=False, beside=False):
         self.name = name
+        # May run beside other such boots (nothing in it is timing-sensitive).
+        self.beside = beside
         self.tests = tests
         self.cmdline = cmdline
         self.boot_timeout = boot_timeout
@@ -79,22 +82,24 @@ class Boot:
 
 def plan(name):
     smoke = [Boot("main", [Test("smoke/smoke.sh")])]
+    main = [Boot("main", [Test("smoke/smoke.sh"), Test("kunit/kunit.sh")])]
     harness = [Boot(f"splat-{k}", [Test(f"harness/splat.sh:{k}", expect=SPLAT_KIND[k],
-                                        name=f"harness/detects-{k}")]) for k in SPLATS]
+                                        name=f"harness/detects-{k}")], beside=True) for k in SPLATS]
     harness.append(Boot("hang", [
         Test("harness-timeout/overrun.sh", expect="timeout", name="harness/detects-timeout"),
         Test("harness-timeout/wedge.sh", expect="guest-hang", name="harness/detects-guest-hang"),
-    ]))
+    ], beside=True))
     # A kernel command line that never reaches /init: the kernel falls back to
     # /bin/sh on the console and sits there.  The runner must say so in time.
     # panic=0 keeps the panicked guest sitting there instead of rebooting.
     harness.append(Boot("noboot", [], cmdline="rdinit=/nonexistent panic=0", boot_timeout=20,
-                        expect_noboot=True))
+                        expect_noboot=True, beside=True))
     plans = {
         "smoke": smoke,
         "run": smoke,
         "harness": harness,
-        "test": smoke + harness,
+        "kunit": [Boot("main", [Test("kunit/kunit.sh")])],
+        "test": main + harness,
     }
     if name not in plans:
         raise SystemExit(f"run.py: unknown plan '{name}' (have: {', '.join(plans)})")
@@ -151,6 +156,27 @@ class Ktap:
         self.out(line)
 
 
+class Recorder:
+    """Stands in for Ktap while a boot runs beside others; replayed in plan
+    order afterwards so that the KTAP stream stays sequential."""
+
+    def __init__(self):
+        self.events = []
+
+    def diag(self, msg):
+        self.events.append(("diag", (msg,), {}))
+
+    def nested(self, line):
+        self.events.append(("nested", (line,), {}))
+
+    def result(self, *args, **kw):
+        self.events.append(("result", args, kw))
+
+    def replay(self, ktap):
+        for what, args, kw in self.events:
+            getattr(ktap, what)(*args, **kw)
+
+
 def safe(name):
     return re.sub(r"[^A-Za-z0-9_.-]", "_", name)
 
@@ -185,10 +211,11 @@ class Runner:
             except OSError:
                 pass
         self.ktap = Ktap(os.path.join(self.results, "ktap.log"))
+        self.jobs = max(1, int(os.environ.get("RDCACHE_JOBS") or min(2, os.cpu_count() or 1)))
         self.accel = self.pick_accel()
 
     def cmdline(self, boot, tests):
-        parts = ["console=ttyS0", "ignore_loglevel", "panic=-1", "kunit.enable=1",
+        parts = ["console=ttyS0", "ignore_loglevel", "panic=-1", "kunit.enable=1", "kunit.autorun=1",
                  f"rdcache_cpus={self.smp}", "rdcache_tests=" + ",".join(t.spec for t in tests)]
         if boot and boot.cmdline:
             parts.append(boot.cmdline)
@@ -219,20 +246,18 @@ class Runner:
 
     # ---- one boot ---------------------------------------------------------
 
-    def run_boot(self, boot):
-        k = self.ktap
+    def run_boot(self, boot, k):
         bdir = os.path.join(self.results, boot.name)
         qemu = vm.Boot(self.kernel, self.args.initrd, bdir, self.cmdline(boot, boot.tests), self.smp,
                        accel=self.accel)
         k.diag(f"boot {boot.name}: {self.accel}, {self.smp} vCPUs, {len(boot.tests)} test(s); logs in {bdir}")
         qemu.start()
         try:
-            self._follow(boot, qemu)
+            self._follow(boot, qemu, k)
         finally:
             qemu.close()
 
-    def _follow(self, boot, qemu):
-        k = self.ktap
+    def _follow(self, boot, qemu, k):
         boot_timeout = boot.boot_timeout or self.boot_timeout
         started = False
         while not started:
@@ -270,13 +295,13 @@ class Runner:
         while pending:
             t = pending[0]
             # Wait for the test's begin line.
-            begin = self._wait_for(qemu, lambda ln: ln.startswith("# rdcache-begin "), 60)
+            begin = self._wait_for(qemu, lambda ln: ln.startswith("# rdcache-begin "), 60, k)
             if begin is None or begin == vm.EOF:
                 vm_gone = "the guest stopped before the test began"
                 break
             rc, taint, reason = None, (0, 0), None
             nested = []
-            limit = t.guest_timeout() + 30
+            limit = t.guest_timeout() + 20
             t0 = time.monotonic()
             while True:
                 line = qemu.readline(max(1, limit - (time.monotonic() - t0)))
@@ -295,13 +320,13 @@ class Runner:
                 nested.append(line)
             elapsed = time.monotonic() - t0
             self._settle_console(qemu, t, rc is not None)
-            self._verdict(qemu, boot, t, rc, taint, reason, elapsed, nested)
+            self._verdict(qemu, boot, t, rc, taint, reason, elapsed, nested, k)
             pending.pop(0)
             if reason:
                 vm_gone = reason[1]
                 break
         if not vm_gone:
-            done_line = self._wait_for(qemu, lambda ln: ln.startswith("# rdcache-done"), 60)
+            done_line = self._wait_for(qemu, lambda ln: ln.startswith("# rdcache-done"), 60, k)
             status = qemu.wait_exit(30)
             if done_line in (None, vm.EOF) or status not in (1, 3):
                 vm_gone = f"the guest did not finish cleanly (QEMU status {status})"
@@ -312,12 +337,12 @@ class Runner:
         for t in pending:
             k.result(t.name, False, reasons=[f"not run: {vm_gone}"])
 
-    def _wait_for(self, qemu, pred, timeout):
+    def _wait_for(self, qemu, pred, timeout, k):
         while True:
             line = qemu.readline(timeout)
             if line is None or line == vm.EOF or pred(line):
                 return line
-            self.ktap.nested(line)
+            k.nested(line)
 
     def _settle_console(self, qemu, t, finished):
         """Give the console a moment to catch up with the test channel."""
@@ -330,6 +355,28 @@ class Runner:
                 return
             time.sleep(0.1)
 
+    def decode(self, lines, out):
+        """Run the tree's scripts/decode_stacktrace.sh over a slice; return the
+        decoded frames that are in rdcache's own modules."""
+        tool = os.path.join(self.args.ksrc, "scripts/decode_stacktrace.sh")
+        vmlinux = os.path.join(self.args.kdir, "vmlinux")
+        if not (os.path.exists(tool) and os.path.exists(vmlinux)):
+            return []
+        env = dict(os.environ, LLVM=os.environ.get("LLVM_SUFFIX", "-19"))
+        try:
+            proc = subprocess.run(["bash", tool, vmlinux, self.args.ksrc, TOP], input="\n".join(lines) + "\n",
+                                  capture_output=True, text=True, timeout=300, env=env)
+        except subprocess.TimeoutExpired:
+            return []
+        with open(out, "w") as f:
+            f.write(proc.stdout + proc.stderr)
+        ours = []
+        for line in proc.stdout.splitlines():
+            text = classify.strip_timestamp(line).strip()
+            if re.search(r"\[rdcache\w*\]", text) and re.search(r"\w+\.(c|rs|h):\d+", text):
+                ours.append(text)
+        return ours
+
     def kunit_parse(self, path):
         """(ok, summary) of the tree's kunit.py reading one test's KTAP."""
         tool = os.path.join(self.args.ksrc, "tools/testing/kunit/kunit.py")
@@ -340,9 +387,8 @@ class Runner:
         summary = re.sub(r"^\[[0-9:]+\] ", "", summary)
         return proc.returncode == 0, summary
 
-    def _verdict(self, qemu, boot, t, rc, taint, reason, elapsed, nested):
+    def _verdict(self, qemu, boot, t, rc, taint, reason, elapsed, nested, k):
         """Judge one test.  `reason` is (kind, text) when the VM failed it."""
-        k = self.ktap
         console = qemu.console_lines()
         sl = slice_between(console, f"kselftest: Running tests in {t.spec}",
                            f"kselftest: Finished tests in {t.spec} ") or []
@@ -379,6 +425,10 @@ class Runner:
             parsed, summary = self.kunit_parse(ktap_file)
             if not parsed:
                 problems.append(("ktap", f"kunit.py parse: {summary}"))
+        if findings:
+            decoded = self.decode(sl, os.path.join(qemu.outdir, safe(t.name) + ".decoded"))
+            for line in decoded[:6]:
+                k.diag(f"  decoded: {line}")
         k.diag(f"{t.name}: {elapsed:.1f} s")
         texts = [text for _, text in problems]
         if t.expect:
@@ -424,10 +474,39 @@ class Runner:
         self.ktap.diag(f"rdcache {self.args.plan}: kernel {self.kernel}, results in {self.results}")
         if fixtures:
             self.run_fixtures()
-        for b in boots:
-            self.run_boot(b)
+        i = 0
+        while i < len(boots):
+            group = [boots[i]]
+            while self.jobs > 1 and group[0].beside and i + len(group) < len(boots) \
+                    and boots[i + len(group)].beside:
+                group.append(boots[i + len(group)])
+            i += len(group)
+            if len(group) == 1:
+                self.run_boot(group[0], self.ktap)
+                continue
+            self.ktap.diag(f"running {len(group)} boots, {self.jobs} at a time: "
+                           + ", ".join(b.name for b in group))
+            recs = [Recorder() for _ in group]
+            with concurrent.futures.ThreadPoolExecutor(self.jobs) as pool:
+                futs = [pool.submit(self.run_boot, b, r) for b, r in zip(group, recs)]
+                for done, fut in enumerate(concurrent.futures.as_completed(futs), 1):
+                    fut.result()
+                    # Progress while the KTAP of these boots is held back.
+                    print(f"rdcache: {done}/{len(group)} boots done", file=sys.stderr, flush=True)
+                for rec in recs:
+                    rec.replay(self.ktap)
         self.ktap.finish()
+        if self.args.plan == "run":
+            self.print_verdict()
         return 0 if not self.ktap.counts["fail"] else 1
+
+    def print_verdict(self):
+        c = self.ktap.counts
+        if c["fail"]:
+            print(f"rdcache verdict: FAIL: {', '.join(self.ktap.failed)} (details above and in {self.results})")
+        else:
+            print(f"rdcache verdict: PASS: {c['pass']} test(s) on a {self.smp}-vCPU guest ({self.accel}), "
+                  "every kernel-log slice clean")
 
 
 def main():

@@ -1,0 +1,456 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Dentries, counted references to them, and `d_lock` guards.
+//!
+//! C header: [`include/linux/dcache.h`](srctree/include/linux/dcache.h)
+//!
+//! # Who keeps a dentry alive
+//!
+//! A dentry's memory is freed after it is killed, which happens once its
+//! count (`d_lockref.count`) is zero and someone (`dput()`, a shrinker,
+//! umount, [`ShrinkList::shrink`](super::ShrinkList::shrink)) evicts it.
+//! This module hands out `&Dentry` only under something that prevents that:
+//!
+//! * a [`DentryRef`], which owns one count.  It borrows an
+//!   [`ActiveSuper`] and so cannot outlive the pin that keeps `->kill_sb()`
+//!   away (rule 5).  Dropping it is `dput()` and **may sleep**.
+//! * a [`ChildrenGuard`], which holds a directory's `d_lock`: a child cannot
+//!   be unlinked from its parent, let alone freed, without that lock.  The
+//!   guard is a spinlock guard: no sleeping while it lives.
+//!
+//! A [`LockedDentry`] is a dentry whose own `d_lock` is held, obtained only
+//! through one of those witnesses; it is what moving an *unused* dentry onto a
+//! shrink list demands (rule 1).
+
+use super::{
+    glue,
+    inode::Inode,
+    super_block::{ActiveSuper, NotThreadSafe, SuperBlock},
+};
+use core::{marker::PhantomData, mem::ManuallyDrop, ops::Deref, ptr::NonNull};
+use kernel::{
+    bindings,
+    error::from_err_ptr,
+    prelude::*,
+    sync::aref::{ARef, AlwaysRefCounted},
+    types::Opaque,
+};
+
+/// A `struct dentry`.
+///
+/// # Invariants
+///
+/// A `&Dentry` is only created while the dentry is alive (not freed) for the
+/// reference's lifetime, and its superblock is not shut down meanwhile.
+#[repr(transparent)]
+pub struct Dentry(Opaque<bindings::dentry>);
+
+// SAFETY: Everything reachable through `&Dentry` is read under the dcache's
+// own synchronisation (`d_lock`, atomics, `READ_ONCE`).
+unsafe impl Sync for Dentry {}
+// SAFETY: `Dentry` is only used by reference.
+unsafe impl Send for Dentry {}
+
+impl Dentry {
+    /// Creates a reference from a raw pointer.
+    ///
+    /// # Safety
+    ///
+    /// `ptr` points to a dentry that stays alive, with its superblock up, for `'a`.
+    pub(crate) unsafe fn from_raw<'a>(ptr: *mut bindings::dentry) -> &'a Self {
+        // SAFETY: `repr(transparent)`; the caller guarantees the lifetime.
+        unsafe { &*ptr.cast() }
+    }
+
+    /// The raw `struct dentry *`.
+    pub fn as_raw(&self) -> *mut bindings::dentry {
+        self.0.get()
+    }
+
+    /// The dentry's superblock (`d_sb`, constant for its life).
+    pub fn sb(&self) -> &SuperBlock {
+        // SAFETY: `d_sb` never changes, and by the type invariant the
+        // superblock is up while `self` is borrowed.
+        unsafe { SuperBlock::from_raw((*self.as_raw()).d_sb) }
+    }
+
+    /// `d_count()`: a racy snapshot of the reference count, for tests and
+    /// diagnostics only.  It may change as soon as it is read.
+    pub fn count(&self) -> u32 {
+        // SAFETY: `self` is alive; `d_count()` is a plain read.
+        unsafe { glue::rdc_d_count(self.as_raw()) }
+    }
+
+    /// Whether `DCACHE_SHRINK_LIST` is set: the dentry sits on some thread's
+    /// shrink list.  A snapshot, like [`Dentry::count`].
+    pub fn is_on_shrink_list(&self) -> bool {
+        // SAFETY: `self` is alive; `READ_ONCE(d_flags)`.
+        unsafe { glue::rdc_d_on_shrink_list(self.as_raw()) }
+    }
+
+    /// Whether `DCACHE_LRU_LIST` is set: the dentry is unused and on the
+    /// superblock's LRU.  A snapshot.
+    pub fn is_on_lru(&self) -> bool {
+        // SAFETY: `self` is alive; `READ_ONCE(d_flags)`.
+        unsafe { glue::rdc_d_on_lru(self.as_raw()) }
+    }
+
+    /// `d_unhashed()`: whether lookups can no longer find the dentry.
+    pub fn is_unhashed(&self) -> bool {
+        // SAFETY: `self` is alive.
+        unsafe { glue::rdc_d_unhashed(self.as_raw()) }
+    }
+}
+
+/// A copy of a dentry's name (at most `NAME_MAX` bytes).
+#[derive(Clone, Copy)]
+pub struct DentryName {
+    buf: [u8; 255],
+    len: usize,
+}
+
+impl DentryName {
+    fn from_bytes(b: &[u8]) -> Self {
+        let len = b.len().min(255);
+        let mut buf = [0u8; 255];
+        buf[..len].copy_from_slice(&b[..len]);
+        Self { buf, len }
+    }
+
+    /// The name's bytes.
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.buf[..self.len]
+    }
+}
+
+/// A counted reference to a dentry (`dget()`/`dput()`), covered by a pin.
+///
+/// The lifetime `'pin` is a borrow of the [`ActiveSuper`] of the dentry's
+/// superblock: a `DentryRef` cannot outlive that pin, so the reference it owns
+/// is always dropped before `->kill_sb()` can run (rule 5).  All ways of
+/// getting one start from the pin (or from another `DentryRef` under it), so
+/// the pin is always the dentry's own superblock's.
+///
+/// Dropping it is `dput()`, which **may sleep** (it may kill the dentry and
+/// its unused ancestors, calling `->d_iput()`, `->d_release()` and
+/// `iput()`).  To drop one where sleeping is not allowed, hand it to
+/// [`ShrinkList::put`](super::ShrinkList::put) instead.
+///
+/// # Invariants
+///
+/// `ptr` points to a dentry on which this object owns one count, and the
+/// dentry's superblock is kept active for `'pin`.
+pub struct DentryRef<'pin> {
+    ptr: NonNull<bindings::dentry>,
+    _pin: PhantomData<&'pin ActiveSuper>,
+}
+
+// SAFETY: `dput()` may run on any thread; the pin borrowed is `Sync`.
+unsafe impl Send for DentryRef<'_> {}
+// SAFETY: `&DentryRef` gives `&Dentry` and new references, both thread-safe.
+unsafe impl Sync for DentryRef<'_> {}
+
+impl<'pin> DentryRef<'pin> {
+    /// Takes a new reference with `dget()`.
+    ///
+    /// # Safety
+    ///
+    /// `ptr` is alive, and its superblock is kept active for `'pin`.
+    pub(crate) unsafe fn from_raw_dget(ptr: *mut bindings::dentry) -> Self {
+        // SAFETY: The caller guarantees `ptr` is alive.
+        let ptr = unsafe { glue::rdc_dget(ptr) };
+        // INVARIANT: `dget()` gave us a count; the caller covers it with the pin.
+        Self {
+            // SAFETY: `dget()` returns its argument, which is not null.
+            ptr: unsafe { NonNull::new_unchecked(ptr) },
+            _pin: PhantomData,
+        }
+    }
+
+    /// Wraps a reference the caller owns.
+    ///
+    /// # Safety
+    ///
+    /// `ptr` is a non-null dentry on which the caller owns a count, which it
+    /// hands over; its superblock is kept active for `'pin`.
+    unsafe fn from_raw_owned(ptr: *mut bindings::dentry) -> Self {
+        // INVARIANT: The caller hands over its count, covered by the pin.
+        Self {
+            // SAFETY: The caller guarantees `ptr` is not null.
+            ptr: unsafe { NonNull::new_unchecked(ptr) },
+            _pin: PhantomData,
+        }
+    }
+
+    /// Gives up ownership of the count without dropping it.
+    pub(crate) fn into_raw(self) -> *mut bindings::dentry {
+        ManuallyDrop::new(self).ptr.as_ptr()
+    }
+
+    /// A counted reference to the parent (`dget_parent()`); the root's parent
+    /// is itself.  Never sleeps.
+    pub fn parent(&self) -> DentryRef<'pin> {
+        // SAFETY: `self` is alive; `dget_parent()` returns a referenced, non-null
+        // dentry of the same superblock, so the same pin covers it.
+        unsafe { DentryRef::from_raw_owned(bindings::dget_parent(self.as_raw())) }
+    }
+
+    /// The inode of a positive dentry, with its own reference (`ihold()`),
+    /// or `None` for a negative one.  Never sleeps; dropping the result is
+    /// `iput()` and may.
+    pub fn inode(&self) -> Option<ARef<Inode>> {
+        // SAFETY: `self` is alive; `d_inode` is stable under `d_lock`.
+        unsafe { glue::rdc_d_lock(self.as_raw()) };
+        // SAFETY: `d_lock` is held.
+        let inode = unsafe { glue::rdc_d_inode(self.as_raw()) };
+        let r = if inode.is_null() {
+            None
+        } else {
+            // SAFETY: Under `d_lock` a positive dentry's inode is alive.
+            let inode = unsafe { Inode::from_raw(inode) };
+            inode.inc_ref();
+            // SAFETY: We just took the reference that the `ARef` owns.
+            Some(unsafe { ARef::from_raw(NonNull::from(inode)) })
+        };
+        // SAFETY: We took `d_lock` above.
+        unsafe { glue::rdc_d_unlock(self.as_raw()) };
+        r
+    }
+
+    /// The cached child called `name`, with a reference
+    /// (`try_lookup_noperm()`); `None` if it is not in the dcache.  Never
+    /// calls into the filesystem.
+    pub fn try_lookup(&self, name: &CStr) -> Result<Option<DentryRef<'pin>>> {
+        // SAFETY: `self` is alive and `name` is NUL-terminated.
+        let d = from_err_ptr(unsafe { glue::rdc_try_lookup(self.as_raw(), name.as_char_ptr()) })?;
+        Ok(NonNull::new(d).map(|d| {
+            // SAFETY: The lookup gave us a count on a child in our superblock.
+            unsafe { DentryRef::from_raw_owned(d.as_ptr()) }
+        }))
+    }
+
+    /// Creates `name` in this directory with a new inode, as
+    /// `simple_fill_super()` does for its files (`d_alloc_name()` +
+    /// `new_inode()` + `d_add()` under the directory's inode lock), and
+    /// returns a reference to it.  `EEXIST` if the name is cached already.
+    /// May sleep.
+    pub fn create_child(&self, name: &CStr, dir: bool) -> Result<DentryRef<'pin>> {
+        let mode = if dir {
+            bindings::S_IFDIR | 0o755
+        } else {
+            bindings::S_IFREG | 0o644
+        };
+        // The mode fits `umode_t`: file type and permission bits only.
+        let mode = mode as bindings::umode_t;
+        // SAFETY: `self` is alive, `name` is NUL-terminated, and we are in a
+        // context that may sleep (the caller's contract above).
+        let d = from_err_ptr(unsafe { glue::rdc_create_child(self.as_raw(), name.as_char_ptr(), mode) })?;
+        // SAFETY: The new dentry comes with the count we now own, in our superblock.
+        Ok(unsafe { DentryRef::from_raw_owned(d) })
+    }
+
+    /// Copies the name out under `d_lock`.  Never sleeps, never allocates.
+    ///
+    /// Takes `d_lock`: not for use while this thread holds a
+    /// [`ChildrenGuard`] or [`LockedDentry`] (use their `name()` instead).
+    pub fn name(&self) -> DentryName {
+        // SAFETY: We own a count, so the dentry is alive; `d_name` is stable
+        // under its `d_lock`.
+        unsafe { glue::rdc_d_lock(self.as_raw()) };
+        let mut len: kernel::ffi::c_uint = 0;
+        // SAFETY: `d_lock` is held; the name stays valid until we unlock.
+        let ptr = unsafe { glue::rdc_d_name(self.as_raw(), &mut len) };
+        // SAFETY: `d_name.name` points to `len` bytes while `d_lock` is held.
+        let bytes = unsafe { core::slice::from_raw_parts(ptr, len as usize) };
+        let name = DentryName::from_bytes(bytes);
+        // SAFETY: We took `d_lock` above.
+        unsafe { glue::rdc_d_unlock(self.as_raw()) };
+        name
+    }
+
+    /// Locks this dentry's `d_lock` to work on its children.  Never sleeps;
+    /// the guard is a spinlock guard, so nothing may sleep while it lives.
+    pub fn lock_children(&self) -> ChildrenGuard<'_> {
+        // SAFETY: `self` is alive.
+        unsafe { glue::rdc_d_lock(self.as_raw()) };
+        // INVARIANT: We hold the parent's `d_lock`.
+        ChildrenGuard {
+            parent: self,
+            _not_send: PhantomData,
+        }
+    }
+}
+
+impl Deref for DentryRef<'_> {
+    type Target = Dentry;
+
+    fn deref(&self) -> &Dentry {
+        // SAFETY: We own a count (invariant), so the dentry is alive while
+        // `self` is borrowed, and the pin keeps its superblock up.
+        unsafe { Dentry::from_raw(self.ptr.as_ptr()) }
+    }
+}
+
+impl Clone for DentryRef<'_> {
+    /// `dget()`; never sleeps.
+    fn clone(&self) -> Self {
+        // SAFETY: `self` is alive and covered by the same pin.
+        unsafe { DentryRef::from_raw_dget(self.as_raw()) }
+    }
+}
+
+impl Drop for DentryRef<'_> {
+    /// `dput()`: may sleep.
+    fn drop(&mut self) {
+        // SAFETY: We own one count (invariant) and give it up here.
+        unsafe { bindings::dput(self.ptr.as_ptr()) };
+    }
+}
+
+/// A directory's `d_lock`, held: its children cannot be unlinked or freed.
+///
+/// # Invariants
+///
+/// The current thread holds `parent`'s `d_lock`.
+pub struct ChildrenGuard<'a> {
+    parent: &'a Dentry,
+    _not_send: NotThreadSafe,
+}
+
+impl<'a> ChildrenGuard<'a> {
+    /// The directory's children (cursors of open directories skipped).
+    pub fn iter(&self) -> Children<'_> {
+        // SAFETY: We hold the parent's `d_lock` (invariant).
+        let first = unsafe { glue::rdc_d_first_child(self.parent.as_raw()) };
+        Children {
+            next: first,
+            _guard: PhantomData,
+        }
+    }
+
+    /// Locks `child`'s own `d_lock` (nested inside its parent's), giving the
+    /// witness that [`ShrinkList::move_to_list`](super::ShrinkList::move_to_list)
+    /// needs.  `None` if `child` is not a child of this directory.
+    pub fn lock_child<'g>(&'g self, child: Child<'g>) -> Option<LockedDentry<'g>> {
+        let child = child.dentry;
+        // SAFETY: `child` is alive (it is borrowed); under the parent's
+        // `d_lock` a child's `d_parent` cannot change to or from this parent.
+        let parent = unsafe { (*child.as_raw()).d_parent };
+        if parent != self.parent.as_raw() || child.as_raw() == self.parent.as_raw() {
+            return None;
+        }
+        // SAFETY: `child` is a child of the locked parent, the lock order
+        // that `DENTRY_D_LOCK_NESTED` describes.
+        unsafe { glue::rdc_d_lock_nested(child.as_raw()) };
+        // INVARIANT: We hold `child`'s `d_lock` while `'g` borrows the guard.
+        Some(LockedDentry {
+            dentry: child,
+            _not_send: PhantomData,
+        })
+    }
+}
+
+impl Drop for ChildrenGuard<'_> {
+    fn drop(&mut self) {
+        // SAFETY: We hold the parent's `d_lock` (invariant).
+        unsafe { glue::rdc_d_unlock(self.parent.as_raw()) };
+    }
+}
+
+/// Iterator over a locked directory's children.
+pub struct Children<'g> {
+    next: *mut bindings::dentry,
+    _guard: PhantomData<&'g ChildrenGuard<'g>>,
+}
+
+impl<'g> Iterator for Children<'g> {
+    type Item = Child<'g>;
+
+    fn next(&mut self) -> Option<Child<'g>> {
+        while !self.next.is_null() {
+            let d = self.next;
+            // SAFETY: `d` is on the list of the parent whose `d_lock` the
+            // borrowed guard holds, so it is alive and linked.
+            self.next = unsafe { glue::rdc_d_next_sibling(d) };
+            // SAFETY: As above; `d_flags` is read with `READ_ONCE`.
+            if unsafe { glue::rdc_d_is_cursor(d) } {
+                continue;
+            }
+            // SAFETY: The child cannot be freed while the guard (`'g`) holds
+            // its parent's `d_lock`.
+            // INVARIANT: Likewise, it stays a child of the locked parent.
+            return Some(Child {
+                dentry: unsafe { Dentry::from_raw(d) },
+            });
+        }
+        None
+    }
+}
+
+/// A child seen under its parent's `d_lock` ([`ChildrenGuard::iter`]).
+///
+/// # Invariants
+///
+/// For `'g` the current thread holds the `d_lock` of `dentry`'s parent.
+#[derive(Clone, Copy)]
+pub struct Child<'g> {
+    dentry: &'g Dentry,
+}
+
+impl<'g> Child<'g> {
+    /// The child.
+    pub fn dentry(&self) -> &'g Dentry {
+        self.dentry
+    }
+
+    /// The name, borrowed: renames take the parent's `d_lock`, which is held.
+    pub fn name(&self) -> &'g [u8] {
+        let mut len: kernel::ffi::c_uint = 0;
+        // SAFETY: The child is alive and its name cannot change while its
+        // parent's `d_lock` is held (invariant), for all of `'g`.
+        let ptr = unsafe { glue::rdc_d_name(self.dentry.as_raw(), &mut len) };
+        // SAFETY: As above, `len` bytes at `ptr` stay valid for `'g`.
+        unsafe { core::slice::from_raw_parts(ptr, len as usize) }
+    }
+}
+
+/// A dentry whose `d_lock` the current thread holds, obtained through a
+/// liveness witness ([`ChildrenGuard::lock_child`]).
+///
+/// # Invariants
+///
+/// The current thread holds `dentry`'s `d_lock`, and `dentry` cannot be freed
+/// for `'a`.
+pub struct LockedDentry<'a> {
+    dentry: &'a Dentry,
+    _not_send: NotThreadSafe,
+}
+
+impl LockedDentry<'_> {
+    /// The dentry.
+    pub fn dentry(&self) -> &Dentry {
+        self.dentry
+    }
+
+    /// The name, borrowed: stable while `d_lock` is held.
+    pub fn name(&self) -> &[u8] {
+        let mut len: kernel::ffi::c_uint = 0;
+        // SAFETY: We hold `d_lock` (invariant).
+        let ptr = unsafe { glue::rdc_d_name(self.dentry.as_raw(), &mut len) };
+        // SAFETY: `len` bytes at `ptr`, stable while `d_lock` is held, and the
+        // borrow of `self` ends before we unlock.
+        unsafe { core::slice::from_raw_parts(ptr, len as usize) }
+    }
+
+    /// The reference count; exact while `d_lock` is held.
+    pub fn count(&self) -> u32 {
+        self.dentry.count()
+    }
+}
+
+impl Drop for LockedDentry<'_> {
+    fn drop(&mut self) {
+        // SAFETY: We hold `d_lock` (invariant).
+        unsafe { glue::rdc_d_unlock(self.dentry.as_raw()) };
+    }
+}

@@ -1,0 +1,56 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Internal mounts.
+//!
+//! C header: [`include/linux/fs.h`](srctree/include/linux/fs.h)
+//! (`kern_mount()`, `kern_unmount()`).
+//!
+//! A [`KernMount`] is a mount of a registered filesystem type that no mount
+//! namespace sees.  It keeps its superblock active until it is dropped;
+//! dropping it is `kern_unmount()`, which runs `->kill_sb()` if it held the
+//! last active reference, and **may sleep**.
+
+use super::{glue, super_block::SuperBlock};
+use core::ptr::NonNull;
+use kernel::{bindings, error::from_err_ptr, prelude::*};
+
+/// An internal mount (`kern_mount()`).
+///
+/// # Invariants
+///
+/// `mnt` is a mount made by `kern_mount()` that this object owns.
+pub struct KernMount {
+    mnt: NonNull<bindings::vfsmount>,
+}
+
+// SAFETY: `kern_unmount()` may be called from any thread.
+unsafe impl Send for KernMount {}
+// SAFETY: `&KernMount` only reads immutable fields of the mount.
+unsafe impl Sync for KernMount {}
+
+impl KernMount {
+    /// Mounts the registered filesystem type called `fs_type`.  May sleep.
+    pub fn new(fs_type: &CStr) -> Result<Self> {
+        // SAFETY: `fs_type` is NUL-terminated; the call may sleep, as we may.
+        let mnt = from_err_ptr(unsafe { glue::rdc_kern_mount_by_name(fs_type.as_char_ptr()) })?;
+        // INVARIANT: We own the new mount.
+        Ok(Self {
+            mnt: NonNull::new(mnt).ok_or(EINVAL)?,
+        })
+    }
+
+    /// The mounted superblock, kept active by the mount.
+    pub fn sb(&self) -> &SuperBlock {
+        // SAFETY: The mount keeps its superblock alive and active while we
+        // own it (invariant), at least as long as `self` is borrowed.
+        unsafe { SuperBlock::from_raw(glue::rdc_mnt_sb(self.mnt.as_ptr())) }
+    }
+}
+
+impl Drop for KernMount {
+    /// `kern_unmount()`: may sleep, and may run `->kill_sb()`.
+    fn drop(&mut self) {
+        // SAFETY: We own the mount (invariant) and give it up.
+        unsafe { bindings::kern_unmount(self.mnt.as_ptr()) };
+    }
+}

@@ -1,0 +1,133 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Superblocks and active references to them.
+//!
+//! C header: [`include/linux/fs.h`](srctree/include/linux/fs.h)
+//!
+//! A superblock has two counts.  `s_count` keeps the memory; `s_active` keeps
+//! the filesystem *up*: while `s_active` is non-zero `->kill_sb()` cannot
+//! begin, so nothing of the dcache under it is torn down.  umount drops the
+//! mount's active reference with `deactivate_super()`; whoever drops the last
+//! one runs `->kill_sb()`, in its own context.
+//!
+//! [`SuperBlock`] is only ever seen by reference, borrowed from something
+//! that keeps it alive (a [`KernMount`](super::mount::KernMount), an
+//! [`ActiveSuper`], a counted dentry reference).  [`ActiveSuper`] is the
+//! owned form: the *pin* that every counted dentry reference must be covered
+//! by (rule 5 in the [module docs](super)).
+
+use super::{dentry::DentryRef, glue};
+use core::{marker::PhantomData, ptr::NonNull};
+use kernel::{bindings, prelude::*, types::Opaque};
+
+/// A `struct super_block`.
+///
+/// # Invariants
+///
+/// A `&SuperBlock` is only created while the superblock is alive (its memory
+/// is not freed) for at least the reference's lifetime.
+#[repr(transparent)]
+pub struct SuperBlock(Opaque<bindings::super_block>);
+
+// SAFETY: The fields read through `&SuperBlock` are immutable after set-up or
+// read with the kernel's own synchronisation (`s_active` atomically).
+unsafe impl Sync for SuperBlock {}
+// SAFETY: `SuperBlock` is only used by reference; the kernel object may be
+// used from any thread.
+unsafe impl Send for SuperBlock {}
+
+impl SuperBlock {
+    /// Creates a reference from a raw pointer.
+    ///
+    /// # Safety
+    ///
+    /// `ptr` points to a `super_block` that stays alive for `'a`.
+    pub(crate) unsafe fn from_raw<'a>(ptr: *mut bindings::super_block) -> &'a Self {
+        // SAFETY: `SuperBlock` is `repr(transparent)` over the C struct, and
+        // the caller guarantees it lives for `'a`.
+        unsafe { &*ptr.cast() }
+    }
+
+    /// The raw `struct super_block *`.
+    pub fn as_raw(&self) -> *mut bindings::super_block {
+        self.0.get()
+    }
+
+    /// `s_id`: the device or instance name, as in `/proc/mounts` messages.
+    pub fn id(&self) -> &CStr {
+        // SAFETY: `s_id` is a NUL-terminated array set before the superblock
+        // is visible and not changed afterwards; it lives as long as `self`.
+        unsafe { CStr::from_char_ptr((*self.as_raw()).s_id.as_ptr()) }
+    }
+
+    /// Takes an active reference (`atomic_inc_not_zero(&s_active)`).
+    ///
+    /// `None` if the superblock is not fully set up or is already being shut
+    /// down: a filesystem on its way out cannot be pinned again.  Never sleeps.
+    pub fn try_activate(&self) -> Option<ActiveSuper> {
+        // SAFETY: By the type invariant `self` is alive for this call.
+        if unsafe { glue::rdc_sb_try_activate(self.as_raw()) } {
+            // INVARIANT: We just took an active reference.
+            Some(ActiveSuper {
+                sb: NonNull::from(self).cast(),
+            })
+        } else {
+            None
+        }
+    }
+}
+
+/// An active reference to a superblock: the superblock *pin*.
+///
+/// While it exists, `->kill_sb()` of the superblock cannot start, so every
+/// dentry reference covered by it is dropped before the filesystem shuts
+/// down.  Counted dentry references ([`DentryRef`]) borrow it and so cannot
+/// outlive it.
+///
+/// Dropping it is `deactivate_super()`, which **may sleep**, and which runs
+/// `->kill_sb()` in the dropping thread when the pin is the last active
+/// reference (after a concurrent umount, for instance).  Never drop one under
+/// a spinlock or in a thread that `->kill_sb()` waits for.
+///
+/// # Invariants
+///
+/// `sb` points to a superblock on which this object owns one `s_active`
+/// reference.
+pub struct ActiveSuper {
+    sb: NonNull<bindings::super_block>,
+}
+
+// SAFETY: `deactivate_super()` may be called from any thread.
+unsafe impl Send for ActiveSuper {}
+// SAFETY: `&ActiveSuper` only gives `&SuperBlock` and new dentry references,
+// both usable from any thread.
+unsafe impl Sync for ActiveSuper {}
+
+impl ActiveSuper {
+    /// The pinned superblock.
+    pub fn sb(&self) -> &SuperBlock {
+        // SAFETY: The active reference keeps the superblock alive (invariant).
+        unsafe { SuperBlock::from_raw(self.sb.as_ptr()) }
+    }
+
+    /// A counted reference to the root dentry (`dget(sb->s_root)`).  Never sleeps.
+    pub fn root(&self) -> DentryRef<'_> {
+        // SAFETY: An active superblock that passed `try_activate()` is born
+        // and has `s_root`, which stays until `->kill_sb()`, which our pin
+        // holds off.
+        let root = unsafe { (*self.sb.as_ptr()).s_root };
+        // SAFETY: `root` is alive (above); `dget` takes the reference that
+        // the new `DentryRef` owns, covered by `self`.
+        unsafe { DentryRef::from_raw_dget(root) }
+    }
+}
+
+impl Drop for ActiveSuper {
+    fn drop(&mut self) {
+        // SAFETY: We own one active reference (invariant) and give it up.
+        unsafe { bindings::deactivate_super(self.sb.as_ptr()) };
+    }
+}
+
+/// Marker that keeps types holding raw kernel pointers `!Send` and `!Sync`.
+pub(crate) type NotThreadSafe = PhantomData<*mut ()>;

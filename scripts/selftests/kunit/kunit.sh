@@ -1,0 +1,30 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# rdcache's in-module KUnit suites: they run when rdcache.ko loads and print
+# KTAP to the kernel log.  This prints that KTAP as its own output (the host
+# reads it with kunit.py parse) and fails if any suite or test failed.
+# Needs kunit.enable=1 on the kernel command line (the runner passes it).
+
+if [ ! -d /sys/module/kunit ] && ! grep -q kunit /proc/kallsyms 2>/dev/null; then
+	echo "1..0 # SKIP kernel without CONFIG_KUNIT"
+	exit 4
+fi
+
+dmesg -c >/dev/null
+if ! insmod /rdcache/rdcache.ko; then
+	echo "Bail out! insmod rdcache.ko failed"
+	exit 1
+fi
+# Suites run synchronously during the load; their KTAP is in the log now.
+dmesg | sed -e 's/^\[ *[0-9.]*\] //' | sed -n '/^KTAP version 1$/,$p' >/tmp/kunit.ktap
+rmmod rdcache
+cat /tmp/kunit.ktap
+if ! grep -q '^ok ' /tmp/kunit.ktap; then
+	echo "# no KUnit results in the kernel log"
+	exit 1
+fi
+if grep -q '^not ok ' /tmp/kunit.ktap; then
+	exit 1
+fi
+exit 0
