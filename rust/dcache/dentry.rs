@@ -244,7 +244,9 @@ impl<'pin> DentryRef<'pin> {
         let mode = mode as bindings::umode_t;
         // SAFETY: `self` is alive, `name` is NUL-terminated, and we are in a
         // context that may sleep (the caller's contract above).
-        let d = from_err_ptr(unsafe { glue::rdc_create_child(self.as_raw(), name.as_char_ptr(), mode) })?;
+        let d = from_err_ptr(unsafe {
+            glue::rdc_create_child(self.as_raw(), name.as_char_ptr(), mode)
+        })?;
         // SAFETY: The new dentry comes with the count we now own, in our superblock.
         Ok(unsafe { DentryRef::from_raw_owned(d) })
     }
@@ -378,10 +380,9 @@ impl<'g> Iterator for Children<'g> {
             }
             // SAFETY: The child cannot be freed while the guard (`'g`) holds
             // its parent's `d_lock`.
+            let dentry = unsafe { Dentry::from_raw(d) };
             // INVARIANT: Likewise, it stays a child of the locked parent.
-            return Some(Child {
-                dentry: unsafe { Dentry::from_raw(d) },
-            });
+            return Some(Child { dentry });
         }
         None
     }

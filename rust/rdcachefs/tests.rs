@@ -22,7 +22,10 @@ fn cached(dir: &DentryRef<'_>, name: &[u8]) -> bool {
 /// The count of the cached child `name` of `dir`, if any.
 fn count_of(dir: &DentryRef<'_>, name: &[u8]) -> Option<u32> {
     let guard = dir.lock_children();
-    let count = guard.iter().find(|c| c.name() == name).map(|c| c.dentry().count());
+    let count = guard
+        .iter()
+        .find(|c| c.name() == name)
+        .map(|c| c.dentry().count());
     count
 }
 
@@ -37,7 +40,6 @@ mod shrink_list {
         let root = pin.root();
         let d = root.create_child(c"a", true)?;
         stack_pin_init!(let list = ShrinkList::new());
-        let mut list = list;
         assert!(!list.as_mut().put(d.clone()));
         assert!(list.is_empty());
         assert_eq!(d.count(), 1);
@@ -54,7 +56,6 @@ mod shrink_list {
         let root = pin.root();
         let d = root.create_child(c"b", false)?;
         stack_pin_init!(let list = ShrinkList::new());
-        let mut list = list;
         assert!(list.as_mut().put(d));
         assert!(!list.is_empty());
         // On the list, unused, and still there: nothing killed it yet.
@@ -73,7 +74,6 @@ mod shrink_list {
         drop(root.create_child(c"c", true)?);
         stack_pin_init!(let a = ShrinkList::new());
         stack_pin_init!(let b = ShrinkList::new());
-        let (mut a, mut b) = (a, b);
         {
             let guard = root.lock_children();
             let child = guard.iter().find(|c| c.name() == b"c").ok_or(ENOENT)?;
@@ -106,7 +106,6 @@ mod shrink_list {
         drop(p2);
         drop(p1);
         stack_pin_init!(let list = ShrinkList::new());
-        let mut list = list;
         assert!(list.as_mut().put(p3));
         list.as_mut().shrink();
         assert!(list.is_empty());
@@ -124,7 +123,6 @@ mod shrink_list {
         let other = kept.clone();
         stack_pin_init!(let lock = new_spinlock!(0u32, "rdcache_test_lock"));
         stack_pin_init!(let list = ShrinkList::new());
-        let mut list = list;
         {
             let mut guard = lock.lock();
             *guard += 1;
@@ -143,7 +141,6 @@ mod shrink_list {
     #[test]
     fn umount_leaves_husks_that_shrink_frees() -> Result {
         stack_pin_init!(let list = ShrinkList::new());
-        let mut list = list;
         {
             let mnt = KernMount::new(super::super::NAME)?;
             let pin = mnt.sb().try_activate().ok_or(EINVAL)?;
@@ -172,7 +169,6 @@ mod shrink_list {
         let d = root.create_child(c"dr", false)?;
         {
             stack_pin_init!(let list = ShrinkList::new());
-            let mut list = list;
             assert!(list.as_mut().put(d));
         }
         assert!(!cached(&root, b"dr"));

@@ -24,7 +24,7 @@ fi
 mkdir -p "$out"
 log=$out/build.log
 : >"$log"
-say "building the $cfg kernel in $out (about 5 minutes on 2 cores; log: $log)"
+say "building the $cfg kernel in $out (about 11 minutes on 2 cores; log: $log)"
 start=$(date +%s)
 
 # LLVM, RUSTC, BINDGEN, ... reach merge_config.sh's own make as command-line

@@ -28,6 +28,7 @@ TOP = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, HERE)
 
 import classify  # noqa: E402
+import compile_fail  # noqa: E402
 import vm  # noqa: E402
 
 SPLATS = ["warn", "lockdep", "kasan", "sleep", "hung", "panic"]
@@ -99,6 +100,7 @@ def plan(name):
         "run": smoke,
         "harness": harness,
         "kunit": [Boot("main", [Test("kunit/kunit.sh")])],
+        "compile-fail": [],
         "test": main + harness,
     }
     if name not in plans:
@@ -216,6 +218,8 @@ class Runner:
 
     def cmdline(self, boot, tests):
         parts = ["console=ttyS0", "ignore_loglevel", "panic=-1", "kunit.enable=1", "kunit.autorun=1",
+                 # kmemleak costs ~2.5x boot time under TCG; boots that check leaks turn it on.
+                 "kmemleak=off",
                  f"rdcache_cpus={self.smp}", "rdcache_tests=" + ",".join(t.spec for t in tests)]
         if boot and boot.cmdline:
             parts.append(boot.cmdline)
@@ -268,7 +272,7 @@ class Runner:
                 started = True
                 k.diag(f"guest up after {qemu.elapsed():.1f} s: {line[2:]}")
         if not started:
-            status = qemu.wait_exit(0) if line == vm.EOF else None
+            status = qemu.wait_exit(5) if line == vm.EOF else None
             why = (f"guest never reached /init within {boot_timeout:.0f} s" if line is None
                    else f"QEMU exited (status {status}) before the guest reached /init")
             splat = classify.summary(classify.classify(qemu.console_lines()))
@@ -447,6 +451,14 @@ class Runner:
     def fixture_tests(self):
         return sorted(glob.glob(os.path.join(HERE, "fixtures", "*.log")))
 
+    def run_compile_fail(self):
+        """The layer's misuses must not build; the intended pattern must."""
+        for path in compile_fail.cases():
+            name = "compile-fail/" + os.path.basename(path)[:-3]
+            ok, detail = compile_fail.run_case(path, self.args.kdir, self.args.kmake_args)
+            self.ktap.diag(f"{name}: {detail}")
+            self.ktap.result(name, ok)
+
     def run_fixtures(self):
         """Recorded kernel logs fed to the classifier on the host."""
         for path in self.fixture_tests():
@@ -469,11 +481,14 @@ class Runner:
     def run(self):
         boots = plan(self.args.plan)
         fixtures = self.fixture_tests() if self.args.plan in ("test", "harness") else []
-        total = len(fixtures) + sum(b.count() for b in boots)
+        cf = compile_fail.cases() if self.args.plan in ("test", "compile-fail") else []
+        total = len(fixtures) + len(cf) + sum(b.count() for b in boots)
         self.ktap.header(total)
         self.ktap.diag(f"rdcache {self.args.plan}: kernel {self.kernel}, results in {self.results}")
         if fixtures:
             self.run_fixtures()
+        if cf:
+            self.run_compile_fail()
         i = 0
         while i < len(boots):
             group = [boots[i]]
@@ -514,6 +529,7 @@ def main():
     ap.add_argument("--kdir", required=True, help="built kernel tree")
     ap.add_argument("--ksrc", required=True, help="its source tree")
     ap.add_argument("--initrd", required=True)
+    ap.add_argument("--kmake-args", default="", help="LLVM=, RUSTC=, ... for builds against KDIR")
     ap.add_argument("--shell", action="store_true", help="interactive VM")
     ap.add_argument("plan", nargs="?", default="test")
     args = ap.parse_args()

@@ -1,0 +1,99 @@
+# SPDX-License-Identifier: GPL-2.0
+"""Compile-fail tests of the dcache layer's types.
+
+Each rust/dcache/compile_fail/<case>.rs declares what must happen when it is
+built as a module beside the real layer:
+
+    //! expect: E0597 does not live long enough     (error code and message)
+    //! expect: ok                                   (positive control)
+
+The case is built with the kernel's own rules (make -C KDIR M=<tmp>), as a
+crate whose root includes rust/dcache/ by path and the case as a submodule.
+A case passes only if the build fails with exactly the expected error (and
+no other error code), or, for 'ok', builds.
+"""
+
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+TOP = os.path.dirname(os.path.dirname(HERE))
+CASES = os.path.join(TOP, "rust", "dcache", "compile_fail")
+
+ROOT = """// SPDX-License-Identifier: GPL-2.0
+//! compile-fail harness crate (generated)
+#![allow(dead_code)]
+use kernel::prelude::*;
+
+#[path = "{layer}"]
+pub mod dcache;
+
+#[path = "{case}"]
+mod case;
+
+module! {{
+    type: Cf,
+    name: "rdcache_cf",
+    authors: ["rdcache developers"],
+    description: "rdcache compile-fail case",
+    license: "GPL",
+}}
+
+struct Cf;
+
+impl kernel::Module for Cf {{
+    fn init(_module: &'static ThisModule) -> Result<Self> {{
+        Ok(Cf)
+    }}
+}}
+"""
+
+
+def cases():
+    return sorted(os.path.join(CASES, f) for f in os.listdir(CASES) if f.endswith(".rs"))
+
+
+def expectation(path):
+    with open(path) as f:
+        for line in f:
+            m = re.match(r"//!\s*expect:\s*(\S+)\s*(.*)$", line)
+            if m:
+                return m.group(1), m.group(2).strip()
+    return None, None
+
+
+def run_case(path, kdir, kmake_args):
+    """(ok, detail) for one case."""
+    code, message = expectation(path)
+    if not code:
+        return False, "no '//! expect:' line"
+    tmp = tempfile.mkdtemp(prefix="rdcache-cf-")
+    try:
+        with open(os.path.join(tmp, "Kbuild"), "w") as f:
+            f.write("rustflags-y += -Dwarnings\nobj-m := rdcache_cf.o\n"
+                    "rdcache_cf-y := cf_main.o glue.o\n")
+        for name in ("glue.c", "glue.h"):
+            shutil.copy(os.path.join(TOP, "rust", "dcache", name), tmp)
+        with open(os.path.join(tmp, "cf_main.rs"), "w") as f:
+            f.write(ROOT.format(layer=os.path.join(TOP, "rust", "dcache", "mod.rs"), case=path))
+        proc = subprocess.run(["make", "-C", kdir, f"M={tmp}"] + kmake_args.split() + ["modules"],
+                              capture_output=True, text=True, timeout=600)
+        out = proc.stdout + proc.stderr
+        with open(os.path.join(TOP, "results", "compile-fail-" + os.path.basename(path)[:-3] + ".log"), "w") as f:
+            f.write(out)
+        errors = sorted(set(re.findall(r"^error\[(E\d{4})\]", out, re.M)))
+        first = next((ln for ln in out.splitlines() if ln.startswith("error")), "")
+        if code == "ok":
+            return proc.returncode == 0, "builds" if proc.returncode == 0 else f"does not build: {first}"
+        if proc.returncode == 0:
+            return False, f"built, but {code} was expected"
+        if errors != [code]:
+            return False, f"expected only {code}, got {errors or 'no error code'}: {first}"
+        if message and message not in out:
+            return False, f"{code} without '{message}': {first}"
+        return True, first
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
