@@ -11,6 +11,14 @@ use crate::dcache::{DentryRef, KernMount, ShrinkList};
 use kernel::{new_spinlock, prelude::*};
 use pin_init::stack_pin_init;
 
+/// Runs `f` on the root of a fresh internal mount of `rdcachefs`, pinned.
+fn with_root(f: impl FnOnce(&DentryRef<'_>) -> Result) -> Result {
+    let mnt = KernMount::new(super::NAME)?;
+    let pin = mnt.sb().try_activate().ok_or(EINVAL)?;
+    let root = pin.root();
+    f(&root)
+}
+
 /// Whether `name` is a cached child of `dir`, seen under `dir`'s `d_lock`
 /// (takes no reference, so it disturbs nothing).
 fn cached(dir: &DentryRef<'_>, name: &[u8]) -> bool {
@@ -35,107 +43,102 @@ mod shrink_list {
 
     #[test]
     fn non_last_put_keeps_dentry_cached() -> Result {
-        let mnt = KernMount::new(super::super::NAME)?;
-        let pin = mnt.sb().try_activate().ok_or(EINVAL)?;
-        let root = pin.root();
-        let d = root.create_child(c"a", true)?;
-        stack_pin_init!(let list = ShrinkList::new());
-        assert!(!list.as_mut().put(d.clone()));
-        assert!(list.is_empty());
-        assert_eq!(d.count(), 1);
-        drop(d);
-        // The last reference went through dput(): cached, unused, on the LRU.
-        assert_eq!(count_of(&root, b"a"), Some(0));
-        Ok(())
+        with_root(|root| {
+            let d = root.create_child(c"a", true)?;
+            stack_pin_init!(let list = ShrinkList::new());
+            assert!(!list.as_mut().put(d.clone()));
+            assert!(list.is_empty());
+            assert_eq!(d.count(), 1);
+            drop(d);
+            // The last reference went through dput(): cached, unused, on the LRU.
+            assert_eq!(count_of(root, b"a"), Some(0));
+            Ok(())
+        })
     }
 
     #[test]
     fn last_put_moves_to_list_and_only_shrink_kills() -> Result {
-        let mnt = KernMount::new(super::super::NAME)?;
-        let pin = mnt.sb().try_activate().ok_or(EINVAL)?;
-        let root = pin.root();
-        let d = root.create_child(c"b", false)?;
-        stack_pin_init!(let list = ShrinkList::new());
-        assert!(list.as_mut().put(d));
-        assert!(!list.is_empty());
-        // On the list, unused, and still there: nothing killed it yet.
-        assert_eq!(count_of(&root, b"b"), Some(0));
-        list.as_mut().shrink();
-        assert!(list.is_empty());
-        assert!(!cached(&root, b"b"));
-        Ok(())
+        with_root(|root| {
+            let d = root.create_child(c"b", false)?;
+            stack_pin_init!(let list = ShrinkList::new());
+            assert!(list.as_mut().put(d));
+            assert!(!list.is_empty());
+            // On the list, unused, and still there: nothing killed it yet.
+            assert_eq!(count_of(root, b"b"), Some(0));
+            list.as_mut().shrink();
+            assert!(list.is_empty());
+            assert!(!cached(root, b"b"));
+            Ok(())
+        })
     }
 
     #[test]
     fn dentry_on_another_list_stays_with_its_owner() -> Result {
-        let mnt = KernMount::new(super::super::NAME)?;
-        let pin = mnt.sb().try_activate().ok_or(EINVAL)?;
-        let root = pin.root();
-        drop(root.create_child(c"c", true)?);
-        stack_pin_init!(let a = ShrinkList::new());
-        stack_pin_init!(let b = ShrinkList::new());
-        {
-            let guard = root.lock_children();
-            let child = guard.iter().find(|c| c.name() == b"c").ok_or(ENOENT)?;
-            let locked = guard.lock_child(child).ok_or(EINVAL)?;
-            assert!(a.as_mut().move_to_list(&locked));
-            // Already on `a`: `b` must not take it (rule 2).
-            assert!(!b.as_mut().move_to_list(&locked));
-        }
-        // A counted reference to it, put into `b`, leaves it with `a` too.
-        let r = root.try_lookup(c"c")?.ok_or(ENOENT)?;
-        assert!(r.is_on_shrink_list());
-        assert!(!b.as_mut().put(r));
-        assert!(b.is_empty());
-        assert!(!a.is_empty());
-        a.as_mut().shrink();
-        assert!(!cached(&root, b"c"));
-        Ok(())
+        with_root(|root| {
+            drop(root.create_child(c"c", true)?);
+            stack_pin_init!(let a = ShrinkList::new());
+            stack_pin_init!(let b = ShrinkList::new());
+            {
+                let guard = root.lock_children();
+                let child = guard.iter().find(|c| c.name() == b"c").ok_or(ENOENT)?;
+                let locked = guard.lock_child(child).ok_or(EINVAL)?;
+                assert!(a.as_mut().move_to_list(&locked));
+                // Already on `a`: `b` must not take it (rule 2).
+                assert!(!b.as_mut().move_to_list(&locked));
+            }
+            // A counted reference to it, put into `b`, leaves it with `a` too.
+            let r = root.try_lookup(c"c")?.ok_or(ENOENT)?;
+            assert!(r.is_on_shrink_list());
+            assert!(!b.as_mut().put(r));
+            assert!(b.is_empty());
+            assert!(!a.is_empty());
+            a.as_mut().shrink();
+            assert!(!cached(root, b"c"));
+            Ok(())
+        })
     }
 
     #[test]
     fn unused_ancestors_are_pruned_in_the_same_shrink() -> Result {
-        let mnt = KernMount::new(super::super::NAME)?;
-        let pin = mnt.sb().try_activate().ok_or(EINVAL)?;
-        let root = pin.root();
-        let p1 = root.create_child(c"p1", true)?;
-        let p2 = p1.create_child(c"p2", true)?;
-        let p3 = p2.create_child(c"p3", false)?;
-        // Only the leaf is referenced now; its ancestors are held by their
-        // children alone.
-        drop(p2);
-        drop(p1);
-        stack_pin_init!(let list = ShrinkList::new());
-        assert!(list.as_mut().put(p3));
-        list.as_mut().shrink();
-        assert!(list.is_empty());
-        assert!(!cached(&root, b"p1"));
-        Ok(())
+        with_root(|root| {
+            let p1 = root.create_child(c"p1", true)?;
+            let p2 = p1.create_child(c"p2", true)?;
+            let p3 = p2.create_child(c"p3", false)?;
+            // Only the leaf is referenced now; its ancestors are held by their
+            // children alone.
+            drop(p2);
+            drop(p1);
+            stack_pin_init!(let list = ShrinkList::new());
+            assert!(list.as_mut().put(p3));
+            list.as_mut().shrink();
+            assert!(list.is_empty());
+            assert!(!cached(root, b"p1"));
+            Ok(())
+        })
     }
 
     #[test]
     fn put_under_a_spinlock_does_not_sleep() -> Result {
-        let mnt = KernMount::new(super::super::NAME)?;
-        let pin = mnt.sb().try_activate().ok_or(EINVAL)?;
-        let root = pin.root();
-        let last = root.create_child(c"s1", false)?;
-        let kept = root.create_child(c"s2", false)?;
-        let other = kept.clone();
-        stack_pin_init!(let lock = new_spinlock!(0u32, "rdcache_test_lock"));
-        stack_pin_init!(let list = ShrinkList::new());
-        {
-            let mut guard = lock.lock();
-            *guard += 1;
-            // With DEBUG_ATOMIC_SLEEP any sleep here is reported in the log,
-            // which the harness turns into a failure.
-            assert!(list.as_mut().put(last));
-            assert!(!list.as_mut().put(other));
-        }
-        list.as_mut().shrink();
-        assert!(!cached(&root, b"s1"));
-        assert!(cached(&root, b"s2"));
-        drop(kept);
-        Ok(())
+        with_root(|root| {
+            let last = root.create_child(c"s1", false)?;
+            let kept = root.create_child(c"s2", false)?;
+            let other = kept.clone();
+            stack_pin_init!(let lock = new_spinlock!(0u32, "rdcache_test_lock"));
+            stack_pin_init!(let list = ShrinkList::new());
+            {
+                let mut guard = lock.lock();
+                *guard += 1;
+                // With DEBUG_ATOMIC_SLEEP any sleep here is reported in the log,
+                // which the harness turns into a failure.
+                assert!(list.as_mut().put(last));
+                assert!(!list.as_mut().put(other));
+            }
+            list.as_mut().shrink();
+            assert!(!cached(root, b"s1"));
+            assert!(cached(root, b"s2"));
+            drop(kept);
+            Ok(())
+        })
     }
 
     #[test]
@@ -163,15 +166,14 @@ mod shrink_list {
 
     #[test]
     fn dropping_a_non_empty_list_drains_it() -> Result {
-        let mnt = KernMount::new(super::super::NAME)?;
-        let pin = mnt.sb().try_activate().ok_or(EINVAL)?;
-        let root = pin.root();
-        let d = root.create_child(c"dr", false)?;
-        {
-            stack_pin_init!(let list = ShrinkList::new());
-            assert!(list.as_mut().put(d));
-        }
-        assert!(!cached(&root, b"dr"));
-        Ok(())
+        with_root(|root| {
+            let d = root.create_child(c"dr", false)?;
+            {
+                stack_pin_init!(let list = ShrinkList::new());
+                assert!(list.as_mut().put(d));
+            }
+            assert!(!cached(root, b"dr"));
+            Ok(())
+        })
     }
 }

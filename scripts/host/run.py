@@ -538,7 +538,7 @@ def main():
         accel = os.environ.get("RDCACHE_ACCEL", "tcg")
         out = os.path.join(TOP, "results", "shell")
         b = vm.Boot(os.path.join(args.kdir, "arch/x86/boot/bzImage"), args.initrd, out,
-                    f"console=ttyS0 rdcache_shell=1 rdcache_cpus={smp}", smp,
+                    f"console=ttyS0 kmemleak=off rdcache_shell=1 rdcache_cpus={smp}", smp,
                     accel="kvm" if accel == "kvm" else "tcg", interactive=True)
         return b.interact()
     return Runner(args).run()
