@@ -21,7 +21,7 @@ ktap=$src/tools/testing/selftests/kselftest/ktap_helpers.sh
 busybox=/bin/busybox
 [ -x "$busybox" ] || die "$busybox missing (Debian package busybox-static)"
 for m in rdcache.ko rdcache_splat.ko; do
-	[ -f "$top/$m" ] || die "$top/$m missing: build the module first (make module)"
+	[ -f "$top/rust/$m" ] || die "$top/rust/$m missing: build the module first (make module)"
 done
 
 spec=$(mktemp)
@@ -38,7 +38,7 @@ trap 'rm -f "$spec" "$spec".*' EXIT
 	echo "file /rdcache/ktap_helpers.sh $ktap 0644 0 0"
 	# Debug info stays on the host (decode_stacktrace.sh); the guest gets stripped copies.
 	for m in rdcache rdcache_splat; do
-		"llvm-strip$LLVM_SUFFIX" --strip-debug -o "$spec.$m.ko" "$top/$m.ko"
+		"llvm-strip$LLVM_SUFFIX" --strip-debug -o "$spec.$m.ko" "$top/rust/$m.ko"
 		echo "file /rdcache/$m.ko $spec.$m.ko 0644 0 0"
 	done
 	printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/sh\n' >"$spec.passwd"
