@@ -20,13 +20,15 @@ module! {
 #[pin_data]
 struct Rdcache {
     #[pin]
-    fs: dcache::fs_type::Registration,
+    debugfs: rdcachefs::control::Debugfs,
+    #[pin]
+    fs: dcache::fs::Registration<rdcachefs::RdcacheFs>,
 }
 
 impl kernel::InPlaceModule for Rdcache {
     fn init(module: &'static ThisModule) -> impl PinInit<Self, Error> {
-        pr_info!("registering {}\n", rdcachefs::NAME.to_str().unwrap_or("?"));
         try_pin_init!(Self {
+            debugfs <- rdcachefs::control::Debugfs::new(),
             fs <- rdcachefs::register(module),
         })
     }

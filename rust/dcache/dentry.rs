@@ -24,17 +24,11 @@
 
 use super::{
     glue,
-    inode::Inode,
+    inode::{Inode, InodeRef},
     super_block::{ActiveSuper, NotThreadSafe, SuperBlock},
 };
 use core::{marker::PhantomData, mem::ManuallyDrop, ops::Deref, ptr::NonNull};
-use kernel::{
-    bindings,
-    error::from_err_ptr,
-    prelude::*,
-    sync::aref::{ARef, AlwaysRefCounted},
-    types::Opaque,
-};
+use kernel::{bindings, error::from_err_ptr, prelude::*, types::Opaque};
 
 /// A `struct dentry`.
 ///
@@ -196,9 +190,9 @@ impl<'pin> DentryRef<'pin> {
     }
 
     /// The inode of a positive dentry, with its own reference (`ihold()`),
-    /// or `None` for a negative one.  Never sleeps; dropping the result is
-    /// `iput()` and may.
-    pub fn inode(&self) -> Option<ARef<Inode>> {
+    /// covered by the same pin, or `None` for a negative one.  Never sleeps;
+    /// dropping the result is `iput()` and may.
+    pub fn inode(&self) -> Option<InodeRef<'pin>> {
         // SAFETY: `self` is alive; `d_inode` is stable under `d_lock`.
         unsafe { glue::rdc_d_lock(self.as_raw()) };
         // SAFETY: `d_lock` is held.
@@ -208,9 +202,8 @@ impl<'pin> DentryRef<'pin> {
         } else {
             // SAFETY: Under `d_lock` a positive dentry's inode is alive.
             let inode = unsafe { Inode::from_raw(inode) };
-            inode.inc_ref();
-            // SAFETY: We just took the reference that the `ARef` owns.
-            Some(unsafe { ARef::from_raw(NonNull::from(inode)) })
+            // SAFETY: Alive (above), in our superblock, which `'pin` keeps active.
+            Some(unsafe { InodeRef::ihold(inode) })
         };
         // SAFETY: We took `d_lock` above.
         unsafe { glue::rdc_d_unlock(self.as_raw()) };

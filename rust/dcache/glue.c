@@ -14,6 +14,9 @@
 #include <linux/dcache.h>
 #include <linux/fs.h>
 #include <linux/fs_context.h>
+#include <linux/fs_parser.h>
+#include <linux/slab.h>
+#include <linux/uio.h>
 #include <linux/lockref.h>
 #include <linux/mount.h>
 #include <linux/namei.h>
@@ -21,9 +24,6 @@
 #include <linux/stddef.h>
 
 #include "glue.h"
-
-/* "rdcf" */
-#define RDCACHEFS_MAGIC 0x72646366
 
 /* ---- linux/dcache.h inlines ------------------------------------------- */
 
@@ -190,13 +190,19 @@ out:
 	return dentry;
 }
 
-/* ---- fs_context -------------------------------------------------------- */
+/* ---- filesystem types: fs_context plumbing ------------------------------ */
+
+/*
+ * A filesystem type registered from Rust (rust/dcache/fs.rs): its options are
+ * unsigned integers parsed by fs_parse() against a spec built from their
+ * names; everything else is a callback into the Rust side.
+ */
 
 static int rdc_fill_super(struct super_block *sb, struct fs_context *fc)
 {
-	static const struct tree_descr no_files[] = { { "" } };
+	struct rdc_fs_type *t = container_of(fc->fs_type, struct rdc_fs_type, fst);
 
-	return simple_fill_super(sb, RDCACHEFS_MAGIC, no_files);
+	return t->ops->fill_super(sb, fc->fs_private);
 }
 
 static int rdc_get_tree(struct fs_context *fc)
@@ -204,14 +210,189 @@ static int rdc_get_tree(struct fs_context *fc)
 	return get_tree_nodev(fc, rdc_fill_super);
 }
 
+static int rdc_parse_param(struct fs_context *fc, struct fs_parameter *param)
+{
+	struct rdc_fs_type *t = container_of(fc->fs_type, struct rdc_fs_type, fst);
+	struct fs_parse_result result;
+	int opt;
+
+	opt = fs_parse(fc, t->spec, param, &result);
+	if (opt < 0)
+		return opt;
+	return t->ops->set_param(fc, fc->fs_private, opt, result.uint_32);
+}
+
+static void rdc_free_fc(struct fs_context *fc)
+{
+	struct rdc_fs_type *t = container_of(fc->fs_type, struct rdc_fs_type, fst);
+
+	if (fc->fs_private)
+		t->ops->opts_free(fc->fs_private);
+}
+
 static const struct fs_context_operations rdc_context_ops = {
-	.get_tree = rdc_get_tree,
+	.parse_param	= rdc_parse_param,
+	.get_tree	= rdc_get_tree,
+	.free		= rdc_free_fc,
 };
 
-int rdc_init_fs_context(struct fs_context *fc)
+static int rdc_init_fs_context(struct fs_context *fc)
 {
+	struct rdc_fs_type *t = container_of(fc->fs_type, struct rdc_fs_type, fst);
+
+	fc->fs_private = t->ops->opts_alloc();
+	if (!fc->fs_private)
+		return -ENOMEM;
 	fc->ops = &rdc_context_ops;
 	return 0;
+}
+
+/*
+ * Fill in @t's file_system_type and its fs_parse() spec: one decimal u32
+ * option per name, fs_parse() returning its index.  @names must outlive @t.
+ */
+int rdc_fs_type_init(struct rdc_fs_type *t, const char *const *names, unsigned int n)
+{
+	unsigned int i;
+
+	if (n > U8_MAX)
+		return -EINVAL;
+	t->spec = kcalloc(n + 1, sizeof(*t->spec), GFP_KERNEL);
+	if (!t->spec)
+		return -ENOMEM;
+	for (i = 0; i < n; i++)
+		t->spec[i] = (struct fs_parameter_spec)__fsparam(fs_param_is_u32, names[i], i, 0,
+								 (void *)10);
+	t->fst.init_fs_context = rdc_init_fs_context;
+	return 0;
+}
+
+void rdc_fs_type_free(struct rdc_fs_type *t)
+{
+	kfree(t->spec);
+	t->spec = NULL;
+}
+
+/* Log @msg against the mount (dmesg, or the fsconfig() log) and return -EINVAL. */
+int rdc_fc_invalf(struct fs_context *fc, const char *msg)
+{
+	return invalf(fc, "%s: %s", fc->fs_type->name, msg);
+}
+
+/* ---- filesystem types: VFS objects ------------------------------------- */
+
+/* Emit "." and ".." (dir_emit_dots()), then tell whether @pos is past them. */
+bool rdc_dir_emit_dots(struct file *file, struct dir_context *ctx)
+{
+	return dir_emit_dots(file, ctx);
+}
+
+bool rdc_dir_emit(struct dir_context *ctx, const char *name, int len, u64 ino, bool dir)
+{
+	return dir_emit(ctx, name, len, ino, dir ? DT_DIR : DT_REG);
+}
+
+loff_t rdc_dir_pos(const struct dir_context *ctx)
+{
+	return ctx->pos;
+}
+
+void rdc_dir_set_pos(struct dir_context *ctx, loff_t pos)
+{
+	ctx->pos = pos;
+}
+
+struct inode *rdc_file_inode(const struct file *file)
+{
+	return file_inode(file);
+}
+
+/* read_iter over a buffer of @len bytes: what simple_read_from_buffer() is for read(). */
+ssize_t rdc_read_iter_buffer(struct kiocb *iocb, struct iov_iter *to, const void *buf, size_t len)
+{
+	loff_t pos = iocb->ki_pos;
+	size_t n;
+
+	if (pos < 0)
+		return -EINVAL;
+	if (pos >= len)
+		return 0;
+	n = copy_to_iter(buf + pos, len - pos, to);
+	if (!n)
+		return -EFAULT;
+	iocb->ki_pos = pos + n;
+	return n;
+}
+
+/*
+ * A new inode on @sb for a lookup: number, mode, timestamps, the filesystem's
+ * @private word and @tag (kept in i_private / i_generation, so callbacks can
+ * read them without touching the superblock), and the given operations.
+ */
+struct inode *rdc_new_inode(struct super_block *sb, umode_t mode, u64 private, u32 tag,
+			    loff_t size, const struct inode_operations *iops,
+			    const struct file_operations *fops)
+{
+	struct inode *inode = new_inode(sb);
+
+	if (!inode)
+		return NULL;
+	inode->i_ino = get_next_ino();
+	inode->i_mode = mode;
+	inode->i_private = (void *)(uintptr_t)private;
+	inode->i_generation = tag;
+	inode->i_size = size;
+	simple_inode_init_ts(inode);
+	if (iops)
+		inode->i_op = iops;
+	if (fops)
+		inode->i_fop = fops;
+	set_nlink(inode, S_ISDIR(mode) ? 2 : 1);
+	return inode;
+}
+
+u64 rdc_inode_private(const struct inode *inode)
+{
+	return (uintptr_t)inode->i_private;
+}
+
+u32 rdc_inode_tag(const struct inode *inode)
+{
+	return inode->i_generation;
+}
+
+void rdc_d_set_fsdata(struct dentry *dentry, u64 word)
+{
+	dentry->d_fsdata = (void *)(uintptr_t)word;
+}
+
+u64 rdc_d_fsdata(const struct dentry *dentry)
+{
+	return (uintptr_t)dentry->d_fsdata;
+}
+
+void *rdc_sb_fs_info(const struct super_block *sb)
+{
+	return sb->s_fs_info;
+}
+
+/* Superblock set-up common to every Rust filesystem type. */
+void rdc_sb_setup(struct super_block *sb, unsigned long magic, void *fs_info,
+		  const struct super_operations *sops, const struct dentry_operations *dops)
+{
+	sb->s_magic = magic;
+	sb->s_fs_info = fs_info;
+	sb->s_op = sops;
+	sb->s_blocksize = PAGE_SIZE;
+	sb->s_blocksize_bits = PAGE_SHIFT;
+	sb->s_time_gran = 1;
+	set_default_d_op(sb, dops);
+}
+
+void rdc_evict_inode_common(struct inode *inode)
+{
+	truncate_inode_pages_final(&inode->i_data);
+	clear_inode(inode);
 }
 
 /* ---- superblocks ------------------------------------------------------- */
@@ -273,3 +454,6 @@ RDC_OFFSET(file_system_type, name);
 RDC_OFFSET(file_system_type, owner);
 const size_t rdc_sizeof_dentry = sizeof(struct dentry);
 const size_t rdc_sizeof_list_head = sizeof(struct list_head);
+const size_t rdc_sizeof_rdc_fs_type = sizeof(struct rdc_fs_type);
+RDC_OFFSET(rdc_fs_type, ops);
+RDC_OFFSET(rdc_fs_type, spec);

@@ -6,6 +6,7 @@
 #ifndef RDCACHE_GLUE_H
 #define RDCACHE_GLUE_H
 
+#include <linux/fs.h>
 #include <linux/types.h>
 
 struct dentry;
@@ -34,7 +35,51 @@ struct dentry *rdc_create_child(struct dentry *parent, const char *name, umode_t
 
 bool rdc_sb_try_activate(struct super_block *sb);
 
-int rdc_init_fs_context(struct fs_context *fc);
+/* Callbacks of a filesystem type registered from Rust (rust/dcache/fs.rs). */
+struct rdc_fs_ops {
+	void *(*opts_alloc)(void);
+	void (*opts_free)(void *opts);
+	int (*set_param)(struct fs_context *fc, void *opts, unsigned int opt, u32 value);
+	int (*fill_super)(struct super_block *sb, void *opts);
+};
+
+/* Mirrored by `RdcFsType` in rust/dcache/fs.rs; the layout test checks it. */
+struct rdc_fs_type {
+	struct file_system_type fst;
+	const struct rdc_fs_ops *ops;
+	struct fs_parameter_spec *spec;
+};
+
+int rdc_fs_type_init(struct rdc_fs_type *t, const char *const *names, unsigned int n);
+void rdc_fs_type_free(struct rdc_fs_type *t);
+int rdc_fc_invalf(struct fs_context *fc, const char *msg);
+
+struct dir_context;
+struct file;
+struct kiocb;
+struct iov_iter;
+struct inode_operations;
+struct file_operations;
+struct super_operations;
+struct dentry_operations;
+
+bool rdc_dir_emit_dots(struct file *file, struct dir_context *ctx);
+bool rdc_dir_emit(struct dir_context *ctx, const char *name, int len, u64 ino, bool dir);
+loff_t rdc_dir_pos(const struct dir_context *ctx);
+void rdc_dir_set_pos(struct dir_context *ctx, loff_t pos);
+struct inode *rdc_file_inode(const struct file *file);
+ssize_t rdc_read_iter_buffer(struct kiocb *iocb, struct iov_iter *to, const void *buf, size_t len);
+struct inode *rdc_new_inode(struct super_block *sb, umode_t mode, u64 private, u32 tag,
+			    loff_t size, const struct inode_operations *iops,
+			    const struct file_operations *fops);
+u64 rdc_inode_private(const struct inode *inode);
+u32 rdc_inode_tag(const struct inode *inode);
+void rdc_d_set_fsdata(struct dentry *dentry, u64 word);
+u64 rdc_d_fsdata(const struct dentry *dentry);
+void *rdc_sb_fs_info(const struct super_block *sb);
+void rdc_sb_setup(struct super_block *sb, unsigned long magic, void *fs_info,
+		  const struct super_operations *sops, const struct dentry_operations *dops);
+void rdc_evict_inode_common(struct inode *inode);
 
 struct vfsmount *rdc_kern_mount_by_name(const char *name);
 struct super_block *rdc_mnt_sb(struct vfsmount *mnt);

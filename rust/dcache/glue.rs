@@ -4,6 +4,8 @@
 //!
 //! C header: `rust/dcache/glue.h` (in this module).  Keep the two in step.
 
+use super::fs::RdcFsType;
+use core::ffi::c_void;
 use kernel::{bindings, ffi};
 
 // The C structs are only passed by pointer, never by value.  Like the
@@ -41,9 +43,58 @@ extern "C" {
 
     pub(crate) fn rdc_sb_try_activate(sb: *mut bindings::super_block) -> bool;
 
-    /// `->init_fs_context()` of a filesystem whose superblock is an empty
-    /// directory set up by `simple_fill_super()`.
-    pub(crate) fn rdc_init_fs_context(fc: *mut bindings::fs_context) -> ffi::c_int;
+    pub(crate) fn rdc_fs_type_init(
+        t: *mut RdcFsType,
+        names: *const *const ffi::c_char,
+        n: ffi::c_uint,
+    ) -> ffi::c_int;
+    pub(crate) fn rdc_fs_type_free(t: *mut RdcFsType);
+    pub(crate) fn rdc_fc_invalf(
+        fc: *mut bindings::fs_context,
+        msg: *const ffi::c_char,
+    ) -> ffi::c_int;
+    pub(crate) fn rdc_dir_emit_dots(
+        file: *mut bindings::file,
+        ctx: *mut bindings::dir_context,
+    ) -> bool;
+    pub(crate) fn rdc_dir_emit(
+        ctx: *mut bindings::dir_context,
+        name: *const ffi::c_char,
+        len: ffi::c_int,
+        ino: u64,
+        dir: bool,
+    ) -> bool;
+    pub(crate) fn rdc_dir_pos(ctx: *const bindings::dir_context) -> bindings::loff_t;
+    pub(crate) fn rdc_dir_set_pos(ctx: *mut bindings::dir_context, pos: bindings::loff_t);
+    pub(crate) fn rdc_file_inode(file: *const bindings::file) -> *mut bindings::inode;
+    pub(crate) fn rdc_read_iter_buffer(
+        iocb: *mut bindings::kiocb,
+        to: *mut bindings::iov_iter,
+        buf: *const c_void,
+        len: usize,
+    ) -> isize;
+    pub(crate) fn rdc_new_inode(
+        sb: *mut bindings::super_block,
+        mode: bindings::umode_t,
+        private: u64,
+        tag: u32,
+        size: bindings::loff_t,
+        iops: *const bindings::inode_operations,
+        fops: *const bindings::file_operations,
+    ) -> *mut bindings::inode;
+    pub(crate) fn rdc_inode_private(inode: *const bindings::inode) -> u64;
+    pub(crate) fn rdc_inode_tag(inode: *const bindings::inode) -> u32;
+    pub(crate) fn rdc_d_set_fsdata(dentry: *mut bindings::dentry, word: u64);
+    pub(crate) fn rdc_d_fsdata(dentry: *const bindings::dentry) -> u64;
+    pub(crate) fn rdc_sb_fs_info(sb: *const bindings::super_block) -> *mut c_void;
+    pub(crate) fn rdc_sb_setup(
+        sb: *mut bindings::super_block,
+        magic: ffi::c_ulong,
+        fs_info: *mut c_void,
+        sops: *const bindings::super_operations,
+        dops: *const bindings::dentry_operations,
+    );
+    pub(crate) fn rdc_evict_inode_common(inode: *mut bindings::inode);
 
     pub(crate) fn rdc_kern_mount_by_name(name: *const ffi::c_char) -> *mut bindings::vfsmount;
 
@@ -74,5 +125,8 @@ pub(crate) mod layout {
         pub(crate) static rdc_offsetof_file_system_type_owner: usize;
         pub(crate) static rdc_sizeof_dentry: usize;
         pub(crate) static rdc_sizeof_list_head: usize;
+        pub(crate) static rdc_sizeof_rdc_fs_type: usize;
+        pub(crate) static rdc_offsetof_rdc_fs_type_ops: usize;
+        pub(crate) static rdc_offsetof_rdc_fs_type_spec: usize;
     }
 }

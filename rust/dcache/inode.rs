@@ -5,13 +5,16 @@
 //! C header: [`include/linux/fs.h`](srctree/include/linux/fs.h)
 //!
 //! An [`Inode`] is seen either by reference, while something else keeps it
-//! (a positive dentry's `d_inode` under `d_lock`), or as an `ARef<Inode>`
-//! that owns an `i_count` reference (`ihold()`/`iput()`).  Dropping an
-//! `ARef<Inode>` is `iput()`: it may evict the inode and **may sleep**.
+//! (a positive dentry's `d_inode` under `d_lock`), or as an [`InodeRef`]
+//! that owns an `i_count` reference (`ihold()`/`iput()`).  Like a counted
+//! dentry reference, an inode reference must be dropped before `->kill_sb()`
+//! (an inode still held then is a "Busy inode", and its final `iput()` runs
+//! on a dead superblock), so [`InodeRef`] borrows the superblock pin too.
+//! Dropping it is `iput()`: it may evict the inode and **may sleep**.
 
-use super::super_block::SuperBlock;
-use core::ptr::NonNull;
-use kernel::{bindings, sync::aref::AlwaysRefCounted, types::Opaque};
+use super::super_block::{ActiveSuper, SuperBlock};
+use core::{marker::PhantomData, ops::Deref, ptr::NonNull};
+use kernel::{bindings, types::Opaque};
 
 /// A `struct inode`.
 ///
@@ -68,16 +71,52 @@ impl Inode {
     }
 }
 
-// SAFETY: `ihold()` and `iput()` manage `i_count`; an `Inode` is always
-// reference counted by it.
-unsafe impl AlwaysRefCounted for Inode {
-    fn inc_ref(&self) {
-        // SAFETY: `self` is alive, so it has a reference to add to.
-        unsafe { bindings::ihold(self.as_raw()) };
-    }
+/// A counted inode reference (`ihold()`/`iput()`), covered by a pin.
+///
+/// # Invariants
+///
+/// `ptr` points to an inode on which this object owns one `i_count`
+/// reference, and whose superblock is kept active for `'pin`.
+pub struct InodeRef<'pin> {
+    ptr: NonNull<bindings::inode>,
+    _pin: PhantomData<&'pin ActiveSuper>,
+}
 
-    unsafe fn dec_ref(obj: NonNull<Self>) {
-        // SAFETY: The caller gives up a reference it owns.
-        unsafe { bindings::iput(obj.cast().as_ptr()) };
+// SAFETY: `iput()` may run on any thread; the borrowed pin is `Sync`.
+unsafe impl Send for InodeRef<'_> {}
+// SAFETY: `&InodeRef` only gives `&Inode`, which is `Sync`.
+unsafe impl Sync for InodeRef<'_> {}
+
+impl InodeRef<'_> {
+    /// Takes a new reference with `ihold()`.
+    ///
+    /// # Safety
+    ///
+    /// `inode` is alive, and its superblock is kept active for `'pin`.
+    pub(crate) unsafe fn ihold<'pin>(inode: &Inode) -> InodeRef<'pin> {
+        // SAFETY: `inode` is alive, so it has a reference to add to.
+        unsafe { bindings::ihold(inode.as_raw()) };
+        // INVARIANT: We just took the reference; the caller covers it with the pin.
+        InodeRef {
+            ptr: NonNull::from(inode).cast(),
+            _pin: PhantomData,
+        }
+    }
+}
+
+impl Deref for InodeRef<'_> {
+    type Target = Inode;
+
+    fn deref(&self) -> &Inode {
+        // SAFETY: Our reference keeps the inode alive while `self` is borrowed.
+        unsafe { Inode::from_raw(self.ptr.as_ptr()) }
+    }
+}
+
+impl Drop for InodeRef<'_> {
+    /// `iput()`: may evict the inode, and may sleep.
+    fn drop(&mut self) {
+        // SAFETY: We own one reference (invariant) and give it up.
+        unsafe { bindings::iput(self.ptr.as_ptr()) };
     }
 }

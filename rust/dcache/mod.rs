@@ -42,7 +42,7 @@
 //!    never sleep; [`ShrinkList::shrink`], dropping a [`ShrinkList`], a
 //!    [`DentryRef`] (`dput()`), an [`ActiveSuper`] (`deactivate_super()`) or a
 //!    [`KernMount`] may, and say so.
-//! 8. **Module exit.** A [`fs_type::Registration`] makes the module the
+//! 8. **Module exit.** A [`fs::Registration`] makes the module the
 //!    filesystem type's owner, so it cannot be unloaded while a superblock
 //!    of the type exists.
 //!
@@ -64,7 +64,7 @@
 //! ```
 
 pub mod dentry;
-pub mod fs_type;
+pub mod fs;
 mod glue;
 pub mod inode;
 pub mod mount;
@@ -75,7 +75,7 @@ pub mod super_block;
 mod tests;
 
 pub use dentry::{ChildrenGuard, Dentry, DentryRef, LockedDentry};
-pub use inode::Inode;
+pub use inode::{Inode, InodeRef};
 pub use mount::KernMount;
 pub use shrink_list::ShrinkList;
 pub use super_block::{ActiveSuper, SuperBlock};

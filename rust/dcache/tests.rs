@@ -60,6 +60,22 @@ mod layout {
     }
 
     #[test]
+    fn fs_type_mirror() {
+        use crate::dcache::fs::RdcFsType;
+        // SAFETY: Constants from `glue.c`.
+        let (ops, spec, size) = unsafe {
+            (
+                c::rdc_offsetof_rdc_fs_type_ops,
+                c::rdc_offsetof_rdc_fs_type_spec,
+                c::rdc_sizeof_rdc_fs_type,
+            )
+        };
+        assert_eq!(ops, offset_of!(RdcFsType, ops));
+        assert_eq!(spec, offset_of!(RdcFsType, spec));
+        assert_eq!(size, size_of::<RdcFsType>());
+    }
+
+    #[test]
     fn wrappers_are_transparent() {
         use crate::dcache::{Dentry, Inode, SuperBlock};
         assert_eq!(size_of::<Dentry>(), size_of::<bindings::dentry>());

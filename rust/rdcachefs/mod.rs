@@ -2,19 +2,144 @@
 
 //! `rdcachefs`: rdcache's test filesystem.
 //!
-//! Built only on the safe dcache layer in `rust/dcache/`; no `unsafe` here.
+//! A read-only synthetic tree (see [`shape`]) whose dentries are made by
+//! lookups, so they can be evicted and come back; every dentry and inode
+//! callback is counted per superblock and module-wide ([`registry`]), and a
+//! callback that arrives after `->kill_sb()` finished is reported as late.
+//!
+//! Mount (root only): `mount -t rdcachefs -o depth=D,fanout=F,files=N none DIR`
+//! with `D` in 0..=8, `F` in 0..=64, `N` in 0..=4096, at most 4194304
+//! entries in all; defaults `depth=2,fanout=3,files=2`.
+//!
+//! Built only on the safe dcache layer in `rust/dcache/`: no `unsafe` here.
 
 #![deny(unsafe_code)]
 
-use crate::dcache::fs_type;
+pub(crate) mod control;
+pub(crate) mod registry;
+pub(crate) mod shape;
+
+use crate::dcache::fs::{self, Callback, FileSystem, FsContext, Node, CHILD_NAME_MAX};
 use kernel::prelude::*;
+use registry::Counter;
+use shape::Shape;
 
 /// The filesystem type's name, as `mount -t` and `/proc/filesystems` show it.
 pub(crate) const NAME: &CStr = c"rdcachefs";
 
+/// `rdcachefs`.
+pub(crate) struct RdcacheFs;
+
+/// Mount options being collected.
+#[derive(Default)]
+pub(crate) struct Options {
+    shape: Shape,
+    /// Bit `i` set once option `i` was given.
+    seen: u32,
+}
+
+/// Per-superblock state.
+pub(crate) struct SbData {
+    shape: Shape,
+    tag: u32,
+}
+
+impl FileSystem for RdcacheFs {
+    const NAME: &'static CStr = NAME;
+    const MAGIC: u32 = 0x7264_6366; // "rdcf"
+    const PARAMS: &'static [&'static CStr] = &[c"depth", c"fanout", c"files"];
+    type Options = Options;
+    type Data = SbData;
+
+    fn set_param(fc: &FsContext<'_>, opts: &mut Options, opt: usize, value: u32) -> Result {
+        let name = Self::PARAMS.get(opt).ok_or(EINVAL)?.to_str().unwrap_or("?");
+        if opts.seen & (1 << opt) != 0 {
+            return Err(fc.invalf(fmt!("option '{name}' given twice")));
+        }
+        opts.seen |= 1 << opt;
+        let (slot, max) = match opt {
+            0 => (&mut opts.shape.depth, shape::MAX_DEPTH),
+            1 => (&mut opts.shape.fanout, shape::MAX_FANOUT),
+            _ => (&mut opts.shape.files, shape::MAX_FILES),
+        };
+        if value > max {
+            return Err(fc.invalf(fmt!("option '{name}={value}' out of range 0..={max}")));
+        }
+        *slot = value;
+        Ok(())
+    }
+
+    fn fill_super(opts: &Options) -> Result<SbData> {
+        let s = opts.shape;
+        if s.entries() > shape::MAX_ENTRIES {
+            pr_err!(
+                "mount: depth={},fanout={},files={} describes {} entries, more than {}\n",
+                s.depth,
+                s.fanout,
+                s.files,
+                s.entries(),
+                shape::MAX_ENTRIES
+            );
+            return Err(EINVAL);
+        }
+        let Some(tag) = registry::new_superblock() else {
+            pr_err!(
+                "mount: all {} superblock slots of this module load are used\n",
+                registry::MAX_SUPERBLOCKS
+            );
+            return Err(ENOSPC);
+        };
+        Ok(SbData { shape: s, tag })
+    }
+
+    fn tag(data: &SbData) -> u32 {
+        data.tag
+    }
+
+    fn root(data: &SbData) -> Node {
+        data.shape.root()
+    }
+
+    fn lookup(data: &SbData, dir: u64, name: &[u8]) -> Option<Node> {
+        registry::count(data.tag, Counter::Lookups);
+        data.shape.lookup(dir, name)
+    }
+
+    fn child(
+        data: &SbData,
+        dir: u64,
+        index: u64,
+        name: &mut [u8; CHILD_NAME_MAX],
+    ) -> Option<(usize, Node)> {
+        data.shape.child(dir, index, name)
+    }
+
+    fn read(data: &SbData, file: u64, buf: &mut [u8]) -> usize {
+        data.shape.content(file, buf)
+    }
+
+    fn inode_allocated(data: &SbData, _node: &Node) {
+        registry::count(data.tag, Counter::InodesAllocated);
+    }
+
+    fn callback(tag: u32, what: Callback) {
+        registry::callback(tag, what);
+    }
+
+    fn kill_sb_begin(data: &SbData) {
+        registry::kill_sb_begin(data.tag);
+    }
+
+    fn kill_sb_end(data: KBox<SbData>) {
+        registry::kill_sb_end(data.tag);
+    }
+}
+
 /// Registers `rdcachefs` for the lifetime of the returned object.
-pub(crate) fn register(module: &'static ThisModule) -> impl PinInit<fs_type::Registration, Error> {
-    fs_type::Registration::new(NAME, module)
+pub(crate) fn register(
+    module: &'static ThisModule,
+) -> impl PinInit<fs::Registration<RdcacheFs>, Error> {
+    fs::Registration::new(module)
 }
 
 #[cfg(CONFIG_KUNIT)]

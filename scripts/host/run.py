@@ -83,7 +83,10 @@ class Boot:
 
 def plan(name):
     smoke = [Boot("main", [Test("smoke/smoke.sh")])]
-    main = [Boot("main", [Test("smoke/smoke.sh"), Test("kunit/kunit.sh")])]
+    rdcachefs = [Test("rdcachefs/walk.sh"), Test("rdcachefs/options.sh"), Test("rdcachefs/lifecycle.sh"),
+                 Test("rdcachefs/late-callback.sh", expect="late-callback",
+                      name="rdcachefs/detects-late-callback")]
+    main = [Boot("main", [Test("smoke/smoke.sh"), Test("kunit/kunit.sh")] + rdcachefs)]
     harness = [Boot(f"splat-{k}", [Test(f"harness/splat.sh:{k}", expect=SPLAT_KIND[k],
                                         name=f"harness/detects-{k}")], beside=True) for k in SPLATS]
     harness.append(Boot("hang", [
@@ -100,6 +103,7 @@ def plan(name):
         "run": smoke,
         "harness": harness,
         "kunit": [Boot("main", [Test("kunit/kunit.sh")])],
+        "rdcachefs": [Boot("main", rdcachefs)],
         "compile-fail": [],
         "test": main + harness,
     }
@@ -438,8 +442,12 @@ class Runner:
         if t.expect:
             k.diag(f"harness self-test: underlying verdict: {'not ok' if problems else 'ok'}"
                    + (f" ({'; '.join(texts)})" if texts else ""))
-            ok = t.expect in kinds
-            k.result(t.name, ok, reasons=[] if ok else [f"expected the runner to report '{t.expect}'"])
+            # The self-test's own assertions must hold too: only the expected
+            # kind of failure may be there, not a test that failed by itself.
+            own = [text for kind, text in problems if kind == "exit"]
+            ok = t.expect in kinds and not own
+            k.result(t.name, ok, reasons=own + ([] if t.expect in kinds else
+                                                [f"expected the runner to report '{t.expect}'"]))
             return
         if rc == 4 and not problems:
             k.result(t.name, True, directive="SKIP")

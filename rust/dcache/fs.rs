@@ -1,0 +1,597 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Filesystem types whose dentries come from `->lookup()`.
+//!
+//! C headers: [`include/linux/fs.h`](srctree/include/linux/fs.h),
+//! [`include/linux/fs_context.h`](srctree/include/linux/fs_context.h),
+//! [`include/linux/fs_parser.h`](srctree/include/linux/fs_parser.h).
+//!
+//! A [`FileSystem`] describes a read-only tree: a root, `lookup` of a name in
+//! a directory, the children of a directory by index, and the contents of a
+//! file.  [`Registration`] turns it into a real `file_system_type`: options
+//! are decimal `u32`s parsed by `fs_parse()`, superblocks are set up by
+//! `get_tree_nodev()`, inodes are made on lookup and evicted on their last
+//! `iput()`, dentries stay in the dcache (on the LRU once unused) until
+//! something evicts them.
+//!
+//! # Lifetimes
+//!
+//! The per-superblock [`FileSystem::Data`] lives in `s_fs_info` from
+//! `fill_super` to the end of `->kill_sb()`, where it is handed back to
+//! [`FileSystem::kill_sb_end`] after `generic_shutdown_super()` returned.
+//! Dentry and inode callbacks ([`FileSystem::callback`]) get only the
+//! superblock's `tag` (kept in `d_fsdata` and `i_generation`), never the
+//! data: a callback that comes late, after `->kill_sb()`, must not touch
+//! what is gone, and detecting such callbacks is what the tag is for.
+//!
+//! The registering module owns the type, so it cannot be unloaded while a
+//! superblock of the type exists (`EBUSY`).
+
+use super::{dentry::Dentry, glue};
+use core::{ffi::c_void, fmt, marker::PhantomData};
+use kernel::{
+    bindings,
+    error::{to_result, Error},
+    ffi,
+    prelude::*,
+    str::CString,
+    types::Opaque,
+    ThisModule,
+};
+
+/// An inode as a [`FileSystem`] describes it.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub struct Node {
+    /// The filesystem's own identifier, kept in `i_private`.
+    pub id: u64,
+    /// A directory (else a regular file).
+    pub dir: bool,
+    /// `i_size` of a file.
+    pub size: u64,
+}
+
+/// Which dentry or inode callback ran.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Callback {
+    /// `->d_release()`.
+    DRelease,
+    /// `->d_iput()`.
+    DIput,
+    /// `->evict_inode()`.
+    EvictInode,
+}
+
+/// The longest name [`FileSystem::child`] may produce.
+pub const CHILD_NAME_MAX: usize = 64;
+
+/// A read-only filesystem type.
+pub trait FileSystem: Sized + 'static {
+    /// The type's name (`mount -t`).
+    const NAME: &'static CStr;
+    /// `s_magic`.
+    const MAGIC: u32;
+    /// Names of the mount options, all decimal `u32`s; `set_param` gets the index.
+    const PARAMS: &'static [&'static CStr];
+    /// Mount options being collected.
+    type Options: Default + Send;
+    /// Per-superblock state.
+    type Data: Send + Sync;
+
+    /// Takes option number `opt` (an index into `PARAMS`).  Reject bad values
+    /// with [`FsContext::invalf`], which logs them against the mount.
+    fn set_param(fc: &FsContext<'_>, opts: &mut Self::Options, opt: usize, value: u32) -> Result;
+    /// Sets up a new superblock's state from the options.  May sleep.
+    fn fill_super(opts: &Self::Options) -> Result<Self::Data>;
+    /// The superblock's tag, stored in its dentries and inodes for [`FileSystem::callback`].
+    fn tag(data: &Self::Data) -> u32;
+    /// The root directory.
+    fn root(data: &Self::Data) -> Node;
+    /// The child `name` of directory `dir`, if it exists.  May sleep.
+    fn lookup(data: &Self::Data, dir: u64, name: &[u8]) -> Option<Node>;
+    /// The `index`-th child of `dir`: its name written to `name` (its length
+    /// returned) and its node.
+    fn child(
+        data: &Self::Data,
+        dir: u64,
+        index: u64,
+        name: &mut [u8; CHILD_NAME_MAX],
+    ) -> Option<(usize, Node)>;
+    /// The contents of file `file`, written to `buf`; returns the length.
+    fn read(data: &Self::Data, file: u64, buf: &mut [u8]) -> usize;
+    /// A lookup allocated an inode for `node`.
+    fn inode_allocated(data: &Self::Data, node: &Node);
+    /// A dentry or inode callback ran for the superblock tagged `tag` (0 for
+    /// objects this layer did not make).  Must not assume the superblock is up.
+    fn callback(tag: u32, what: Callback);
+    /// `->kill_sb()` begins; the superblock is still whole.
+    fn kill_sb_begin(data: &Self::Data);
+    /// `->kill_sb()` ends: `generic_shutdown_super()` has returned, every
+    /// dentry and inode of the superblock should be gone.
+    fn kill_sb_end(data: KBox<Self::Data>);
+}
+
+/// A mount being configured (`struct fs_context`), during `set_param`.
+pub struct FsContext<'a> {
+    fc: *mut bindings::fs_context,
+    _p: PhantomData<&'a ()>,
+}
+
+impl FsContext<'_> {
+    /// Logs `msg` against the mount (the kernel log for `mount(2)`, the
+    /// `fsconfig()` log otherwise) and returns `EINVAL` to return.
+    pub fn invalf(&self, msg: fmt::Arguments<'_>) -> Error {
+        if let Ok(msg) = CString::try_from_fmt(msg) {
+            // SAFETY: `fc` is the live context of this `set_param` call;
+            // `msg` is NUL-terminated.
+            unsafe { glue::rdc_fc_invalf(self.fc, msg.as_char_ptr()) };
+        }
+        EINVAL
+    }
+}
+
+/// Mirror of `struct rdc_fs_type` in `glue.h`.
+#[repr(C)]
+pub(crate) struct RdcFsType {
+    pub(crate) fst: bindings::file_system_type,
+    pub(crate) ops: *const RdcFsOps,
+    pub(crate) spec: *mut c_void,
+}
+
+/// Mirror of `struct rdc_fs_ops` in `glue.h`.
+#[repr(C)]
+pub(crate) struct RdcFsOps {
+    opts_alloc: Option<unsafe extern "C" fn() -> *mut c_void>,
+    opts_free: Option<unsafe extern "C" fn(*mut c_void)>,
+    set_param: Option<
+        unsafe extern "C" fn(
+            *mut bindings::fs_context,
+            *mut c_void,
+            ffi::c_uint,
+            u32,
+        ) -> ffi::c_int,
+    >,
+    fill_super: Option<unsafe extern "C" fn(*mut bindings::super_block, *mut c_void) -> ffi::c_int>,
+}
+
+/// A registered filesystem type.
+///
+/// # Invariants
+///
+/// `t` is initialised by `rdc_fs_type_init()` and registered from the end of
+/// [`Registration::new`]'s initialiser until drop; `names` holds the option
+/// names its spec points to.
+#[pin_data(PinnedDrop)]
+pub struct Registration<T: FileSystem> {
+    #[pin]
+    t: Opaque<RdcFsType>,
+    names: KVec<*const ffi::c_char>,
+    _p: PhantomData<T>,
+}
+
+// SAFETY: After registration the VFS only reads `t`; `names` points to
+// `'static` strings.
+unsafe impl<T: FileSystem> Send for Registration<T> {}
+// SAFETY: `&Registration` exposes nothing.
+unsafe impl<T: FileSystem> Sync for Registration<T> {}
+
+impl<T: FileSystem> Registration<T> {
+    /// Registers `T`, owned by `module`.
+    pub fn new(module: &'static ThisModule) -> impl PinInit<Self, Error> {
+        try_pin_init!(&this in Self {
+            names: {
+                let mut names = KVec::with_capacity(T::PARAMS.len(), GFP_KERNEL)?;
+                for n in T::PARAMS {
+                    names.push(n.as_char_ptr(), GFP_KERNEL)?;
+                }
+                names
+            },
+            t <- Opaque::try_ffi_init(|ptr: *mut RdcFsType| {
+                // SAFETY: `try_ffi_init` hands us a valid, exclusive, pinned
+                // slot; all-zero is a valid starting value for the C struct.
+                unsafe { ptr.write(core::mem::zeroed()) };
+                // SAFETY: `ptr` was just initialised and is ours.
+                let t = unsafe { &mut *ptr };
+                t.fst.name = T::NAME.as_char_ptr();
+                t.fst.owner = module.as_ptr();
+                t.fst.kill_sb = Some(kill_sb::<T>);
+                t.ops = &Ops::<T>::FS_OPS;
+                // SAFETY: `this` is being initialised and `names` (above)
+                // already is; the names are `'static` and outlive `t`.
+                let names = unsafe { &(*this.as_ptr()).names };
+                let n = u32::try_from(names.len())?;
+                // SAFETY: `t` and the `n` names are valid.
+                to_result(unsafe { glue::rdc_fs_type_init(ptr, names.as_ptr(), n) })?;
+                // SAFETY: `t` is fully initialised and pinned; `PinnedDrop`
+                // unregisters it before its memory goes away.
+                let r = to_result(unsafe { bindings::register_filesystem(&mut t.fst) });
+                if r.is_err() {
+                    // SAFETY: Built by `rdc_fs_type_init()` above, never registered.
+                    unsafe { glue::rdc_fs_type_free(ptr) };
+                }
+                r
+            }),
+            _p: PhantomData,
+        })
+    }
+}
+
+#[pinned_drop]
+impl<T: FileSystem> PinnedDrop for Registration<T> {
+    fn drop(self: Pin<&mut Self>) {
+        let t = self.t.get();
+        // SAFETY: Registered (invariant).  No superblock of the type exists:
+        // each pins the owner module, so module exit cannot run meanwhile.
+        unsafe { bindings::unregister_filesystem(&mut (*t).fst) };
+        // SAFETY: Unregistered: nothing parses options against the spec any more.
+        unsafe { glue::rdc_fs_type_free(t) };
+    }
+}
+
+/// The operation tables of `T`.
+struct Ops<T>(PhantomData<T>);
+
+impl<T: FileSystem> Ops<T> {
+    const FS_OPS: RdcFsOps = RdcFsOps {
+        opts_alloc: Some(opts_alloc::<T>),
+        opts_free: Some(opts_free::<T>),
+        set_param: Some(set_param::<T>),
+        fill_super: Some(fill_super::<T>),
+    };
+    const SUPER: bindings::super_operations = bindings::super_operations {
+        evict_inode: Some(evict_inode::<T>),
+        drop_inode: Some(bindings::inode_just_drop),
+        statfs: Some(bindings::simple_statfs),
+        ..pin_init::zeroed()
+    };
+    const DENTRY: bindings::dentry_operations = bindings::dentry_operations {
+        d_release: Some(d_release::<T>),
+        d_iput: Some(d_iput::<T>),
+        ..pin_init::zeroed()
+    };
+    const DIR_INODE: bindings::inode_operations = bindings::inode_operations {
+        lookup: Some(lookup::<T>),
+        ..pin_init::zeroed()
+    };
+    const DIR_FILE: bindings::file_operations = bindings::file_operations {
+        llseek: Some(bindings::generic_file_llseek),
+        read: Some(bindings::generic_read_dir),
+        iterate_shared: Some(iterate_shared::<T>),
+        ..pin_init::zeroed()
+    };
+    const FILE: bindings::file_operations = bindings::file_operations {
+        llseek: Some(bindings::generic_file_llseek),
+        read_iter: Some(read_iter::<T>),
+        ..pin_init::zeroed()
+    };
+}
+
+/// The superblock's data.
+///
+/// # Safety
+///
+/// `sb` is a superblock of type `T` between `fill_super` and the end of
+/// `->kill_sb()`, with `s_fs_info` set, and the reference does not outlive that.
+unsafe fn data<'a, T: FileSystem>(sb: *const bindings::super_block) -> &'a T::Data {
+    // SAFETY: Per the function's contract `s_fs_info` is our boxed `T::Data`.
+    unsafe { &*glue::rdc_sb_fs_info(sb).cast::<T::Data>() }
+}
+
+/// A new inode for `node` on `sb`, or null.
+///
+/// # Safety
+///
+/// `sb` is a live superblock of type `T` with its data set.
+unsafe fn new_inode<T: FileSystem>(
+    sb: *mut bindings::super_block,
+    node: &Node,
+) -> *mut bindings::inode {
+    // SAFETY: Per the contract.
+    let d = unsafe { data::<T>(sb) };
+    let (mode, iops, fops): (
+        u32,
+        *const bindings::inode_operations,
+        *const bindings::file_operations,
+    ) = if node.dir {
+        (
+            bindings::S_IFDIR | 0o555,
+            &Ops::<T>::DIR_INODE,
+            &Ops::<T>::DIR_FILE,
+        )
+    } else {
+        (
+            bindings::S_IFREG | 0o444,
+            core::ptr::null(),
+            &Ops::<T>::FILE,
+        )
+    };
+    let size = if node.dir {
+        0
+    } else {
+        node.size as bindings::loff_t
+    };
+    // SAFETY: `sb` is live; the tables are `'static`; the mode fits `umode_t`.
+    let inode = unsafe {
+        glue::rdc_new_inode(
+            sb,
+            mode as bindings::umode_t,
+            node.id,
+            T::tag(d),
+            size,
+            iops,
+            fops,
+        )
+    };
+    if !inode.is_null() {
+        T::inode_allocated(d, node);
+    }
+    inode
+}
+
+/// `rdc_fs_ops.opts_alloc`: a new `T::Options` for a mount being configured.
+///
+/// # Safety
+///
+/// Only the C side calls it, as that callback, with the guarantees the VFS
+/// (or `glue.c`) gives it; `T` is the type the callback was registered for.
+unsafe extern "C" fn opts_alloc<T: FileSystem>() -> *mut c_void {
+    match KBox::new(T::Options::default(), GFP_KERNEL) {
+        Ok(b) => KBox::into_raw(b).cast(),
+        Err(_) => core::ptr::null_mut(),
+    }
+}
+
+/// `rdc_fs_ops.opts_free`: frees what `opts_alloc::<T>()` returned.
+///
+/// # Safety
+///
+/// `opts` came from `opts_alloc::<T>()` and is not used again.
+unsafe extern "C" fn opts_free<T: FileSystem>(opts: *mut c_void) {
+    // SAFETY: `opts` came from `opts_alloc::<T>()` and is freed once, here.
+    drop(unsafe { KBox::from_raw(opts.cast::<T::Options>()) });
+}
+
+/// `rdc_fs_ops.set_param`: one option parsed by `fs_parse()`.
+///
+/// # Safety
+///
+/// Only the C side calls it, as that callback, with the guarantees the VFS
+/// (or `glue.c`) gives it; `T` is the type the callback was registered for.
+unsafe extern "C" fn set_param<T: FileSystem>(
+    fc: *mut bindings::fs_context,
+    opts: *mut c_void,
+    opt: ffi::c_uint,
+    value: u32,
+) -> ffi::c_int {
+    let ctx = FsContext {
+        fc,
+        _p: PhantomData,
+    };
+    // SAFETY: `opts` is this context's options from `opts_alloc::<T>()`,
+    // used only by the thread configuring the mount.
+    let opts = unsafe { &mut *opts.cast::<T::Options>() };
+    match T::set_param(&ctx, opts, opt as usize, value) {
+        Ok(()) => 0,
+        Err(e) => e.to_errno(),
+    }
+}
+
+/// `rdc_fs_ops.fill_super`: sets up a new superblock (`get_tree_nodev()`).
+///
+/// # Safety
+///
+/// Only the C side calls it, as that callback, with the guarantees the VFS
+/// (or `glue.c`) gives it; `T` is the type the callback was registered for.
+unsafe extern "C" fn fill_super<T: FileSystem>(
+    sb: *mut bindings::super_block,
+    opts: *mut c_void,
+) -> ffi::c_int {
+    // SAFETY: `opts` is the mount's options from `opts_alloc::<T>()`.
+    let opts = unsafe { &*opts.cast::<T::Options>() };
+    let data = match T::fill_super(opts).and_then(|d| KBox::new(d, GFP_KERNEL).map_err(Into::into))
+    {
+        Ok(d) => d,
+        Err(e) => return e.to_errno(),
+    };
+    let root = T::root(&data);
+    let tag = T::tag(&data);
+    // SAFETY: `sb` is the new superblock; from here `->kill_sb()` frees the
+    // data even if we fail below.  The tables are `'static`.
+    unsafe {
+        glue::rdc_sb_setup(
+            sb,
+            T::MAGIC as ffi::c_ulong,
+            KBox::into_raw(data).cast(),
+            &Ops::<T>::SUPER,
+            &Ops::<T>::DENTRY,
+        )
+    };
+    // SAFETY: `sb` has its data now.
+    let inode = unsafe { new_inode::<T>(sb, &root) };
+    if inode.is_null() {
+        return ENOMEM.to_errno();
+    }
+    // SAFETY: `inode` is a new directory inode; `d_make_root()` consumes it.
+    let dentry = unsafe { bindings::d_make_root(inode) };
+    if dentry.is_null() {
+        return ENOMEM.to_errno();
+    }
+    // SAFETY: The new root is ours until `s_root` publishes it.
+    unsafe { glue::rdc_d_set_fsdata(dentry, tag.into()) };
+    // SAFETY: Setting `s_root` is `fill_super`'s job.
+    unsafe { (*sb).s_root = dentry };
+    0
+}
+
+/// `inode_operations.lookup` of our directories.
+///
+/// # Safety
+///
+/// Only the C side calls it, as that callback, with the guarantees the VFS
+/// (or `glue.c`) gives it; `T` is the type the callback was registered for.
+unsafe extern "C" fn lookup<T: FileSystem>(
+    dir: *mut bindings::inode,
+    dentry: *mut bindings::dentry,
+    _flags: ffi::c_uint,
+) -> *mut bindings::dentry {
+    // SAFETY: The VFS calls `->lookup()` on a live directory of a live superblock.
+    let sb = unsafe { (*dir).i_sb };
+    // SAFETY: As above; the superblock is one of ours with its data set.
+    let d = unsafe { data::<T>(sb) };
+    let mut len: ffi::c_uint = 0;
+    // SAFETY: An in-lookup dentry's name is stable during the lookup.
+    let name = unsafe { glue::rdc_d_name(dentry, &mut len) };
+    // SAFETY: `len` bytes at `name`, valid during the call.
+    let name = unsafe { core::slice::from_raw_parts(name, len as usize) };
+    // SAFETY: `dir` is live.
+    let dir_id = unsafe { glue::rdc_inode_private(dir) };
+    // SAFETY: `dentry` is ours to set up until it is spliced in.
+    unsafe { glue::rdc_d_set_fsdata(dentry, T::tag(d).into()) };
+    let inode = match T::lookup(d, dir_id, name) {
+        Some(node) => {
+            // SAFETY: `sb` is live with its data.
+            let inode = unsafe { new_inode::<T>(sb, &node) };
+            if inode.is_null() {
+                return ENOMEM.to_ptr();
+            }
+            inode
+        }
+        None => core::ptr::null_mut(),
+    };
+    // SAFETY: `inode` (or null: a negative dentry) goes to `dentry`, which the
+    // VFS handed us for this.
+    unsafe { bindings::d_splice_alias(inode, dentry) }
+}
+
+/// `file_operations.iterate_shared` of our directories.
+///
+/// # Safety
+///
+/// Only the C side calls it, as that callback, with the guarantees the VFS
+/// (or `glue.c`) gives it; `T` is the type the callback was registered for.
+unsafe extern "C" fn iterate_shared<T: FileSystem>(
+    file: *mut bindings::file,
+    ctx: *mut bindings::dir_context,
+) -> ffi::c_int {
+    // SAFETY: `file` is an open directory of ours, `ctx` its iteration context.
+    if !unsafe { glue::rdc_dir_emit_dots(file, ctx) } {
+        return 0;
+    }
+    // SAFETY: As above.
+    let inode = unsafe { glue::rdc_file_inode(file) };
+    // SAFETY: An open file keeps its inode and superblock live.
+    let d = unsafe { data::<T>((*inode).i_sb) };
+    // SAFETY: `inode` is live.
+    let dir = unsafe { glue::rdc_inode_private(inode) };
+    let mut name = [0u8; CHILD_NAME_MAX];
+    loop {
+        // SAFETY: `ctx` is live for the call.
+        let pos = unsafe { glue::rdc_dir_pos(ctx) };
+        let Some((len, node)) = T::child(d, dir, (pos - 2) as u64, &mut name) else {
+            return 0;
+        };
+        let ino = node.id | 1 << 63;
+        // SAFETY: `name[..len]` is valid; `ctx` is live.
+        if !unsafe {
+            glue::rdc_dir_emit(ctx, name.as_ptr().cast(), len as ffi::c_int, ino, node.dir)
+        } {
+            return 0;
+        }
+        // SAFETY: `ctx` is live.
+        unsafe { glue::rdc_dir_set_pos(ctx, pos + 1) };
+    }
+}
+
+/// `file_operations.read_iter` of our files.
+///
+/// # Safety
+///
+/// Only the C side calls it, as that callback, with the guarantees the VFS
+/// (or `glue.c`) gives it; `T` is the type the callback was registered for.
+unsafe extern "C" fn read_iter<T: FileSystem>(
+    iocb: *mut bindings::kiocb,
+    to: *mut bindings::iov_iter,
+) -> isize {
+    // SAFETY: `iocb` is a live read on an open file of ours.
+    let inode = unsafe { glue::rdc_file_inode((*iocb).ki_filp) };
+    // SAFETY: An open file keeps its inode and superblock live.
+    let d = unsafe { data::<T>((*inode).i_sb) };
+    // SAFETY: `inode` is live.
+    let id = unsafe { glue::rdc_inode_private(inode) };
+    let mut buf = [0u8; 256];
+    let len = T::read(d, id, &mut buf).min(buf.len());
+    // SAFETY: `buf[..len]` is valid; `iocb` and `to` are live.
+    unsafe { glue::rdc_read_iter_buffer(iocb, to, buf.as_ptr().cast(), len) }
+}
+
+/// The tag of a dentry (0 if this layer did not make it).
+fn dentry_tag(dentry: &Dentry) -> u32 {
+    // SAFETY: `dentry` is live; `d_fsdata` is set once, before it is visible.
+    unsafe { glue::rdc_d_fsdata(dentry.as_raw()) as u32 }
+}
+
+/// `dentry_operations.d_release`.
+///
+/// # Safety
+///
+/// Only the C side calls it, as that callback, with the guarantees the VFS
+/// (or `glue.c`) gives it; `T` is the type the callback was registered for.
+unsafe extern "C" fn d_release<T: FileSystem>(dentry: *mut bindings::dentry) {
+    // SAFETY: `->d_release()` runs on a dentry that is not yet freed.  Its
+    // superblock may be gone (that is what a late callback is), and we do
+    // not touch it: `Dentry` is only used for `d_fsdata`.
+    let dentry = unsafe { Dentry::from_raw(dentry) };
+    T::callback(dentry_tag(dentry), Callback::DRelease);
+}
+
+/// `dentry_operations.d_iput`.
+///
+/// # Safety
+///
+/// Only the C side calls it, as that callback, with the guarantees the VFS
+/// (or `glue.c`) gives it; `T` is the type the callback was registered for.
+unsafe extern "C" fn d_iput<T: FileSystem>(
+    dentry: *mut bindings::dentry,
+    inode: *mut bindings::inode,
+) {
+    // SAFETY: As in `d_release`: only `d_fsdata` is read.
+    let dentry = unsafe { Dentry::from_raw(dentry) };
+    T::callback(dentry_tag(dentry), Callback::DIput);
+    // SAFETY: `->d_iput()` must drop the dentry's inode reference.
+    unsafe { bindings::iput(inode) };
+}
+
+/// `super_operations.evict_inode`.
+///
+/// # Safety
+///
+/// Only the C side calls it, as that callback, with the guarantees the VFS
+/// (or `glue.c`) gives it; `T` is the type the callback was registered for.
+unsafe extern "C" fn evict_inode<T: FileSystem>(inode: *mut bindings::inode) {
+    // SAFETY: `->evict_inode()` of a live inode being torn down.
+    unsafe { glue::rdc_evict_inode_common(inode) };
+    // SAFETY: The inode's memory is still ours; `i_generation` holds the tag.
+    let tag = unsafe { glue::rdc_inode_tag(inode) };
+    T::callback(tag, Callback::EvictInode);
+}
+
+/// `file_system_type.kill_sb`.
+///
+/// # Safety
+///
+/// Only the C side calls it, as that callback, with the guarantees the VFS
+/// (or `glue.c`) gives it; `T` is the type the callback was registered for.
+unsafe extern "C" fn kill_sb<T: FileSystem>(sb: *mut bindings::super_block) {
+    // SAFETY: `->kill_sb()` gets a live superblock of ours.
+    let info = unsafe { glue::rdc_sb_fs_info(sb) }.cast::<T::Data>();
+    if !info.is_null() {
+        // SAFETY: Set by `fill_super::<T>()` and still ours.
+        T::kill_sb_begin(unsafe { &*info });
+    }
+    // SAFETY: Our superblocks come from `get_tree_nodev()`.
+    unsafe { bindings::kill_anon_super(sb) };
+    if !info.is_null() {
+        // SAFETY: Nothing reaches the data any more: the superblock is shut
+        // down.  We own the box from `fill_super::<T>()`.
+        T::kill_sb_end(unsafe { KBox::from_raw(info) });
+    }
+}

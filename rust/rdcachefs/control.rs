@@ -1,0 +1,87 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The debugfs interface: `/sys/kernel/debug/rdcache/` (root only).
+//!
+//! * `counters` (read): the format of [`registry::report`].
+//! * `control` (write): one command per write, surrounding whitespace
+//!   ignored; anything else is `EINVAL`.
+//!   - `selftest-late`: the late-callback detector's self-test.  Replays a
+//!     `->d_iput()` for the most recent superblock whose `->kill_sb()`
+//!     finished, through the same entry point the VFS uses; the detector
+//!     must count it and log `rdcache: LATE CALLBACK`.  `ENOENT` when no
+//!     superblock has been unmounted yet.
+
+use super::{registry, RdcacheFs};
+use crate::dcache::fs::{Callback, FileSystem};
+use core::fmt;
+use kernel::{debugfs, prelude::*, uaccess::UserSliceReader};
+
+/// The `control` file.
+pub(crate) struct Control;
+
+impl debugfs::Writer for Control {
+    fn write(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(f, "commands: selftest-late")
+    }
+}
+
+impl debugfs::Reader for Control {
+    fn read_from_slice(&self, reader: &mut UserSliceReader) -> Result {
+        let mut buf = [0u8; 64];
+        let n = reader.len();
+        if n == 0 || n > buf.len() {
+            pr_err!("control: write of {n} bytes; commands are 1..=64 bytes\n");
+            return Err(EINVAL);
+        }
+        reader.read_slice(&mut buf[..n])?;
+        let cmd = buf[..n].trim_ascii();
+        match cmd {
+            b"selftest-late" => {
+                let tag = registry::last_dead().ok_or(ENOENT)?;
+                RdcacheFs::callback(tag, Callback::DIput);
+                Ok(())
+            }
+            _ => {
+                pr_err!("control: unknown command '{}'\n", BStrDisplay(cmd));
+                Err(EINVAL)
+            }
+        }
+    }
+}
+
+/// Prints bytes as text, non-printable ones escaped.
+struct BStrDisplay<'a>(&'a [u8]);
+
+impl kernel::fmt::Display for BStrDisplay<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for &b in self.0 {
+            if b.is_ascii_graphic() || b == b' ' {
+                write!(f, "{}", b as char)?;
+            } else {
+                write!(f, "\\x{b:02x}")?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The debugfs directory and its files, removed when dropped.
+#[pin_data]
+pub(crate) struct Debugfs {
+    _dir: debugfs::Dir,
+    #[pin]
+    _counters: debugfs::File<()>,
+    #[pin]
+    _control: debugfs::File<Control>,
+}
+
+impl Debugfs {
+    pub(crate) fn new() -> impl PinInit<Self, Error> {
+        let dir = debugfs::Dir::new(c"rdcache");
+        try_pin_init!(Self {
+            _counters <- dir.read_callback_file(c"counters", (), &|(): &(), f| registry::report(f)),
+            _control <- dir.read_write_file(c"control", Control),
+            _dir: dir,
+        }? Error)
+    }
+}

@@ -1,0 +1,192 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Counters, and the late-callback detector.
+//!
+//! Every `rdcachefs` superblock gets a slot here, in module-owned memory, for
+//! the module's lifetime; its number is the superblock's *tag*, which the
+//! dcache layer keeps in each of its dentries (`d_fsdata`) and inodes
+//! (`i_generation`).  A dentry or inode callback therefore finds its
+//! superblock's counters and state without touching the superblock, which
+//! may be gone: a callback that arrives after `->kill_sb()` finished tearing
+//! the superblock down (after `generic_shutdown_super()` returned) is a *late
+//! callback*, the failure the seed describes.  It is counted and reported
+//! with the prefix `rdcache: LATE CALLBACK`.
+
+use crate::dcache::fs::Callback;
+use core::fmt;
+use kernel::{
+    prelude::*,
+    sync::atomic::{Atomic, Relaxed},
+};
+
+/// Superblocks one module load can mount; the next mount fails with `ENOSPC`.
+pub(crate) const MAX_SUPERBLOCKS: usize = 4096;
+
+/// What is counted, per superblock and module-wide.
+#[derive(Clone, Copy)]
+pub(crate) enum Counter {
+    Lookups,
+    InodesAllocated,
+    InodesEvicted,
+    DRelease,
+    DIput,
+    KillSbBegun,
+    KillSbFinished,
+    LateCallbacks,
+}
+
+const NCOUNTERS: usize = 8;
+const NAMES: [&str; NCOUNTERS] = [
+    "lookups",
+    "inodes_allocated",
+    "inodes_evicted",
+    "d_release",
+    "d_iput",
+    "kill_sb_begun",
+    "kill_sb_finished",
+    "late_callbacks",
+];
+
+struct Counters([Atomic<u64>; NCOUNTERS]);
+
+impl Counters {
+    const fn new() -> Self {
+        Self([const { Atomic::new(0) }; NCOUNTERS])
+    }
+
+    fn get(&self, c: Counter) -> u64 {
+        self.0[c as usize].load(Relaxed)
+    }
+
+    fn write(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, name) in NAMES.iter().enumerate() {
+            write!(f, " {}={}", name, self.0[i].load(Relaxed))?;
+        }
+        Ok(())
+    }
+}
+
+const FREE: u32 = 0;
+const LIVE: u32 = 1;
+const DYING: u32 = 2;
+const DEAD: u32 = 3;
+
+struct Slot {
+    state: Atomic<u32>,
+    counters: Counters,
+}
+
+static SLOTS: [Slot; MAX_SUPERBLOCKS] = [const {
+    Slot {
+        state: Atomic::new(FREE),
+        counters: Counters::new(),
+    }
+}; MAX_SUPERBLOCKS];
+static NEXT: Atomic<u32> = Atomic::new(0);
+static TOTAL: Counters = Counters::new();
+/// Superblocks whose inodes did not balance after umount.
+static UNBALANCED: Atomic<u64> = Atomic::new(0);
+
+fn slot(tag: u32) -> Option<&'static Slot> {
+    SLOTS.get((tag as usize).checked_sub(1)?)
+}
+
+/// A slot for a new superblock; its tag (never 0), or `None` when full.
+pub(crate) fn new_superblock() -> Option<u32> {
+    let n = NEXT.fetch_add(1, Relaxed);
+    let s = SLOTS.get(n as usize)?;
+    s.state.store(LIVE, Relaxed);
+    Some(n + 1)
+}
+
+/// Counts `c` for the superblock `tag` and module-wide.
+pub(crate) fn count(tag: u32, c: Counter) {
+    if let Some(s) = slot(tag) {
+        s.counters.0[c as usize].add(1, Relaxed);
+    }
+    TOTAL.0[c as usize].add(1, Relaxed);
+}
+
+/// A dentry or inode callback for superblock `tag` (0: not one of ours).
+pub(crate) fn callback(tag: u32, what: Callback) {
+    let Some(s) = slot(tag) else {
+        return;
+    };
+    count(
+        tag,
+        match what {
+            Callback::DRelease => Counter::DRelease,
+            Callback::DIput => Counter::DIput,
+            Callback::EvictInode => Counter::InodesEvicted,
+        },
+    );
+    if s.state.load(Relaxed) == DEAD {
+        count(tag, Counter::LateCallbacks);
+        pr_err!("LATE CALLBACK: {what:?} for rdcachefs superblock #{tag} after its ->kill_sb() finished\n");
+    }
+}
+
+/// `->kill_sb()` of `tag` begins.
+pub(crate) fn kill_sb_begin(tag: u32) {
+    if let Some(s) = slot(tag) {
+        s.state.store(DYING, Relaxed);
+    }
+    count(tag, Counter::KillSbBegun);
+}
+
+/// `->kill_sb()` of `tag` is done with the dcache: checks that every inode
+/// allocated was evicted, and reports it if not.
+pub(crate) fn kill_sb_end(tag: u32) {
+    let Some(s) = slot(tag) else {
+        return;
+    };
+    s.state.store(DEAD, Relaxed);
+    count(tag, Counter::KillSbFinished);
+    let (a, e) = (
+        s.counters.get(Counter::InodesAllocated),
+        s.counters.get(Counter::InodesEvicted),
+    );
+    if a != e {
+        UNBALANCED.add(1, Relaxed);
+        pr_err!("superblock #{tag}: {a} inodes allocated, {e} evicted at the end of ->kill_sb()\n");
+    }
+}
+
+/// The tag of the most recent superblock whose `->kill_sb()` finished.
+pub(crate) fn last_dead() -> Option<u32> {
+    let n = NEXT.load(Relaxed).min(MAX_SUPERBLOCKS as u32);
+    (1..=n)
+        .rev()
+        .find(|&t| slot(t).is_some_and(|s| s.state.load(Relaxed) == DEAD))
+}
+
+/// The counters file: one `total` line, then one `sb` line per superblock.
+///
+/// ```text
+/// total superblocks=N unbalanced=N lookups=N inodes_allocated=N ... late_callbacks=N
+/// sb 1 state=dead lookups=N inodes_allocated=N ... late_callbacks=N
+/// ```
+pub(crate) fn report(f: &mut fmt::Formatter<'_>) -> fmt::Result {
+    let n = NEXT.load(Relaxed).min(MAX_SUPERBLOCKS as u32);
+    write!(
+        f,
+        "total superblocks={} unbalanced={}",
+        n,
+        UNBALANCED.load(Relaxed)
+    )?;
+    TOTAL.write(f)?;
+    writeln!(f)?;
+    for tag in 1..=n {
+        let Some(s) = slot(tag) else { break };
+        let state = match s.state.load(Relaxed) {
+            LIVE => "live",
+            DYING => "dying",
+            DEAD => "dead",
+            _ => "free",
+        };
+        write!(f, "sb {tag} state={state}")?;
+        s.counters.write(f)?;
+        writeln!(f)?;
+    }
+    Ok(())
+}

@@ -1,0 +1,57 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# Every invalid mount option fails with EINVAL and a kernel log line that
+# names it.
+
+. /rdcache/ktap_helpers.sh
+. ./lib.sh
+
+# option string|text the log line must contain
+cases="foo=1|Unknown parameter 'foo'
+depth=abc|Bad value for 'depth'
+fanout=-1|Bad value for 'fanout'
+files=0x10|Bad value for 'files'
+depth=|Bad value for 'depth'
+depth=99|option 'depth=99' out of range
+fanout=65|option 'fanout=65' out of range
+files=4097|option 'files=4097' out of range
+depth=99999999999|Bad value for 'depth'
+depth=1,depth=2|option 'depth' given twice
+depth=8,fanout=64|more than 4194304"
+
+ktap_print_header
+ktap_set_plan 12
+rdc_load || ktap_exit_fail_msg "insmod rdcache.ko failed"
+mkdir -p /mnt/rdc
+
+while IFS='|' read -r opt want; do
+	dmesg -c >/dev/null
+	out=$(mount -t rdcachefs -o "$opt" none /mnt/rdc 2>&1)
+	rc=$?
+	log=$(dmesg)
+	if [ $rc -eq 0 ]; then
+		umount /mnt/rdc
+		ktap_test_fail "-o $opt is refused"
+		continue
+	fi
+	ktap_print_msg "-o $opt: $out"
+	ktap_print_msg "   log: $(echo "$log" | grep -F "$want" | head -1)"
+	if echo "$out" | grep -q "Invalid argument" && echo "$log" | grep -qF "$want"; then
+		ktap_test_pass "-o $opt: EINVAL, log names it"
+	else
+		ktap_test_fail "-o $opt: EINVAL, log names it"
+	fi
+done <<EOF2
+$cases
+EOF2
+
+# The defaults mount.
+if mount -t rdcachefs none /mnt/rdc && [ -d /mnt/rdc/d2 ] && [ ! -e /mnt/rdc/d3 ]; then
+	ktap_test_pass "no options: default shape depth=2,fanout=3,files=2"
+else
+	ktap_test_fail "no options: default shape depth=2,fanout=3,files=2"
+fi
+umount /mnt/rdc 2>/dev/null
+rdc_unload
+ktap_finished
