@@ -177,6 +177,8 @@ struct dentry *rdc_create_child(struct dentry *parent, const char *name, umode_t
 	}
 	inode->i_ino = get_next_ino();
 	inode->i_mode = mode;
+	/* No tag: the filesystem's callbacks must not count this inode. */
+	inode->i_generation = 0;
 	simple_inode_init_ts(inode);
 	if (S_ISDIR(mode)) {
 		inode->i_op = &simple_dir_inode_operations;

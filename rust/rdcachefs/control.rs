@@ -10,6 +10,10 @@
 //!     finished, through the same entry point the VFS uses; the detector
 //!     must count it and log `rdcache: LATE CALLBACK`.  `ENOENT` when no
 //!     superblock has been unmounted yet.
+//!   - `selftest-leak`: the inode balance check's self-test.  Counts one
+//!     inode allocation that no inode backs on the newest mounted
+//!     superblock, so its umount must report `rdcache: INODE LEAK`.
+//!     `ENOENT` when nothing is mounted.
 
 use super::{registry, RdcacheFs};
 use crate::dcache::fs::{Callback, FileSystem};
@@ -21,7 +25,7 @@ pub(crate) struct Control;
 
 impl debugfs::Writer for Control {
     fn write(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        writeln!(f, "commands: selftest-late")
+        writeln!(f, "commands: selftest-late selftest-leak")
     }
 }
 
@@ -39,6 +43,11 @@ impl debugfs::Reader for Control {
             b"selftest-late" => {
                 let tag = registry::last_dead().ok_or(ENOENT)?;
                 RdcacheFs::callback(tag, Callback::DIput);
+                Ok(())
+            }
+            b"selftest-leak" => {
+                let tag = registry::last_live().ok_or(ENOENT)?;
+                registry::count(tag, registry::Counter::InodesAllocated);
                 Ok(())
             }
             _ => {

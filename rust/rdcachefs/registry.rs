@@ -148,8 +148,16 @@ pub(crate) fn kill_sb_end(tag: u32) {
     );
     if a != e {
         UNBALANCED.add(1, Relaxed);
-        pr_err!("superblock #{tag}: {a} inodes allocated, {e} evicted at the end of ->kill_sb()\n");
+        pr_err!("INODE LEAK: rdcachefs superblock #{tag}: {a} inodes allocated, {e} evicted at the end of ->kill_sb()\n");
     }
+}
+
+/// The tag of the most recent superblock still mounted.
+pub(crate) fn last_live() -> Option<u32> {
+    let n = NEXT.load(Relaxed).min(MAX_SUPERBLOCKS as u32);
+    (1..=n)
+        .rev()
+        .find(|&t| slot(t).is_some_and(|s| s.state.load(Relaxed) == LIVE))
 }
 
 /// The tag of the most recent superblock whose `->kill_sb()` finished.

@@ -18,6 +18,7 @@ PATTERNS = [
     ("busy-inodes", r"VFS: Busy inodes after unmount of "),
     ("dentry-flags", r"\bdentry=[0-9a-fx]+ d_flags=0x[0-9a-f]+"),
     ("late-callback", r"rdcache: LATE CALLBACK"),
+    ("inode-leak", r"rdcache: INODE LEAK"),
     ("sleep-in-atomic", r"BUG: sleeping function called from invalid context"),
     ("sleep-in-atomic", r"BUG: scheduling while atomic"),
     ("lockdep", r"WARNING: possible circular locking dependency detected"),

@@ -85,7 +85,8 @@ def plan(name):
     smoke = [Boot("main", [Test("smoke/smoke.sh")])]
     rdcachefs = [Test("rdcachefs/walk.sh"), Test("rdcachefs/options.sh"), Test("rdcachefs/lifecycle.sh"),
                  Test("rdcachefs/late-callback.sh", expect="late-callback",
-                      name="rdcachefs/detects-late-callback")]
+                      name="rdcachefs/detects-late-callback"),
+                 Test("rdcachefs/inode-leak.sh", expect="inode-leak", name="rdcachefs/detects-inode-leak")]
     main = [Boot("main", [Test("smoke/smoke.sh"), Test("kunit/kunit.sh")] + rdcachefs)]
     harness = [Boot(f"splat-{k}", [Test(f"harness/splat.sh:{k}", expect=SPLAT_KIND[k],
                                         name=f"harness/detects-{k}")], beside=True) for k in SPLATS]
