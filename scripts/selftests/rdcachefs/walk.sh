@@ -26,9 +26,12 @@ EOF2
 	sb=$(rdc_last_sb)
 	want=$(rdc_entries "$d" "$f" "$n")
 	got=$(find /mnt/rdc | wc -l)
-	ktap_print_msg "$tag: superblock #$sb, find saw $got entries, expected $want"
-	[ "$got" -eq "$want" ] && ktap_test_pass "$tag: find sees every entry" ||
-		ktap_test_fail "$tag: find sees every entry"
+	# ls -R: every name once, plus a "DIR:" header and a blank line per directory.
+	names=$(ls -R /mnt/rdc | grep -v -e ':$' -e '^$' | wc -l)
+	ktap_print_msg "$tag: superblock #$sb, find saw $got entries, ls -R $names names, expected $want"
+	[ "$got" -eq "$want" ] && [ "$names" -eq $((want - 1)) ] &&
+		ktap_test_pass "$tag: find and ls -R see every entry" ||
+		ktap_test_fail "$tag: find and ls -R see every entry"
 
 	ok=1
 	if [ "$n" -gt 0 ]; then
