@@ -222,6 +222,35 @@ impl<'pin> DentryRef<'pin> {
         }))
     }
 
+    /// The child called `name`, asking the filesystem (`->lookup()`) if it
+    /// is not cached (`lookup_noperm_unlocked()`), with a reference.  The
+    /// result may be negative (no inode).  **May sleep**: it takes the
+    /// directory's inode lock.
+    pub fn lookup(&self, name: &CStr) -> Result<DentryRef<'pin>> {
+        // SAFETY: `self` is alive and `name` is NUL-terminated; the caller
+        // may sleep (documented above).
+        let d = from_err_ptr(unsafe { glue::rdc_lookup(self.as_raw(), name.as_char_ptr()) })?;
+        // SAFETY: The lookup gave us a count on a child in our superblock.
+        Ok(unsafe { DentryRef::from_raw_owned(d) })
+    }
+
+    /// Evicts every unused dentry below this one (`shrink_dcache_parent()`),
+    /// waiting for kills other threads have in progress there.  **May sleep.**
+    pub fn shrink_dcache_parent(&self) {
+        kernel::task::might_sleep();
+        // SAFETY: `self` is alive; the context may sleep.
+        unsafe { bindings::shrink_dcache_parent(self.as_raw()) };
+    }
+
+    /// Unhashes this dentry and evicts what is unused below it
+    /// (`d_invalidate()`), detaching mounts on it.  Our own reference keeps
+    /// it alive.  **May sleep.**
+    pub fn d_invalidate(&self) {
+        kernel::task::might_sleep();
+        // SAFETY: `self` is alive; the context may sleep.
+        unsafe { bindings::d_invalidate(self.as_raw()) };
+    }
+
     /// Creates `name` in this directory with a new inode, as
     /// `simple_fill_super()` does for its files (`d_alloc_name()` +
     /// `new_inode()` + `d_add()` under the directory's inode lock), and

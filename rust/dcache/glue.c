@@ -69,6 +69,16 @@ bool rdc_d_is_cursor(const struct dentry *dentry)
 	return READ_ONCE(dentry->d_flags) & DCACHE_DENTRY_CURSOR;
 }
 
+/*
+ * The child @name of @base with a reference, positive or negative, asking
+ * the filesystem if it is not cached (lookup_noperm_unlocked()); or an
+ * ERR_PTR.  May sleep.
+ */
+struct dentry *rdc_lookup(struct dentry *base, const char *name)
+{
+	return lookup_noperm_unlocked(&QSTR(name), base);
+}
+
 /* The cached child @name of @base with a reference, NULL, or an ERR_PTR. */
 struct dentry *rdc_try_lookup(struct dentry *base, const char *name)
 {

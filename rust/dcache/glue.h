@@ -25,6 +25,7 @@ bool rdc_d_on_shrink_list(const struct dentry *dentry);
 bool rdc_d_on_lru(const struct dentry *dentry);
 bool rdc_d_is_cursor(const struct dentry *dentry);
 struct dentry *rdc_try_lookup(struct dentry *base, const char *name);
+struct dentry *rdc_lookup(struct dentry *base, const char *name);
 void rdc_d_lock(struct dentry *dentry);
 void rdc_d_lock_nested(struct dentry *dentry);
 void rdc_d_unlock(struct dentry *dentry);

@@ -26,6 +26,10 @@ extern "C" {
         base: *mut bindings::dentry,
         name: *const ffi::c_char,
     ) -> *mut bindings::dentry;
+    pub(crate) fn rdc_lookup(
+        base: *mut bindings::dentry,
+        name: *const ffi::c_char,
+    ) -> *mut bindings::dentry;
     pub(crate) fn rdc_d_lock(dentry: *mut bindings::dentry);
     pub(crate) fn rdc_d_lock_nested(dentry: *mut bindings::dentry);
     pub(crate) fn rdc_d_unlock(dentry: *mut bindings::dentry);

@@ -176,4 +176,49 @@ mod shrink_list {
             Ok(())
         })
     }
+
+    #[test]
+    fn lookup_asks_the_filesystem() -> Result {
+        with_root(|root| {
+            // The default shape has d0..d2 and f0..f1 at the root.
+            let d = root.lookup(c"d1")?;
+            assert!(d.inode().is_some_and(|i| i.is_dir()));
+            let f = root.lookup(c"f0")?;
+            assert!(f.inode().is_some_and(|i| !i.is_dir()));
+            let neg = root.lookup(c"d3")?;
+            assert!(neg.inode().is_none());
+            assert_eq!(d.name().as_bytes(), b"d1");
+            assert_eq!(d.parent().name().as_bytes(), b"/");
+            Ok(())
+        })
+    }
+
+    #[test]
+    fn shrink_dcache_parent_evicts_unused_children() -> Result {
+        with_root(|root| {
+            drop(root.lookup(c"d0")?.lookup(c"f1")?);
+            drop(root.lookup(c"f1")?);
+            assert!(cached(root, b"d0"));
+            assert!(cached(root, b"f1"));
+            root.shrink_dcache_parent();
+            assert!(!cached(root, b"d0"));
+            assert!(!cached(root, b"f1"));
+            Ok(())
+        })
+    }
+
+    #[test]
+    fn d_invalidate_unhashes() -> Result {
+        with_root(|root| {
+            let d = root.lookup(c"d2")?;
+            drop(d.lookup(c"d0")?);
+            assert!(!d.is_unhashed());
+            d.d_invalidate();
+            assert!(d.is_unhashed());
+            // A new lookup makes a new dentry.
+            let again = root.lookup(c"d2")?;
+            assert!(!again.is_unhashed());
+            Ok(())
+        })
+    }
 }
