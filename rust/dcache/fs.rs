@@ -27,7 +27,7 @@
 //! The registering module owns the type, so it cannot be unloaded while a
 //! superblock of the type exists (`EBUSY`).
 
-use super::{dentry::Dentry, glue};
+use super::{dentry::Dentry, glue, super_block::WeakSuper};
 use core::{ffi::c_void, fmt, marker::PhantomData};
 use kernel::{
     bindings,
@@ -103,11 +103,15 @@ pub trait FileSystem: Sized + 'static {
     /// A dentry or inode callback ran for the superblock tagged `tag` (0 for
     /// objects this layer did not make).  Must not assume the superblock is up.
     fn callback(tag: u32, what: Callback);
+    /// The superblock is set up (its root is in place; it is not yet
+    /// visible).  `sb` may be kept, e.g. by workers: its
+    /// [`WeakSuper::try_activate`] fails once `->kill_sb()` begins.
+    fn mounted(_data: &Self::Data, _sb: WeakSuper) {}
     /// `->kill_sb()` begins; the superblock is still whole.
     fn kill_sb_begin(data: &Self::Data);
     /// `->kill_sb()` ends: `generic_shutdown_super()` has returned, every
     /// dentry and inode of the superblock should be gone.
-    fn kill_sb_end(data: KBox<Self::Data>);
+    fn kill_sb_end(data: Self::Data);
 }
 
 /// A mount being configured (`struct fs_context`), during `set_param`.
@@ -265,6 +269,12 @@ impl<T: FileSystem> Ops<T> {
     };
 }
 
+/// What `s_fs_info` points to.
+struct SbInfo<T: FileSystem> {
+    data: T::Data,
+    weak: WeakSuper,
+}
+
 /// The superblock's data.
 ///
 /// # Safety
@@ -272,8 +282,8 @@ impl<T: FileSystem> Ops<T> {
 /// `sb` is a superblock of type `T` between `fill_super` and the end of
 /// `->kill_sb()`, with `s_fs_info` set, and the reference does not outlive that.
 unsafe fn data<'a, T: FileSystem>(sb: *const bindings::super_block) -> &'a T::Data {
-    // SAFETY: Per the function's contract `s_fs_info` is our boxed `T::Data`.
-    unsafe { &*glue::rdc_sb_fs_info(sb).cast::<T::Data>() }
+    // SAFETY: Per the function's contract `s_fs_info` is our boxed `SbInfo<T>`.
+    unsafe { &(*glue::rdc_sb_fs_info(sb).cast::<SbInfo<T>>()).data }
 }
 
 /// A new inode for `node` on `sb`, or null.
@@ -387,20 +397,26 @@ unsafe extern "C" fn fill_super<T: FileSystem>(
 ) -> ffi::c_int {
     // SAFETY: `opts` is the mount's options from `opts_alloc::<T>()`.
     let opts = unsafe { &*opts.cast::<T::Options>() };
-    let data = match T::fill_super(opts).and_then(|d| KBox::new(d, GFP_KERNEL).map_err(Into::into))
-    {
-        Ok(d) => d,
+    let info = T::fill_super(opts).and_then(|data| {
+        // SAFETY: `sb` is live; `kill_sb::<T>()` clears the anchor before the
+        // superblock can be freed.
+        let weak = unsafe { WeakSuper::new(sb) }?;
+        Ok(KBox::new(SbInfo::<T> { data, weak }, GFP_KERNEL)?)
+    });
+    let info = match info {
+        Ok(i) => i,
         Err(e) => return e.to_errno(),
     };
-    let root = T::root(&data);
-    let tag = T::tag(&data);
+    let root = T::root(&info.data);
+    let tag = T::tag(&info.data);
+    let weak = info.weak.clone();
     // SAFETY: `sb` is the new superblock; from here `->kill_sb()` frees the
     // data even if we fail below.  The tables are `'static`.
     unsafe {
         glue::rdc_sb_setup(
             sb,
             T::MAGIC as ffi::c_ulong,
-            KBox::into_raw(data).cast(),
+            KBox::into_raw(info).cast(),
             &Ops::<T>::SUPER,
             &Ops::<T>::DENTRY,
         )
@@ -419,6 +435,8 @@ unsafe extern "C" fn fill_super<T: FileSystem>(
     unsafe { glue::rdc_d_set_fsdata(dentry, tag.into()) };
     // SAFETY: Setting `s_root` is `fill_super`'s job.
     unsafe { (*sb).s_root = dentry };
+    // SAFETY: `sb` has its data.
+    T::mounted(unsafe { data::<T>(sb) }, weak);
     0
 }
 
@@ -582,16 +600,22 @@ unsafe extern "C" fn evict_inode<T: FileSystem>(inode: *mut bindings::inode) {
 /// (or `glue.c`) gives it; `T` is the type the callback was registered for.
 unsafe extern "C" fn kill_sb<T: FileSystem>(sb: *mut bindings::super_block) {
     // SAFETY: `->kill_sb()` gets a live superblock of ours.
-    let info = unsafe { glue::rdc_sb_fs_info(sb) }.cast::<T::Data>();
+    let info = unsafe { glue::rdc_sb_fs_info(sb) }.cast::<SbInfo<T>>();
     if !info.is_null() {
         // SAFETY: Set by `fill_super::<T>()` and still ours.
-        T::kill_sb_begin(unsafe { &*info });
+        let info = unsafe { &*info };
+        // No new pins from here on: the superblock is about to go.
+        info.weak.clear();
+        T::kill_sb_begin(&info.data);
     }
     // SAFETY: Our superblocks come from `get_tree_nodev()`.
     unsafe { bindings::kill_anon_super(sb) };
     if !info.is_null() {
         // SAFETY: Nothing reaches the data any more: the superblock is shut
         // down.  We own the box from `fill_super::<T>()`.
-        T::kill_sb_end(unsafe { KBox::from_raw(info) });
+        let info = unsafe { KBox::from_raw(info) };
+        let SbInfo { data, weak } = KBox::into_inner(info);
+        drop(weak);
+        T::kill_sb_end(data);
     }
 }

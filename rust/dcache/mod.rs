@@ -78,4 +78,4 @@ pub use dentry::{ChildrenGuard, Dentry, DentryRef, LockedDentry};
 pub use inode::{Inode, InodeRef};
 pub use mount::KernMount;
 pub use shrink_list::ShrinkList;
-pub use super_block::{ActiveSuper, SuperBlock};
+pub use super_block::{ActiveSuper, SuperBlock, WeakSuper};

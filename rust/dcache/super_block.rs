@@ -18,7 +18,12 @@
 
 use super::{dentry::DentryRef, glue};
 use core::{marker::PhantomData, ptr::NonNull};
-use kernel::{bindings, prelude::*, types::Opaque};
+use kernel::{
+    bindings, new_spinlock,
+    prelude::*,
+    sync::{Arc, SpinLock},
+    types::Opaque,
+};
 
 /// A `struct super_block`.
 ///
@@ -131,3 +136,62 @@ impl Drop for ActiveSuper {
 
 /// Marker that keeps types holding raw kernel pointers `!Send` and `!Sync`.
 pub(crate) type NotThreadSafe = PhantomData<*mut ()>;
+
+/// A superblock handle that may outlive the superblock (`WeakSuper`).
+///
+/// The filesystem layer ([`fs`](super::fs)) makes one for each superblock it
+/// sets up and clears it when `->kill_sb()` begins, before the superblock can
+/// be freed.  [`WeakSuper::try_activate`] therefore pins the superblock while
+/// it is up and fails once its teardown has begun or it is gone: it is the
+/// "known alive" that taking an active reference needs, for threads the
+/// filesystem starts (workers) and that may run on past an umount.
+#[derive(Clone)]
+pub struct WeakSuper(Arc<SbAnchor>);
+
+#[pin_data]
+pub(crate) struct SbAnchor {
+    #[pin]
+    sb: SpinLock<SbPtr>,
+}
+
+/// The anchored superblock, or null once `->kill_sb()` began.
+pub(crate) struct SbPtr(*mut bindings::super_block);
+
+// SAFETY: The pointer is only dereferenced under the anchor's lock, while the
+// superblock is known to exist (see `WeakSuper::try_activate`).
+unsafe impl Send for SbPtr {}
+
+impl WeakSuper {
+    /// Anchors `sb`.
+    ///
+    /// # Safety
+    ///
+    /// `sb` is a live superblock, and [`WeakSuper::clear`] is called for it
+    /// before its memory can be freed.
+    pub(crate) unsafe fn new(sb: *mut bindings::super_block) -> Result<Self> {
+        Ok(Self(Arc::pin_init(
+            pin_init!(SbAnchor {
+                sb <- new_spinlock!(SbPtr(sb), "rdcache_sb_anchor"),
+            }),
+            GFP_KERNEL,
+        )?))
+    }
+
+    /// Forgets the superblock: from now on `try_activate()` fails.
+    pub(crate) fn clear(&self) {
+        self.0.sb.lock().0 = core::ptr::null_mut();
+    }
+
+    /// An active reference if the superblock is still up.  Never sleeps.
+    pub fn try_activate(&self) -> Option<ActiveSuper> {
+        let guard = self.0.sb.lock();
+        if guard.0.is_null() {
+            return None;
+        }
+        // SAFETY: Not cleared, so `->kill_sb()` has not begun and the
+        // superblock is not freed; the lock keeps `clear()` (and so the
+        // freeing) from overtaking us.
+        let sb = unsafe { SuperBlock::from_raw(guard.0) };
+        sb.try_activate()
+    }
+}

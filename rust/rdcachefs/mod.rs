@@ -130,7 +130,7 @@ impl FileSystem for RdcacheFs {
         registry::kill_sb_begin(data.tag);
     }
 
-    fn kill_sb_end(data: KBox<SbData>) {
+    fn kill_sb_end(data: SbData) {
         registry::kill_sb_end(data.tag);
     }
 }
