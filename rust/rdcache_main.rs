@@ -17,7 +17,7 @@ module! {
     license: "GPL",
 }
 
-#[pin_data]
+#[pin_data(PinnedDrop)]
 struct Rdcache {
     #[pin]
     debugfs: rdcachefs::control::Debugfs,
@@ -31,5 +31,14 @@ impl kernel::InPlaceModule for Rdcache {
             debugfs <- rdcachefs::control::Debugfs::new(),
             fs <- rdcachefs::register(module),
         })
+    }
+}
+
+#[pinned_drop]
+impl PinnedDrop for Rdcache {
+    fn drop(self: Pin<&mut Self>) {
+        // No mount exists (each pins the module), but a worker that ran the
+        // last ->kill_sb() itself may still be finishing.
+        rdcachefs::workers::wait_all();
     }
 }

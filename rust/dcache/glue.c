@@ -146,6 +146,22 @@ bool rdc_dput_to_list(struct dentry *dentry, struct list_head *list)
 	return moved;
 }
 
+/*
+ * How many entries of the private shrink list @list are husks: killed by
+ * someone else (umount) and left for the list's owner to free.  Caller owns
+ * @list; its entries are not freed while they are on it.
+ */
+size_t rdc_shrink_list_husks(struct list_head *list)
+{
+	struct dentry *dentry;
+	size_t n = 0;
+
+	list_for_each_entry(dentry, list, d_lru)
+		if (READ_ONCE(dentry->d_flags) & DCACHE_DENTRY_KILLED)
+			n++;
+	return n;
+}
+
 /* ---- creating entries, as simple_fill_super() does -------------------- */
 
 /*

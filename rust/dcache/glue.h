@@ -32,6 +32,7 @@ void rdc_d_unlock(struct dentry *dentry);
 struct dentry *rdc_d_first_child(struct dentry *parent);
 struct dentry *rdc_d_next_sibling(struct dentry *child);
 bool rdc_dput_to_list(struct dentry *dentry, struct list_head *list);
+size_t rdc_shrink_list_husks(struct list_head *list);
 struct dentry *rdc_create_child(struct dentry *parent, const char *name, umode_t mode);
 
 bool rdc_sb_try_activate(struct super_block *sb);

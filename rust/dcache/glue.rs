@@ -39,6 +39,7 @@ extern "C" {
         dentry: *mut bindings::dentry,
         list: *mut bindings::list_head,
     ) -> bool;
+    pub(crate) fn rdc_shrink_list_husks(list: *mut bindings::list_head) -> usize;
     pub(crate) fn rdc_create_child(
         parent: *mut bindings::dentry,
         name: *const ffi::c_char,

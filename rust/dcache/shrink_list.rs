@@ -71,6 +71,15 @@ impl ShrinkList {
         unsafe { (*self.head()).next == self.head() }
     }
 
+    /// How many entries are husks: killed by someone else (umount) while on
+    /// this list, left for [`ShrinkList::shrink`] to free.  Walks the list;
+    /// never sleeps.
+    pub fn husks(&self) -> usize {
+        // SAFETY: `head` is our initialised list (invariant); its entries are
+        // not freed while on it, and only we change the list.
+        unsafe { glue::rdc_shrink_list_husks(self.head()) }
+    }
+
     /// Drops a counted reference, `dput_to_list()` style (rule 6).
     ///
     /// If the reference is not the last, it is just dropped.  If it is the

@@ -182,6 +182,11 @@ impl WeakSuper {
         self.0.sb.lock().0 = core::ptr::null_mut();
     }
 
+    /// Whether `->kill_sb()` has begun (the superblock is going or gone).
+    pub fn is_gone(&self) -> bool {
+        self.0.sb.lock().0.is_null()
+    }
+
     /// An active reference if the superblock is still up.  Never sleeps.
     pub fn try_activate(&self) -> Option<ActiveSuper> {
         let guard = self.0.sb.lock();

@@ -9,7 +9,8 @@
 //!
 //! Mount (root only): `mount -t rdcachefs -o depth=D,fanout=F,files=N none DIR`
 //! with `D` in 0..=8, `F` in 0..=64, `N` in 0..=4096, at most 4194304
-//! entries in all; defaults `depth=2,fanout=3,files=2`.
+//! entries in all; defaults `depth=2,fanout=3,files=2`.  `workers=K` (0..=8,
+//! default 0) starts `K` [`workers`] seeded from `seed=S` (default 0).
 //!
 //! Built only on the safe dcache layer in `rust/dcache/`: no `unsafe` here.
 
@@ -18,9 +19,13 @@
 pub(crate) mod control;
 pub(crate) mod registry;
 pub(crate) mod shape;
+pub(crate) mod workers;
 
-use crate::dcache::fs::{self, Callback, FileSystem, FsContext, Node, CHILD_NAME_MAX};
-use kernel::prelude::*;
+use crate::dcache::{
+    fs::{self, Callback, FileSystem, FsContext, Node, CHILD_NAME_MAX},
+    WeakSuper,
+};
+use kernel::{prelude::*, sync::Arc};
 use registry::Counter;
 use shape::Shape;
 
@@ -34,6 +39,8 @@ pub(crate) struct RdcacheFs;
 #[derive(Default)]
 pub(crate) struct Options {
     shape: Shape,
+    workers: u32,
+    seed: u32,
     /// Bit `i` set once option `i` was given.
     seen: u32,
 }
@@ -42,12 +49,15 @@ pub(crate) struct Options {
 pub(crate) struct SbData {
     shape: Shape,
     tag: u32,
+    nworkers: u32,
+    seed: u32,
+    workers: Arc<workers::Workers>,
 }
 
 impl FileSystem for RdcacheFs {
     const NAME: &'static CStr = NAME;
     const MAGIC: u32 = 0x7264_6366; // "rdcf"
-    const PARAMS: &'static [&'static CStr] = &[c"depth", c"fanout", c"files"];
+    const PARAMS: &'static [&'static CStr] = &[c"depth", c"fanout", c"files", c"workers", c"seed"];
     type Options = Options;
     type Data = SbData;
 
@@ -60,7 +70,9 @@ impl FileSystem for RdcacheFs {
         let (slot, max) = match opt {
             0 => (&mut opts.shape.depth, shape::MAX_DEPTH),
             1 => (&mut opts.shape.fanout, shape::MAX_FANOUT),
-            _ => (&mut opts.shape.files, shape::MAX_FILES),
+            2 => (&mut opts.shape.files, shape::MAX_FILES),
+            3 => (&mut opts.workers, workers::MAX_WORKERS),
+            _ => (&mut opts.seed, u32::MAX),
         };
         if value > max {
             return Err(fc.invalf(fmt!("option '{name}={value}' out of range 0..={max}")));
@@ -82,6 +94,7 @@ impl FileSystem for RdcacheFs {
             );
             return Err(EINVAL);
         }
+        let workers = workers::Workers::new()?;
         let Some(tag) = registry::new_superblock() else {
             pr_err!(
                 "mount: all {} superblock slots of this module load are used\n",
@@ -89,7 +102,13 @@ impl FileSystem for RdcacheFs {
             );
             return Err(ENOSPC);
         };
-        Ok(SbData { shape: s, tag })
+        Ok(SbData {
+            shape: s,
+            tag,
+            nworkers: opts.workers,
+            seed: opts.seed,
+            workers,
+        })
     }
 
     fn tag(data: &SbData) -> u32 {
@@ -126,11 +145,18 @@ impl FileSystem for RdcacheFs {
         registry::callback(tag, what);
     }
 
+    fn mounted(data: &SbData, sb: WeakSuper) {
+        data.workers
+            .start(data.nworkers, &sb, data.shape, data.tag, data.seed);
+    }
+
     fn kill_sb_begin(data: &SbData) {
         registry::kill_sb_begin(data.tag);
+        data.workers.stop();
     }
 
     fn kill_sb_end(data: SbData) {
+        data.workers.teardown_done();
         registry::kill_sb_end(data.tag);
     }
 }

@@ -33,9 +33,13 @@ pub(crate) enum Counter {
     KillSbBegun,
     KillSbFinished,
     LateCallbacks,
+    WorkerBatches,
+    WorkerPuts,
+    HuskLists,
+    Husks,
 }
 
-const NCOUNTERS: usize = 8;
+const NCOUNTERS: usize = 12;
 const NAMES: [&str; NCOUNTERS] = [
     "lookups",
     "inodes_allocated",
@@ -45,6 +49,10 @@ const NAMES: [&str; NCOUNTERS] = [
     "kill_sb_begun",
     "kill_sb_finished",
     "late_callbacks",
+    "worker_batches",
+    "worker_puts",
+    "husk_lists",
+    "husks",
 ];
 
 struct Counters([Atomic<u64>; NCOUNTERS]);
@@ -101,10 +109,15 @@ pub(crate) fn new_superblock() -> Option<u32> {
 
 /// Counts `c` for the superblock `tag` and module-wide.
 pub(crate) fn count(tag: u32, c: Counter) {
+    add(tag, c, 1);
+}
+
+/// Adds `n` to `c` for the superblock `tag` and module-wide.
+pub(crate) fn add(tag: u32, c: Counter, n: u64) {
     if let Some(s) = slot(tag) {
-        s.counters.0[c as usize].add(1, Relaxed);
+        s.counters.0[c as usize].add(n, Relaxed);
     }
-    TOTAL.0[c as usize].add(1, Relaxed);
+    TOTAL.0[c as usize].add(n, Relaxed);
 }
 
 /// A dentry or inode callback for superblock `tag` (0: not one of ours).

@@ -166,7 +166,7 @@ impl Shape {
 
     /// A file's contents: one line naming it.  Returns the length.
     pub(crate) fn content(&self, file: u64, buf: &mut [u8]) -> usize {
-        let mut w = Cursor { buf, len: 0 };
+        let mut w = Cursor::new(buf);
         let _ = core::fmt::write(
             &mut w,
             format_args!(
@@ -180,9 +180,19 @@ impl Shape {
 }
 
 /// `fmt::Write` into a byte buffer, truncating.
-struct Cursor<'a> {
+pub(crate) struct Cursor<'a> {
     buf: &'a mut [u8],
     len: usize,
+}
+
+impl<'a> Cursor<'a> {
+    pub(crate) fn new(buf: &'a mut [u8]) -> Self {
+        Self { buf, len: 0 }
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.len
+    }
 }
 
 impl core::fmt::Write for Cursor<'_> {

@@ -88,6 +88,7 @@ def plan(name):
                       name="rdcachefs/detects-late-callback"),
                  Test("rdcachefs/inode-leak.sh", expect="inode-leak", name="rdcachefs/detects-inode-leak")]
     main = [Boot("main", [Test("smoke/smoke.sh"), Test("kunit/kunit.sh")] + rdcachefs)]
+    stress = [Boot("stress", [Test("stress/stress.sh:200")])]
     harness = [Boot(f"splat-{k}", [Test(f"harness/splat.sh:{k}", expect=SPLAT_KIND[k],
                                         name=f"harness/detects-{k}")], beside=True) for k in SPLATS]
     harness.append(Boot("hang", [
@@ -101,12 +102,13 @@ def plan(name):
                         expect_noboot=True, beside=True))
     plans = {
         "smoke": smoke,
-        "run": smoke,
+        "run": [Boot("main", [Test("smoke/smoke.sh"), Test("stress/stress.sh:50")])],
         "harness": harness,
         "kunit": [Boot("main", [Test("kunit/kunit.sh")])],
         "rdcachefs": [Boot("main", rdcachefs)],
+        "stress": [Boot("stress", [Test("stress/stress.sh:" + os.environ.get("CYCLES", "200"))])],
         "compile-fail": [],
-        "test": main + harness,
+        "test": main + stress + harness,
     }
     if name not in plans:
         raise SystemExit(f"run.py: unknown plan '{name}' (have: {', '.join(plans)})")

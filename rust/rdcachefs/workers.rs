@@ -1,0 +1,257 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Workers: the filesystem's own threads that race dcache shrinking against
+//! umount (the seed's scenario).
+//!
+//! A mount with `workers=K` starts `K` work items on `system_unbound`.  Each
+//! loops, with its own PRNG seeded from `seed=S` and its index:
+//!
+//! 1. pin the superblock ([`WeakSuper::try_activate`]; once `->kill_sb()`
+//!    has begun this fails and the worker stops taking references);
+//! 2. take counted references by lookups along random paths;
+//! 3. `put` them all into its private [`ShrinkList`] while holding the
+//!    mount's shared spinlock;
+//! 4. now and then `shrink_dcache_parent()` or `d_invalidate()` a random
+//!    subtree;
+//! 5. drop the pin and **hold the non-empty list** for a few milliseconds:
+//!    its entries carry no reference and need no pin, so umount may run
+//!    now, kill them itself and leave husks on the list;
+//! 6. if umount began meanwhile, wait until the teardown is over
+//!    (`generic_shutdown_super()` returned), count the husks, then
+//!    `shrink()`; otherwise just `shrink()` and go round again.
+//!
+//! Who waits for whom: `->kill_sb()` (in [`Workers::teardown_done`]) waits,
+//! after `generic_shutdown_super()`, until every worker but the one it runs
+//! in (a worker that dropped the last active reference runs `->kill_sb()`
+//! itself) has exited; workers wait for nothing but that teardown.  Neither
+//! waits while holding a lock or a pin the other needs, so there is no
+//! cycle.  Module exit waits until no worker of any mount runs.
+
+use super::{registry, registry::Counter, shape::Shape};
+use crate::dcache::{DentryRef, ShrinkList, WeakSuper};
+use kernel::{
+    current, new_spinlock,
+    prelude::*,
+    sync::{
+        atomic::{Atomic, Relaxed},
+        Arc, SpinLock,
+    },
+    task::Pid,
+    time::{delay::fsleep, Delta},
+    workqueue,
+};
+use pin_init::stack_pin_init;
+
+/// Workers running, over all mounts; module exit waits for 0.
+static RUNNING: Atomic<u32> = Atomic::new(0);
+
+/// Most workers one mount may start.
+pub(crate) const MAX_WORKERS: u32 = 8;
+
+/// A xorshift64* generator: the same seed gives the same schedule.
+pub(crate) struct Rng(u64);
+
+impl Rng {
+    pub(crate) fn new(seed: u64) -> Self {
+        Self(seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1)
+    }
+
+    pub(crate) fn next(&mut self) -> u64 {
+        let mut x = self.0;
+        x ^= x >> 12;
+        x ^= x << 25;
+        x ^= x >> 27;
+        self.0 = x;
+        x.wrapping_mul(0x2545_f491_4f6c_dd1d)
+    }
+
+    fn below(&mut self, n: u64) -> u64 {
+        if n == 0 {
+            0
+        } else {
+            self.next() % n
+        }
+    }
+}
+
+/// The workers of one mount.
+#[pin_data]
+pub(crate) struct Workers {
+    /// Set when `->kill_sb()` begins.
+    stop: Atomic<bool>,
+    /// Set when `generic_shutdown_super()` has returned.
+    torn_down: Atomic<bool>,
+    running: Atomic<u32>,
+    /// The spinlock under which workers `put` their references.
+    #[pin]
+    lock: SpinLock<u64>,
+    /// Pids of the workers, to know whether `->kill_sb()` runs in one.
+    #[pin]
+    pids: SpinLock<KVec<Pid>>,
+}
+
+impl Workers {
+    pub(crate) fn new() -> Result<Arc<Self>> {
+        Arc::pin_init(
+            pin_init!(Self {
+                stop: Atomic::new(false),
+                torn_down: Atomic::new(false),
+                running: Atomic::new(0),
+                lock <- new_spinlock!(0, "rdcachefs_workers"),
+                pids <- new_spinlock!(KVec::new(), "rdcachefs_worker_pids"),
+            }),
+            GFP_KERNEL,
+        )
+    }
+
+    /// Starts `n` workers on the superblock `tag`.
+    pub(crate) fn start(
+        self: &Arc<Self>,
+        n: u32,
+        sb: &WeakSuper,
+        shape: Shape,
+        tag: u32,
+        seed: u32,
+    ) {
+        for id in 0..n {
+            let (w, sb) = (self.clone(), sb.clone());
+            self.running.add(1, Relaxed);
+            RUNNING.add(1, Relaxed);
+            let spawned = workqueue::system_unbound().try_spawn(GFP_KERNEL, move || {
+                w.run(&sb, shape, tag, u64::from(seed) << 8 | u64::from(id));
+                w.running.fetch_sub(1, Relaxed);
+                drop(w);
+                drop(sb);
+                RUNNING.fetch_sub(1, Relaxed);
+            });
+            if spawned.is_err() {
+                self.running.fetch_sub(1, Relaxed);
+                RUNNING.fetch_sub(1, Relaxed);
+                pr_err!("superblock #{tag}: could not start worker {id}\n");
+            }
+        }
+    }
+
+    /// `->kill_sb()` begins: workers stop taking references.
+    pub(crate) fn stop(&self) {
+        self.stop.store(true, Relaxed);
+    }
+
+    /// `generic_shutdown_super()` returned: let workers free their husks,
+    /// and wait until all of them but the current thread have exited.
+    pub(crate) fn teardown_done(&self) {
+        self.torn_down.store(true, Relaxed);
+        let me = current!().pid();
+        let mine = u32::from(self.pids.lock().contains(&me));
+        while self.running.load(Relaxed) > mine {
+            fsleep(Delta::from_millis(1));
+        }
+    }
+
+    fn run(&self, sb: &WeakSuper, shape: Shape, tag: u32, seed: u64) {
+        let _ = self.pids.lock().push(current!().pid(), GFP_ATOMIC);
+        let mut rng = Rng::new(seed);
+        stack_pin_init!(let list = ShrinkList::new());
+        while !self.stop.load(Relaxed) {
+            let Some(pin) = sb.try_activate() else {
+                if sb.is_gone() {
+                    break;
+                }
+                // Not visible yet (the mount is still being set up).
+                fsleep(Delta::from_millis(1));
+                continue;
+            };
+            {
+                let root = pin.root();
+                let mut refs = KVec::new();
+                for _ in 0..1 + rng.below(16) {
+                    if let Some(d) = random_path(&root, shape, &mut rng) {
+                        if refs.push(d, GFP_KERNEL).is_err() {
+                            break;
+                        }
+                    }
+                }
+                let n = refs.len() as u64;
+                {
+                    let mut guard = self.lock.lock();
+                    *guard += 1;
+                    for d in refs.drain_all() {
+                        list.as_mut().put(d);
+                    }
+                }
+                registry::add(tag, Counter::WorkerPuts, n);
+                match rng.below(16) {
+                    0 => {
+                        if let Some(d) = random_path(&root, shape, &mut rng) {
+                            d.shrink_dcache_parent();
+                        }
+                    }
+                    1 => {
+                        if let Some(d) = random_path(&root, shape, &mut rng) {
+                            d.d_invalidate();
+                        }
+                    }
+                    _ => (),
+                }
+            }
+            drop(pin);
+            // Hold the non-empty list, unpinned: umount may steal it now.
+            for _ in 0..1 + rng.below(4) {
+                if self.stop.load(Relaxed) {
+                    break;
+                }
+                fsleep(Delta::from_millis(1));
+            }
+            if self.stop.load(Relaxed) {
+                while !self.torn_down.load(Relaxed) {
+                    fsleep(Delta::from_millis(1));
+                }
+                let husks = list.husks() as u64;
+                if husks > 0 {
+                    registry::count(tag, Counter::HuskLists);
+                    registry::add(tag, Counter::Husks, husks);
+                }
+            }
+            list.as_mut().shrink();
+            registry::count(tag, Counter::WorkerBatches);
+        }
+    }
+}
+
+/// A counted reference to a random entry (a directory, or now and then a
+/// file), looked up from the root.
+fn random_path<'p>(root: &DentryRef<'p>, shape: Shape, rng: &mut Rng) -> Option<DentryRef<'p>> {
+    let mut d = root.clone();
+    let levels = rng.below(u64::from(shape.depth) + 1);
+    let mut name = [0u8; 16];
+    for _ in 0..levels {
+        if shape.fanout == 0 {
+            break;
+        }
+        d = d
+            .lookup(index_name(&mut name, b'd', rng.below(shape.fanout.into()))?)
+            .ok()?;
+    }
+    if shape.files > 0 && rng.below(2) == 0 {
+        d = d
+            .lookup(index_name(&mut name, b'f', rng.below(shape.files.into()))?)
+            .ok()?;
+    }
+    Some(d)
+}
+
+/// `prefix` and `v` in decimal, NUL-terminated, in `buf`.
+fn index_name(buf: &mut [u8; 16], prefix: u8, v: u64) -> Option<&CStr> {
+    let mut w = super::shape::Cursor::new(&mut buf[..15]);
+    core::fmt::write(&mut w, format_args!("{}{}", prefix as char, v)).ok()?;
+    let len = w.len();
+    buf[len] = 0;
+    CStr::from_bytes_with_nul(&buf[..=len]).ok()
+}
+
+/// Waits until no worker of any mount runs (module exit).
+pub(crate) fn wait_all() {
+    while RUNNING.load(Relaxed) > 0 {
+        fsleep(Delta::from_millis(1));
+    }
+}

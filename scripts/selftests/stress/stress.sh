@@ -1,0 +1,69 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# Shrink-vs-umount stress: CYCLES times (argument, default 200) mount
+# rdcachefs with workers that put references into private shrink lists under
+# a spinlock and hold those lists, unpinned, while userspace walks the tree,
+# waits a random while and unmounts (every fourth cycle lazily, umount -l),
+# with drop_caches pressure in between.  After every cycle the superblock
+# must end dead with allocated == evicted inodes and no late callback; over
+# the run, umount must have left husks on some worker's list (the seed's
+# interleaving), or the race was not exercised.
+
+. /rdcache/ktap_helpers.sh
+. ../rdcachefs/lib.sh
+
+cycles=${1:-200}
+workers=${WORKERS:-2}
+ktap_print_header
+ktap_set_plan 3
+rdc_load || ktap_exit_fail_msg "insmod rdcache.ko failed"
+mkdir -p /mnt/stress
+
+bad=0 husk_cycles=0 i=1
+while [ $i -le "$cycles" ]; do
+	if ! mount -t rdcachefs -o "depth=2,fanout=3,files=2,workers=$workers,seed=$i" none /mnt/stress; then
+		ktap_print_msg "cycle $i: mount failed"
+		bad=$((bad + 1))
+		break
+	fi
+	sb=$(rdc_last_sb)
+	find /mnt/stress >/dev/null 2>&1
+	usleep $(( (i * 7919) % 20000 ))
+	if [ $((i % 4)) -eq 0 ]; then umount -l /mnt/stress; else umount /mnt/stress; fi
+	# A worker that held the last pin runs ->kill_sb() after umount returns.
+	n=0
+	while :; do
+		line=$(grep "^sb $sb " $RDC_DEBUGFS/counters)
+		case "$line" in *"state=dead"*) break ;; esac
+		[ $n -ge 500 ] && break
+		usleep 10000
+		n=$((n + 1))
+	done
+	al=${line##* inodes_allocated=}; al=${al%% *}
+	ev=${line##* inodes_evicted=}; ev=${ev%% *}
+	late=${line##* late_callbacks=}; late=${late%% *}
+	hl=${line##* husk_lists=}; hl=${hl%% *}
+	case "$line" in *"state=dead"*) ;; *) al=-1 ;; esac
+	if [ "$al" != "$ev" ] || [ "$late" != 0 ]; then
+		ktap_print_msg "cycle $i: $line"
+		bad=$((bad + 1))
+	fi
+	[ "${hl:-0}" -gt 0 ] && husk_cycles=$((husk_cycles + 1))
+	[ $((i % 4)) -eq 2 ] && rdc_drop_caches
+	[ $((i % 50)) -eq 0 ] && ktap_print_msg "progress: $i/$cycles cycles, $husk_cycles with husks, $bad bad"
+	i=$((i + 1))
+done
+
+total=$(sed -n 1p $RDC_DEBUGFS/counters)
+ktap_print_msg "$total"
+ktap_print_msg "cycles=$((i - 1)) with_husks=$husk_cycles bad=$bad puts=$(rdc_field total worker_puts) batches=$(rdc_field total worker_batches) husks=$(rdc_field total husks)"
+[ $((i - 1)) -eq "$cycles" ] && [ $bad -eq 0 ] &&
+	ktap_test_pass "$cycles cycles: every superblock dead, inodes balanced, no late callback" ||
+	ktap_test_fail "$cycles cycles: every superblock dead, inodes balanced, no late callback"
+[ "$(rdc_field total worker_puts)" -gt 0 ] && ktap_test_pass "workers put references into their lists" ||
+	ktap_test_fail "workers put references into their lists"
+[ $husk_cycles -gt 0 ] && ktap_test_pass "umount left husks on a worker's list in $husk_cycles of $cycles cycles" ||
+	ktap_test_fail "umount left husks on a worker's list in $husk_cycles of $cycles cycles"
+rdc_unload || ktap_test_fail "rmmod after the stress"
+ktap_finished
