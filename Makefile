@@ -11,12 +11,12 @@
 
 DO := scripts/host/do.sh
 
-.PHONY: all run test smoke harness kunit rdcachefs stress compile-fail shell setup kernel module clippy fmt fmtcheck \
+.PHONY: all run test smoke harness kunit rdcachefs stress negctl compile-fail shell setup kernel module clippy fmt fmtcheck \
 	rust-analyzer initramfs clean
 
 all: module
 
-run test smoke harness kunit rdcachefs stress compile-fail shell setup kernel module clippy fmt fmtcheck rust-analyzer initramfs:
+run test smoke harness kunit rdcachefs stress negctl compile-fail shell setup kernel module clippy fmt fmtcheck rust-analyzer initramfs:
 	@$(DO) $@
 
 clean:

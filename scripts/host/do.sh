@@ -135,7 +135,7 @@ initramfs)
 	build_initramfs
 	echo "$INITRD"
 	;;
-test | run | smoke | harness | kunit | rdcachefs | stress | compile-fail) run_plan "$target" ;;
+test | run | smoke | harness | kunit | rdcachefs | stress | negctl | compile-fail) run_plan "$target" ;;
 shell)
 	check_toolchain
 	resolve_kdir

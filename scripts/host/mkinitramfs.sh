@@ -20,7 +20,7 @@ ktap=$src/tools/testing/selftests/kselftest/ktap_helpers.sh
 [ -f "$ktap" ] || die "$ktap missing"
 busybox=/bin/busybox
 [ -x "$busybox" ] || die "$busybox missing (Debian package busybox-static)"
-for m in rdcache.ko rdcache_splat.ko; do
+for m in rdcache.ko rdcache_splat.ko rdcache_negctl.ko; do
 	[ -f "$top/rust/$m" ] || die "$top/rust/$m missing: build the module first (make module)"
 done
 
@@ -39,7 +39,7 @@ trap 'rm -f "$spec" "$spec".*' EXIT
 	echo "file /bin/rdc-sys $spec.rdc-sys 0755 0 0"
 	echo "file /rdcache/ktap_helpers.sh $ktap 0644 0 0"
 	# Debug info stays on the host (decode_stacktrace.sh); the guest gets stripped copies.
-	for m in rdcache rdcache_splat; do
+	for m in rdcache rdcache_splat rdcache_negctl; do
 		"llvm-strip$LLVM_SUFFIX" --strip-debug -o "$spec.$m.ko" "$top/rust/$m.ko"
 		echo "file /rdcache/$m.ko $spec.$m.ko 0644 0 0"
 	done

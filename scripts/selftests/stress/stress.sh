@@ -14,6 +14,10 @@
 . ../rdcachefs/lib.sh
 
 cycles=${1:-200}
+# stress.sh 0 SECONDS: as many cycles as fit in SECONDS (make stress DURATION=...).
+duration=${2:-0}
+start=$(date +%s)
+if [ "$cycles" -eq 0 ]; then cycles=1000000; fi
 workers=${WORKERS:-2}
 ktap_print_header
 ktap_set_plan 3
@@ -51,8 +55,12 @@ while [ $i -le "$cycles" ]; do
 	fi
 	[ "${hl:-0}" -gt 0 ] && husk_cycles=$((husk_cycles + 1))
 	[ $((i % 4)) -eq 2 ] && rdc_drop_caches
-	[ $((i % 50)) -eq 0 ] && ktap_print_msg "progress: $i/$cycles cycles, $husk_cycles with husks, $bad bad"
+	[ $((i % 50)) -eq 0 ] && ktap_print_msg "progress: $i cycles, $husk_cycles with husks, $bad bad"
 	i=$((i + 1))
+	if [ "$duration" -gt 0 ] && [ $(($(date +%s) - start)) -ge "$duration" ]; then
+		cycles=$((i - 1))
+		break
+	fi
 done
 
 total=$(sed -n 1p $RDC_DEBUGFS/counters)
