@@ -224,7 +224,8 @@ impl<'pin> DentryRef<'pin> {
 
     /// The child called `name`, asking the filesystem (`->lookup()`) if it
     /// is not cached (`lookup_noperm_unlocked()`), with a reference.  The
-    /// result may be negative (no inode).  **May sleep**: it takes the
+    /// result may be negative (no inode).  `ENOTDIR` if this dentry is not a
+    /// directory (a negative one included).  **May sleep**: it takes the
     /// directory's inode lock.
     pub fn lookup(&self, name: &CStr) -> Result<DentryRef<'pin>> {
         // SAFETY: `self` is alive and `name` is NUL-terminated; the caller

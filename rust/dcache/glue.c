@@ -76,12 +76,22 @@ bool rdc_d_is_cursor(const struct dentry *dentry)
  */
 struct dentry *rdc_lookup(struct dentry *base, const char *name)
 {
+	/*
+	 * lookup_noperm_unlocked() takes the base's inode lock: a negative or
+	 * non-directory base would be a NULL or bogus dereference.  A base we
+	 * hold a reference to cannot turn negative (d_delete() only unhashes a
+	 * dentry someone else holds).
+	 */
+	if (!d_can_lookup(base))
+		return ERR_PTR(-ENOTDIR);
 	return lookup_noperm_unlocked(&QSTR(name), base);
 }
 
 /* The cached child @name of @base with a reference, NULL, or an ERR_PTR. */
 struct dentry *rdc_try_lookup(struct dentry *base, const char *name)
 {
+	if (!d_can_lookup(base))
+		return ERR_PTR(-ENOTDIR);
 	return try_lookup_noperm(&QSTR(name), base);
 }
 

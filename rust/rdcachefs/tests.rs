@@ -7,7 +7,7 @@
 //! log must be clean (no "sleeping function called from invalid context",
 //! no `BUG: Dentry ... still in use`, no KASAN), or the test fails.
 
-use crate::dcache::{DentryRef, KernMount, ShrinkList};
+use crate::dcache::{dentry::DentryName, DentryRef, KernMount, ShrinkList};
 use kernel::{new_spinlock, prelude::*};
 use pin_init::stack_pin_init;
 
@@ -220,5 +220,39 @@ mod shrink_list {
             assert!(!again.is_unhashed());
             Ok(())
         })
+    }
+
+    #[test]
+    fn a_seed_reproduces_the_schedule() -> Result {
+        use crate::rdcachefs::{shape::Shape, workers};
+        // The shape of the internal mount (the defaults).
+        let shape = Shape::default();
+        // The names a worker's lookups would walk to, for one seed.
+        let schedule = |root: &DentryRef<'_>, seed: u64| -> Result<KVec<DentryName>> {
+            let mut rng = workers::Rng::new(seed);
+            let mut names = KVec::new();
+            for _ in 0..64 {
+                if let Some(d) = workers::random_path(root, shape, &mut rng) {
+                    names.push(d.name(), GFP_KERNEL)?;
+                }
+            }
+            Ok(names)
+        };
+        let mnt = KernMount::new(super::super::NAME)?;
+        let pin = mnt.sb().try_activate().ok_or(EINVAL)?;
+        let root = pin.root();
+        let a = schedule(&root, 42)?;
+        let b = schedule(&root, 42)?;
+        let c = schedule(&root, 43)?;
+        assert_eq!(a.len(), 64);
+        assert!(a
+            .iter()
+            .zip(b.iter())
+            .all(|(x, y)| x.as_bytes() == y.as_bytes()));
+        assert!(a
+            .iter()
+            .zip(c.iter())
+            .any(|(x, y)| x.as_bytes() != y.as_bytes()));
+        Ok(())
     }
 }

@@ -220,7 +220,11 @@ impl Workers {
 
 /// A counted reference to a random entry (a directory, or now and then a
 /// file), looked up from the root.
-fn random_path<'p>(root: &DentryRef<'p>, shape: Shape, rng: &mut Rng) -> Option<DentryRef<'p>> {
+pub(crate) fn random_path<'p>(
+    root: &DentryRef<'p>,
+    shape: Shape,
+    rng: &mut Rng,
+) -> Option<DentryRef<'p>> {
     let mut d = root.clone();
     let levels = rng.below(u64::from(shape.depth) + 1);
     let mut name = [0u8; 16];
