@@ -448,7 +448,13 @@ class Runner:
             problems.append(("exit", f"test exited {rc}"))
         findings = classify.classify(sl)
         if findings:
-            problems += [(kind, "kernel log: " + classify.summary(findings)) for kind in
+            where = ""
+            first = next(i for i, ln in enumerate(sl) if classify.classify_line(ln))
+            cycle = next((m.group(1) for ln in reversed(sl[:first])
+                          if (m := re.search(r"rdcache-stress: cycle (\d+)", ln))), None)
+            if cycle:
+                where = f" (first in stress cycle {cycle})"
+            problems += [(kind, "kernel log: " + classify.summary(findings) + where) for kind in
                          dict.fromkeys(kind for kind, _ in findings)][:1]
             for _, line in findings[:8]:
                 k.diag(f"  {line}")

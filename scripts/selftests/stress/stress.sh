@@ -26,6 +26,8 @@ mkdir -p /mnt/stress
 
 bad=0 husk_cycles=0 i=1
 while [ $i -le "$cycles" ]; do
+	# Lets the host put any splat in its cycle.
+	echo "rdcache-stress: cycle $i" >/dev/kmsg
 	if ! mount -t rdcachefs -o "depth=2,fanout=3,files=2,workers=$workers,seed=$i" none /mnt/stress; then
 		ktap_print_msg "cycle $i: mount failed"
 		bad=$((bad + 1))
