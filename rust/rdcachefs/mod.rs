@@ -97,7 +97,7 @@ impl FileSystem for RdcacheFs {
         let workers = workers::Workers::new()?;
         let Some(tag) = registry::new_superblock() else {
             pr_err!(
-                "mount: all {} superblock slots of this module load are used\n",
+                "mount: {} rdcachefs superblocks are mounted already\n",
                 registry::MAX_SUPERBLOCKS
             );
             return Err(ENOSPC);

@@ -19,7 +19,8 @@ use kernel::{
     sync::atomic::{Atomic, Relaxed},
 };
 
-/// Superblocks one module load can mount; the next mount fails with `ENOSPC`.
+/// Slots: the newest this many superblocks keep their own counters (older
+/// ones count in the totals only); this many may be mounted at once.
 pub(crate) const MAX_SUPERBLOCKS: usize = 4096;
 
 /// What is counted, per superblock and module-wide.
@@ -80,31 +81,57 @@ const DYING: u32 = 2;
 const DEAD: u32 = 3;
 
 struct Slot {
+    /// The superblock using the slot now (slots are reused round-robin).
+    tag: Atomic<u32>,
     state: Atomic<u32>,
     counters: Counters,
 }
 
 static SLOTS: [Slot; MAX_SUPERBLOCKS] = [const {
     Slot {
+        tag: Atomic::new(0),
         state: Atomic::new(FREE),
         counters: Counters::new(),
     }
 }; MAX_SUPERBLOCKS];
+/// Tags handed out so far; the next one is `NEXT + 1`.
 static NEXT: Atomic<u32> = Atomic::new(0);
 static TOTAL: Counters = Counters::new();
 /// Superblocks whose inodes did not balance after umount.
 static UNBALANCED: Atomic<u64> = Atomic::new(0);
 
-fn slot(tag: u32) -> Option<&'static Slot> {
-    SLOTS.get((tag as usize).checked_sub(1)?)
+fn slot_of(tag: u32) -> &'static Slot {
+    &SLOTS[(tag.wrapping_sub(1) as usize) % MAX_SUPERBLOCKS]
 }
 
-/// A slot for a new superblock; its tag (never 0), or `None` when full.
+/// The slot of superblock `tag`, unless the slot has been reused since.
+fn slot(tag: u32) -> Option<&'static Slot> {
+    let s = slot_of(tag);
+    (tag != 0 && s.tag.load(Relaxed) == tag).then_some(s)
+}
+
+/// The tags still in their slots, oldest first.
+fn recent_tags() -> impl DoubleEndedIterator<Item = u32> {
+    let next = NEXT.load(Relaxed);
+    let first = next.saturating_sub(MAX_SUPERBLOCKS as u32) + 1;
+    first..=next
+}
+
+/// A slot for a new superblock and its tag (never 0).  Slots are reused
+/// round-robin; `None` if the one due is still in use by a mounted
+/// superblock (`MAX_SUPERBLOCKS` mounts at once).
 pub(crate) fn new_superblock() -> Option<u32> {
-    let n = NEXT.fetch_add(1, Relaxed);
-    let s = SLOTS.get(n as usize)?;
+    let tag = NEXT.fetch_add(1, Relaxed).wrapping_add(1);
+    let s = slot_of(tag);
+    if matches!(s.state.load(Relaxed), LIVE | DYING) {
+        return None;
+    }
+    for c in &s.counters.0 {
+        c.store(0, Relaxed);
+    }
+    s.tag.store(tag, Relaxed);
     s.state.store(LIVE, Relaxed);
-    Some(n + 1)
+    Some(tag)
 }
 
 /// Counts `c` for the superblock `tag` and module-wide.
@@ -112,7 +139,8 @@ pub(crate) fn count(tag: u32, c: Counter) {
     add(tag, c, 1);
 }
 
-/// Adds `n` to `c` for the superblock `tag` and module-wide.
+/// Adds `n` to `c` for the superblock `tag` (if its slot is still its own)
+/// and module-wide.
 pub(crate) fn add(tag: u32, c: Counter, n: u64) {
     if let Some(s) = slot(tag) {
         s.counters.0[c as usize].add(n, Relaxed);
@@ -122,9 +150,12 @@ pub(crate) fn add(tag: u32, c: Counter, n: u64) {
 
 /// A dentry or inode callback for superblock `tag` (0: not one of ours).
 pub(crate) fn callback(tag: u32, what: Callback) {
-    let Some(s) = slot(tag) else {
+    if tag == 0 {
         return;
-    };
+    }
+    // A slot reused since means the superblock died `MAX_SUPERBLOCKS`
+    // mounts ago: certainly late.
+    let dead = slot(tag).is_none_or(|s| s.state.load(Relaxed) == DEAD);
     count(
         tag,
         match what {
@@ -133,7 +164,7 @@ pub(crate) fn callback(tag: u32, what: Callback) {
             Callback::EvictInode => Counter::InodesEvicted,
         },
     );
-    if s.state.load(Relaxed) == DEAD {
+    if dead {
         count(tag, Counter::LateCallbacks);
         pr_err!("LATE CALLBACK: {what:?} for rdcachefs superblock #{tag} after its ->kill_sb() finished\n");
     }
@@ -167,16 +198,14 @@ pub(crate) fn kill_sb_end(tag: u32) {
 
 /// The tag of the most recent superblock still mounted.
 pub(crate) fn last_live() -> Option<u32> {
-    let n = NEXT.load(Relaxed).min(MAX_SUPERBLOCKS as u32);
-    (1..=n)
+    recent_tags()
         .rev()
         .find(|&t| slot(t).is_some_and(|s| s.state.load(Relaxed) == LIVE))
 }
 
 /// The tag of the most recent superblock whose `->kill_sb()` finished.
 pub(crate) fn last_dead() -> Option<u32> {
-    let n = NEXT.load(Relaxed).min(MAX_SUPERBLOCKS as u32);
-    (1..=n)
+    recent_tags()
         .rev()
         .find(|&t| slot(t).is_some_and(|s| s.state.load(Relaxed) == DEAD))
 }
@@ -188,17 +217,16 @@ pub(crate) fn last_dead() -> Option<u32> {
 /// sb 1 state=dead lookups=N inodes_allocated=N ... late_callbacks=N
 /// ```
 pub(crate) fn report(f: &mut fmt::Formatter<'_>) -> fmt::Result {
-    let n = NEXT.load(Relaxed).min(MAX_SUPERBLOCKS as u32);
     write!(
         f,
         "total superblocks={} unbalanced={}",
-        n,
+        NEXT.load(Relaxed),
         UNBALANCED.load(Relaxed)
     )?;
     TOTAL.write(f)?;
     writeln!(f)?;
-    for tag in 1..=n {
-        let Some(s) = slot(tag) else { break };
+    for tag in recent_tags() {
+        let Some(s) = slot(tag) else { continue };
         let state = match s.state.load(Relaxed) {
             LIVE => "live",
             DYING => "dying",

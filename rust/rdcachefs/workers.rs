@@ -113,6 +113,12 @@ impl Workers {
         tag: u32,
         seed: u32,
     ) {
+        // Room for every worker's pid now: `run()` records it without allocating.
+        let Ok(mut pids) = KVec::with_capacity(n as usize, GFP_KERNEL) else {
+            pr_err!("superblock #{tag}: no memory for {n} workers\n");
+            return;
+        };
+        core::mem::swap(&mut *self.pids.lock(), &mut pids);
         for id in 0..n {
             let (w, sb) = (self.clone(), sb.clone());
             self.running.add(1, Relaxed);
@@ -149,7 +155,8 @@ impl Workers {
     }
 
     fn run(&self, sb: &WeakSuper, shape: Shape, tag: u32, seed: u64) {
-        let _ = self.pids.lock().push(current!().pid(), GFP_ATOMIC);
+        // Cannot fail: `start()` reserved room for every worker.
+        let _ = self.pids.lock().push_within_capacity(current!().pid());
         let mut rng = Rng::new(seed);
         stack_pin_init!(let list = ShrinkList::new());
         while !self.stop.load(Relaxed) {
