@@ -19,13 +19,16 @@
 //! The per-superblock [`FileSystem::Data`] lives in `s_fs_info` from
 //! `fill_super` to the end of `->kill_sb()`, where it is handed back to
 //! [`FileSystem::kill_sb_end`] after `generic_shutdown_super()` returned.
+//! Threads the filesystem starts get a [`WeakSuper`]
+//! ([`FileSystem::mounted`]), which can pin the superblock only while it is
+//! up: `->kill_sb()` clears it before anything is torn down.
 //! Dentry and inode callbacks ([`FileSystem::callback`]) get only the
 //! superblock's `tag` (kept in `d_fsdata` and `i_generation`), never the
 //! data: a callback that comes late, after `->kill_sb()`, must not touch
 //! what is gone, and detecting such callbacks is what the tag is for.
 //!
 //! The registering module owns the type, so it cannot be unloaded while a
-//! superblock of the type exists (`EBUSY`).
+//! superblock of the type exists (`delete_module()` answers `EWOULDBLOCK`).
 
 use super::{dentry::Dentry, glue, super_block::WeakSuper};
 use core::{ffi::c_void, fmt, marker::PhantomData};

@@ -6,7 +6,10 @@
  *  - static inlines and macros of linux/dcache.h, linux/fs.h and
  *    linux/spinlock.h, which have no rust/helpers/ counterpart;
  *  - dput_to_list(), which fs/dcache.c keeps to itself (fs/internal.h);
- *  - the fs_context plumbing, since linux/fs_context.h is not in the bindings;
+ *  - the fs_context plumbing and fs_parse() specs, since linux/fs_context.h
+ *    and linux/fs_parser.h are not in the bindings;
+ *  - small accessors for fields behind unions or macros (d_name, i_private,
+ *    dir_context, kiocb), so the Rust side has one place for each;
  *  - offsetof() values the layout tests compare with the bindings.
  * Everything is called from rust/dcache/ only; glue.h declares it.
  */
@@ -15,13 +18,13 @@
 #include <linux/fs.h>
 #include <linux/fs_context.h>
 #include <linux/fs_parser.h>
-#include <linux/slab.h>
-#include <linux/uio.h>
 #include <linux/lockref.h>
 #include <linux/mount.h>
 #include <linux/namei.h>
+#include <linux/slab.h>
 #include <linux/spinlock.h>
 #include <linux/stddef.h>
+#include <linux/uio.h>
 
 #include "glue.h"
 
