@@ -7,11 +7,15 @@ test's KTAP as it arrives, slices the kernel log per test, and turns any splat,
 bad taint, hang, panic or timeout into a failed test.  Ends with
 'N passed, N failed' and exits non-zero on any failure.
 
-    run.py --kdir KDIR --initrd INITRD PLAN      (PLAN: test, run, smoke, harness)
-    run.py --kdir KDIR --initrd INITRD --shell
+    run.py --kdir KDIR --ksrc KSRC --initrd INITRD [--kmake-args ARGS] PLAN
+    run.py --kdir KDIR --ksrc KSRC --initrd INITRD --shell
+
+PLAN: test (everything), run (make run's demonstration), smoke, kunit,
+rdcachefs, stress, negctl, compile-fail, harness.
 
 Environment: SMP (vCPUs, default: host cores), RDCACHE_ACCEL (tcg|kvm|auto),
-RDCACHE_BOOT_TIMEOUT (s, default 180), RDCACHE_RESULTS (results directory).
+RDCACHE_BOOT_TIMEOUT (s, default 180), RDCACHE_JOBS (boots side by side,
+default 2), RDCACHE_RESULTS (results directory), CYCLES / DURATION (stress).
 """
 
 import argparse
