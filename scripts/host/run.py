@@ -222,7 +222,8 @@ def slice_between(console, begin, end):
     `end` (or the end of the log).  None if `begin` never appears."""
     start = None
     for i, line in enumerate(console):
-        if start is None and begin in line:
+        # The whole marker, so that "...stress.sh:20" does not match "...:200".
+        if start is None and line.rstrip().endswith(begin):
             start = i
         elif start is not None and end in line:
             return console[start:i + 1]
