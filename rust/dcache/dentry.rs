@@ -39,8 +39,7 @@ use kernel::{bindings, error::from_err_ptr, prelude::*, types::Opaque};
 #[repr(transparent)]
 pub struct Dentry(Opaque<bindings::dentry>);
 
-// SAFETY: Everything reachable through `&Dentry` is read under the dcache's
-// own synchronisation (`d_lock`, atomics, `READ_ONCE`).
+// SAFETY: `&Dentry` reads only under the dcache's own locks, atomics or `READ_ONCE`.
 unsafe impl Sync for Dentry {}
 // SAFETY: `Dentry` is only used by reference.
 unsafe impl Send for Dentry {}
@@ -63,8 +62,7 @@ impl Dentry {
 
     /// The dentry's superblock (`d_sb`, constant for its life).
     pub fn sb(&self) -> &SuperBlock {
-        // SAFETY: `d_sb` never changes, and by the type invariant the
-        // superblock is up while `self` is borrowed.
+        // SAFETY: `d_sb` is constant; the invariant keeps the superblock up for `&self`.
         unsafe { SuperBlock::from_raw((*self.as_raw()).d_sb) }
     }
 
@@ -184,8 +182,7 @@ impl<'pin> DentryRef<'pin> {
     /// A counted reference to the parent (`dget_parent()`); the root's parent
     /// is itself.  Never sleeps.
     pub fn parent(&self) -> DentryRef<'pin> {
-        // SAFETY: `self` is alive; `dget_parent()` returns a referenced, non-null
-        // dentry of the same superblock, so the same pin covers it.
+        // SAFETY: `dget_parent()` gives a counted, non-null dentry of our superblock: same pin.
         unsafe { DentryRef::from_raw_owned(bindings::dget_parent(self.as_raw())) }
     }
 
@@ -228,8 +225,7 @@ impl<'pin> DentryRef<'pin> {
     /// directory (a negative one included).  **May sleep**: it takes the
     /// directory's inode lock.
     pub fn lookup(&self, name: &CStr) -> Result<DentryRef<'pin>> {
-        // SAFETY: `self` is alive and `name` is NUL-terminated; the caller
-        // may sleep (documented above).
+        // SAFETY: `self` is alive, `name` NUL-terminated; the caller may sleep (see above).
         let d = from_err_ptr(unsafe { glue::rdc_lookup(self.as_raw(), name.as_char_ptr()) })?;
         // SAFETY: The lookup gave us a count on a child in our superblock.
         Ok(unsafe { DentryRef::from_raw_owned(d) })
@@ -265,8 +261,7 @@ impl<'pin> DentryRef<'pin> {
         };
         // The mode fits `umode_t`: file type and permission bits only.
         let mode = mode as bindings::umode_t;
-        // SAFETY: `self` is alive, `name` is NUL-terminated, and we are in a
-        // context that may sleep (the caller's contract above).
+        // SAFETY: `self` is alive, `name` NUL-terminated; the caller may sleep (see above).
         let d = from_err_ptr(unsafe {
             glue::rdc_create_child(self.as_raw(), name.as_char_ptr(), mode)
         })?;
@@ -279,8 +274,7 @@ impl<'pin> DentryRef<'pin> {
     /// Takes `d_lock`: not for use while this thread holds a
     /// [`ChildrenGuard`] or [`LockedDentry`] (use their `name()` instead).
     pub fn name(&self) -> DentryName {
-        // SAFETY: We own a count, so the dentry is alive; `d_name` is stable
-        // under its `d_lock`.
+        // SAFETY: We own a count, so the dentry is alive; `d_name` is stable under its `d_lock`.
         unsafe { glue::rdc_d_lock(self.as_raw()) };
         let mut len: kernel::ffi::c_uint = 0;
         // SAFETY: `d_lock` is held; the name stays valid until we unlock.
@@ -310,8 +304,7 @@ impl Deref for DentryRef<'_> {
     type Target = Dentry;
 
     fn deref(&self) -> &Dentry {
-        // SAFETY: We own a count (invariant), so the dentry is alive while
-        // `self` is borrowed, and the pin keeps its superblock up.
+        // SAFETY: Our count keeps the dentry alive for `&self`; the pin keeps its sb up.
         unsafe { Dentry::from_raw(self.ptr.as_ptr()) }
     }
 }
@@ -358,14 +351,12 @@ impl<'a> ChildrenGuard<'a> {
     /// needs.  `None` if `child` is not a child of this directory.
     pub fn lock_child<'g>(&'g self, child: Child<'g>) -> Option<LockedDentry<'g>> {
         let child = child.dentry;
-        // SAFETY: `child` is alive (it is borrowed); under the parent's
-        // `d_lock` a child's `d_parent` cannot change to or from this parent.
+        // SAFETY: `child` is alive; the parent's `d_lock` pins `d_parent` to or from it.
         let parent = unsafe { (*child.as_raw()).d_parent };
         if parent != self.parent.as_raw() || child.as_raw() == self.parent.as_raw() {
             return None;
         }
-        // SAFETY: `child` is a child of the locked parent, the lock order
-        // that `DENTRY_D_LOCK_NESTED` describes.
+        // SAFETY: A child of the locked parent: the order `DENTRY_D_LOCK_NESTED` names.
         unsafe { glue::rdc_d_lock_nested(child.as_raw()) };
         // INVARIANT: We hold `child`'s `d_lock` while `'g` borrows the guard.
         Some(LockedDentry {
@@ -394,15 +385,13 @@ impl<'g> Iterator for Children<'g> {
     fn next(&mut self) -> Option<Child<'g>> {
         while !self.next.is_null() {
             let d = self.next;
-            // SAFETY: `d` is on the list of the parent whose `d_lock` the
-            // borrowed guard holds, so it is alive and linked.
+            // SAFETY: `d` is linked under the parent whose `d_lock` the guard holds.
             self.next = unsafe { glue::rdc_d_next_sibling(d) };
             // SAFETY: As above; `d_flags` is read with `READ_ONCE`.
             if unsafe { glue::rdc_d_is_cursor(d) } {
                 continue;
             }
-            // SAFETY: The child cannot be freed while the guard (`'g`) holds
-            // its parent's `d_lock`.
+            // SAFETY: The child cannot be freed while the guard (`'g`) holds its parent's `d_lock`.
             let dentry = unsafe { Dentry::from_raw(d) };
             // INVARIANT: Likewise, it stays a child of the locked parent.
             return Some(Child { dentry });
@@ -430,8 +419,7 @@ impl<'g> Child<'g> {
     /// The name, borrowed: renames take the parent's `d_lock`, which is held.
     pub fn name(&self) -> &'g [u8] {
         let mut len: kernel::ffi::c_uint = 0;
-        // SAFETY: The child is alive and its name cannot change while its
-        // parent's `d_lock` is held (invariant), for all of `'g`.
+        // SAFETY: The parent's `d_lock` (invariant) keeps child and name stable for `'g`.
         let ptr = unsafe { glue::rdc_d_name(self.dentry.as_raw(), &mut len) };
         // SAFETY: As above, `len` bytes at `ptr` stay valid for `'g`.
         unsafe { core::slice::from_raw_parts(ptr, len as usize) }
@@ -461,8 +449,7 @@ impl LockedDentry<'_> {
         let mut len: kernel::ffi::c_uint = 0;
         // SAFETY: We hold `d_lock` (invariant).
         let ptr = unsafe { glue::rdc_d_name(self.dentry.as_raw(), &mut len) };
-        // SAFETY: `len` bytes at `ptr`, stable while `d_lock` is held, and the
-        // borrow of `self` ends before we unlock.
+        // SAFETY: `len` bytes at `ptr`, stable under `d_lock`, which outlives `&self`.
         unsafe { core::slice::from_raw_parts(ptr, len as usize) }
     }
 

@@ -128,8 +128,7 @@ impl FsContext<'_> {
     /// `fsconfig()` log otherwise) and returns `EINVAL` to return.
     pub fn invalf(&self, msg: fmt::Arguments<'_>) -> Error {
         if let Ok(msg) = CString::try_from_fmt(msg) {
-            // SAFETY: `fc` is the live context of this `set_param` call;
-            // `msg` is NUL-terminated.
+            // SAFETY: `fc` is the live context of this `set_param` call; `msg` is NUL-terminated.
             unsafe { glue::rdc_fc_invalf(self.fc, msg.as_char_ptr()) };
         }
         EINVAL
@@ -175,8 +174,7 @@ pub struct Registration<T: FileSystem> {
     _p: PhantomData<T>,
 }
 
-// SAFETY: After registration the VFS only reads `t`; `names` points to
-// `'static` strings.
+// SAFETY: After registration the VFS only reads `t`; `names` points to `'static` strings.
 unsafe impl<T: FileSystem> Send for Registration<T> {}
 // SAFETY: `&Registration` exposes nothing.
 unsafe impl<T: FileSystem> Sync for Registration<T> {}
@@ -193,8 +191,7 @@ impl<T: FileSystem> Registration<T> {
                 names
             },
             t <- Opaque::try_ffi_init(|ptr: *mut RdcFsType| {
-                // SAFETY: `try_ffi_init` hands us a valid, exclusive, pinned
-                // slot; all-zero is a valid starting value for the C struct.
+                // SAFETY: A valid, exclusive, pinned slot; all-zero is a valid C struct.
                 unsafe { ptr.write(core::mem::zeroed()) };
                 // SAFETY: `ptr` was just initialised and is ours.
                 let t = unsafe { &mut *ptr };
@@ -202,14 +199,12 @@ impl<T: FileSystem> Registration<T> {
                 t.fst.owner = module.as_ptr();
                 t.fst.kill_sb = Some(kill_sb::<T>);
                 t.ops = &Ops::<T>::FS_OPS;
-                // SAFETY: `this` is being initialised and `names` (above)
-                // already is; the names are `'static` and outlive `t`.
+                // SAFETY: `names` is initialised (above); its `'static` names outlive `t`.
                 let names = unsafe { &(*this.as_ptr()).names };
                 let n = u32::try_from(names.len())?;
                 // SAFETY: `t` and the `n` names are valid.
                 to_result(unsafe { glue::rdc_fs_type_init(ptr, names.as_ptr(), n) })?;
-                // SAFETY: `t` is fully initialised and pinned; `PinnedDrop`
-                // unregisters it before its memory goes away.
+                // SAFETY: `t` is initialised and pinned; `PinnedDrop` unregisters it first.
                 let r = to_result(unsafe { bindings::register_filesystem(&mut t.fst) });
                 if r.is_err() {
                     // SAFETY: Built by `rdc_fs_type_init()` above, never registered.
@@ -226,8 +221,7 @@ impl<T: FileSystem> Registration<T> {
 impl<T: FileSystem> PinnedDrop for Registration<T> {
     fn drop(self: Pin<&mut Self>) {
         let t = self.t.get();
-        // SAFETY: Registered (invariant).  No superblock of the type exists:
-        // each pins the owner module, so module exit cannot run meanwhile.
+        // SAFETY: Registered (invariant); no superblock exists, each pins the owner module.
         unsafe { bindings::unregister_filesystem(&mut (*t).fst) };
         // SAFETY: Unregistered: nothing parses options against the spec any more.
         unsafe { glue::rdc_fs_type_free(t) };
@@ -379,8 +373,7 @@ unsafe extern "C" fn set_param<T: FileSystem>(
         fc,
         _p: PhantomData,
     };
-    // SAFETY: `opts` is this context's options from `opts_alloc::<T>()`,
-    // used only by the thread configuring the mount.
+    // SAFETY: This mount's options from `opts_alloc::<T>()`, used by one thread.
     let opts = unsafe { &mut *opts.cast::<T::Options>() };
     match T::set_param(&ctx, opts, opt as usize, value) {
         Ok(()) => 0,
@@ -401,8 +394,7 @@ unsafe extern "C" fn fill_super<T: FileSystem>(
     // SAFETY: `opts` is the mount's options from `opts_alloc::<T>()`.
     let opts = unsafe { &*opts.cast::<T::Options>() };
     let info = T::fill_super(opts).and_then(|data| {
-        // SAFETY: `sb` is live; `kill_sb::<T>()` clears the anchor before the
-        // superblock can be freed.
+        // SAFETY: `sb` is live; `kill_sb::<T>()` clears the anchor before it is freed.
         let weak = unsafe { WeakSuper::new(sb) }?;
         Ok(KBox::new(SbInfo::<T> { data, weak }, GFP_KERNEL)?)
     });
@@ -413,8 +405,7 @@ unsafe extern "C" fn fill_super<T: FileSystem>(
     let root = T::root(&info.data);
     let tag = T::tag(&info.data);
     let weak = info.weak.clone();
-    // SAFETY: `sb` is the new superblock; from here `->kill_sb()` frees the
-    // data even if we fail below.  The tables are `'static`.
+    // SAFETY: The new superblock; `->kill_sb()` frees the data; the tables are `'static`.
     unsafe {
         glue::rdc_sb_setup(
             sb,
@@ -478,8 +469,7 @@ unsafe extern "C" fn lookup<T: FileSystem>(
         }
         None => core::ptr::null_mut(),
     };
-    // SAFETY: `inode` (or null: a negative dentry) goes to `dentry`, which the
-    // VFS handed us for this.
+    // SAFETY: `inode` (null: negative) goes to `dentry`, handed to us for this.
     unsafe { bindings::d_splice_alias(inode, dentry) }
 }
 
@@ -557,9 +547,7 @@ fn dentry_tag(dentry: &Dentry) -> u32 {
 /// Only the C side calls it, as that callback, with the guarantees the VFS
 /// (or `glue.c`) gives it; `T` is the type the callback was registered for.
 unsafe extern "C" fn d_release<T: FileSystem>(dentry: *mut bindings::dentry) {
-    // SAFETY: `->d_release()` runs on a dentry that is not yet freed.  Its
-    // superblock may be gone (that is what a late callback is), and we do
-    // not touch it: `Dentry` is only used for `d_fsdata`.
+    // SAFETY: The dentry is not freed yet; its (maybe dead) superblock is not touched.
     let dentry = unsafe { Dentry::from_raw(dentry) };
     T::callback(dentry_tag(dentry), Callback::DRelease);
 }
@@ -614,8 +602,7 @@ unsafe extern "C" fn kill_sb<T: FileSystem>(sb: *mut bindings::super_block) {
     // SAFETY: Our superblocks come from `get_tree_nodev()`.
     unsafe { bindings::kill_anon_super(sb) };
     if !info.is_null() {
-        // SAFETY: Nothing reaches the data any more: the superblock is shut
-        // down.  We own the box from `fill_super::<T>()`.
+        // SAFETY: Ours since `fill_super::<T>()`; the shut-down sb no longer reaches it.
         let info = unsafe { KBox::from_raw(info) };
         let SbInfo { data, weak } = KBox::into_inner(info);
         drop(weak);

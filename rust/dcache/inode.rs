@@ -25,8 +25,7 @@ use kernel::{bindings, types::Opaque};
 #[repr(transparent)]
 pub struct Inode(Opaque<bindings::inode>);
 
-// SAFETY: The fields read through `&Inode` are immutable after set-up; the
-// reference count is atomic.
+// SAFETY: `&Inode` reads fields fixed at set-up; the reference count is atomic.
 unsafe impl Sync for Inode {}
 // SAFETY: `iput()` may be called from any thread.
 unsafe impl Send for Inode {}

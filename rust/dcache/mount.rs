@@ -41,8 +41,7 @@ impl KernMount {
 
     /// The mounted superblock, kept active by the mount.
     pub fn sb(&self) -> &SuperBlock {
-        // SAFETY: The mount keeps its superblock alive and active while we
-        // own it (invariant), at least as long as `self` is borrowed.
+        // SAFETY: The mount we own (invariant) keeps its superblock up for `&self`.
         unsafe { SuperBlock::from_raw(glue::rdc_mnt_sb(self.mnt.as_ptr())) }
     }
 }

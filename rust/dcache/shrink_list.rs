@@ -49,8 +49,7 @@ impl ShrinkList {
     pub fn new() -> impl PinInit<Self> {
         pin_init!(Self {
             head <- Opaque::ffi_init(|head: *mut bindings::list_head| {
-                // SAFETY: `head` is valid for writes and pinned; an empty list
-                // head points at itself.
+                // SAFETY: `head` is writable and pinned; an empty list points at itself.
                 unsafe {
                     (*head).next = head;
                     (*head).prev = head;
@@ -66,8 +65,7 @@ impl ShrinkList {
 
     /// Whether the list has no entries (husks count as entries).
     pub fn is_empty(&self) -> bool {
-        // SAFETY: `head` is initialised (invariant) and only this thread
-        // changes it (`!Send`, `!Sync`, and we are borrowed).
+        // SAFETY: `head` is initialised (invariant); only this thread changes it (`!Sync`).
         unsafe { (*self.head()).next == self.head() }
     }
 
@@ -75,8 +73,7 @@ impl ShrinkList {
     /// this list, left for [`ShrinkList::shrink`] to free.  Walks the list;
     /// never sleeps.
     pub fn husks(&self) -> usize {
-        // SAFETY: `head` is our initialised list (invariant); its entries are
-        // not freed while on it, and only we change the list.
+        // SAFETY: Our initialised list (invariant); entries are not freed while on it.
         unsafe { glue::rdc_shrink_list_husks(self.head()) }
     }
 
@@ -94,9 +91,8 @@ impl ShrinkList {
     /// the list itself needs none.  Returns whether this list took the dentry.
     pub fn put(self: Pin<&mut Self>, dentry: DentryRef<'_>) -> bool {
         let d = dentry.into_raw();
-        // SAFETY: We own the count `into_raw()` released to us and hand it
-        // to `rdc_dput_to_list()`; `head` is our initialised, pinned list.
         // INVARIANT: Entries are added only by `__move_to_shrink_list()`.
+        // SAFETY: We hand our count to `rdc_dput_to_list()`; `head` is ours and pinned.
         unsafe { glue::rdc_dput_to_list(d, self.head()) }
     }
 
@@ -108,9 +104,8 @@ impl ShrinkList {
     /// already on another thread's list, whose owner deals with it (rule 2).
     /// Never sleeps.
     pub fn move_to_list(self: Pin<&mut Self>, dentry: &LockedDentry<'_>) -> bool {
-        // SAFETY: `LockedDentry` guarantees `d_lock` is held and the dentry
-        // is not freed; `head` is our initialised, pinned list.
         // INVARIANT: Entries are added only by `__move_to_shrink_list()`.
+        // SAFETY: `LockedDentry`: `d_lock` held, not freed; `head` is ours and pinned.
         unsafe { bindings::__move_to_shrink_list(dentry.dentry().as_raw(), self.head()) }
     }
 
@@ -122,8 +117,7 @@ impl ShrinkList {
         if self.is_empty() {
             return;
         }
-        // SAFETY: `head` is our initialised list of shrink-list entries
-        // (invariant), and this context may sleep (`might_sleep()` above).
+        // SAFETY: Our list of shrink-list entries (invariant); we may sleep (above).
         unsafe { bindings::shrink_dentry_list(self.head()) };
     }
 }

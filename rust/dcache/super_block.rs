@@ -34,11 +34,9 @@ use kernel::{
 #[repr(transparent)]
 pub struct SuperBlock(Opaque<bindings::super_block>);
 
-// SAFETY: The fields read through `&SuperBlock` are immutable after set-up or
-// read with the kernel's own synchronisation (`s_active` atomically).
+// SAFETY: `&SuperBlock` reads fields fixed at set-up, or `s_active` atomically.
 unsafe impl Sync for SuperBlock {}
-// SAFETY: `SuperBlock` is only used by reference; the kernel object may be
-// used from any thread.
+// SAFETY: `SuperBlock` is only used by reference; the kernel object may be used from any thread.
 unsafe impl Send for SuperBlock {}
 
 impl SuperBlock {
@@ -48,8 +46,7 @@ impl SuperBlock {
     ///
     /// `ptr` points to a `super_block` that stays alive for `'a`.
     pub(crate) unsafe fn from_raw<'a>(ptr: *mut bindings::super_block) -> &'a Self {
-        // SAFETY: `SuperBlock` is `repr(transparent)` over the C struct, and
-        // the caller guarantees it lives for `'a`.
+        // SAFETY: `repr(transparent)`; the caller guarantees it lives for `'a`.
         unsafe { &*ptr.cast() }
     }
 
@@ -60,8 +57,7 @@ impl SuperBlock {
 
     /// `s_id`: the device or instance name, as in `/proc/mounts` messages.
     pub fn id(&self) -> &CStr {
-        // SAFETY: `s_id` is a NUL-terminated array set before the superblock
-        // is visible and not changed afterwards; it lives as long as `self`.
+        // SAFETY: `s_id` is NUL-terminated, fixed before the sb is visible, lives as `self`.
         unsafe { CStr::from_char_ptr((*self.as_raw()).s_id.as_ptr()) }
     }
 
@@ -104,8 +100,7 @@ pub struct ActiveSuper {
 
 // SAFETY: `deactivate_super()` may be called from any thread.
 unsafe impl Send for ActiveSuper {}
-// SAFETY: `&ActiveSuper` only gives `&SuperBlock` and new dentry references,
-// both usable from any thread.
+// SAFETY: `&ActiveSuper` gives `&SuperBlock` and dentry refs, both thread-safe.
 unsafe impl Sync for ActiveSuper {}
 
 impl ActiveSuper {
@@ -117,12 +112,9 @@ impl ActiveSuper {
 
     /// A counted reference to the root dentry (`dget(sb->s_root)`).  Never sleeps.
     pub fn root(&self) -> DentryRef<'_> {
-        // SAFETY: An active superblock that passed `try_activate()` is born
-        // and has `s_root`, which stays until `->kill_sb()`, which our pin
-        // holds off.
+        // SAFETY: Born (`try_activate()`), so `s_root` is set until `->kill_sb()`: pinned off.
         let root = unsafe { (*self.sb.as_ptr()).s_root };
-        // SAFETY: `root` is alive (above); `dget` takes the reference that
-        // the new `DentryRef` owns, covered by `self`.
+        // SAFETY: `root` is alive (above); the new reference is covered by `self`.
         unsafe { DentryRef::from_raw_dget(root) }
     }
 }
@@ -157,8 +149,7 @@ pub(crate) struct SbAnchor {
 /// The anchored superblock, or null once `->kill_sb()` began.
 pub(crate) struct SbPtr(*mut bindings::super_block);
 
-// SAFETY: The pointer is only dereferenced under the anchor's lock, while the
-// superblock is known to exist (see `WeakSuper::try_activate`).
+// SAFETY: Dereferenced only under the anchor's lock, while the sb exists.
 unsafe impl Send for SbPtr {}
 
 impl WeakSuper {
@@ -193,9 +184,7 @@ impl WeakSuper {
         if guard.0.is_null() {
             return None;
         }
-        // SAFETY: Not cleared, so `->kill_sb()` has not begun and the
-        // superblock is not freed; the lock keeps `clear()` (and so the
-        // freeing) from overtaking us.
+        // SAFETY: Not cleared: `->kill_sb()` has not begun; the lock holds `clear()` off.
         let sb = unsafe { SuperBlock::from_raw(guard.0) };
         sb.try_activate()
     }
