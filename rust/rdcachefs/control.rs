@@ -18,7 +18,7 @@
 use super::{registry, RdcacheFs};
 use crate::dcache::fs::{Callback, FileSystem};
 use core::fmt;
-use kernel::{debugfs, prelude::*, uaccess::UserSliceReader};
+use kernel::{debugfs, prelude::*, str::BStr, uaccess::UserSliceReader};
 
 /// The `control` file.
 pub(crate) struct Control;
@@ -51,26 +51,10 @@ impl debugfs::Reader for Control {
                 Ok(())
             }
             _ => {
-                pr_err!("control: unknown command '{}'\n", BStrDisplay(cmd));
+                pr_err!("control: unknown command '{}'\n", BStr::from_bytes(cmd));
                 Err(EINVAL)
             }
         }
-    }
-}
-
-/// Prints bytes as text, non-printable ones escaped.
-struct BStrDisplay<'a>(&'a [u8]);
-
-impl kernel::fmt::Display for BStrDisplay<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        for &b in self.0 {
-            if b.is_ascii_graphic() || b == b' ' {
-                write!(f, "{}", b as char)?;
-            } else {
-                write!(f, "\\x{b:02x}")?;
-            }
-        }
-        Ok(())
     }
 }
 

@@ -75,22 +75,11 @@ fn parse_index(name: &[u8], prefix: u8, limit: u32) -> Option<u64> {
 }
 
 /// Writes `prefix` and `v` in decimal to `buf`; returns the length.
-fn format_index(buf: &mut [u8; CHILD_NAME_MAX], prefix: u8, mut v: u64) -> usize {
-    let mut digits = [0u8; 20];
-    let mut n = 0;
-    loop {
-        digits[n] = b'0' + (v % 10) as u8;
-        n += 1;
-        v /= 10;
-        if v == 0 {
-            break;
-        }
-    }
-    buf[0] = prefix;
-    for i in 0..n {
-        buf[1 + i] = digits[n - 1 - i];
-    }
-    n + 1
+fn format_index(buf: &mut [u8; CHILD_NAME_MAX], prefix: u8, v: u64) -> usize {
+    let mut w = Cursor::new(buf);
+    // Cannot fail: `Cursor` truncates, and a u64 fits anyway.
+    let _ = core::fmt::write(&mut w, format_args!("{}{}", prefix as char, v));
+    w.len()
 }
 
 impl Shape {
