@@ -7,16 +7,22 @@
 #   make run          boot the VM, load rdcache, run the demonstration, verdict
 #   make test         the whole suite, KTAP, 'N passed, N failed'
 #   make shell        interactive VM with the module and tests in /rdcache
+#   make bench        benchmarks on the kernel without detectors: results/bench-*/
+#                     (BENCH_SIZES=10000,30000 umount sizes; BENCH_PUBLISH=1 updates
+#                     docs/bench/ and the README's table)
+#   make test-kcsan   the stress suite on the KCSAN kernel
+#   make stress       CYCLES=N or DURATION=SECONDS of the shrink-vs-umount stress
 #   make setup | kernel | module | clippy | fmt | fmtcheck | rust-analyzer | clean
 
 DO := scripts/host/do.sh
 
-.PHONY: all run test smoke harness kunit rdcachefs stress negctl compile-fail shell setup kernel module clippy fmt fmtcheck \
-	rust-analyzer initramfs clean
+.PHONY: all run test smoke harness kunit rdcachefs stress negctl compile-fail bench test-kcsan shell setup kernel module \
+	clippy fmt fmtcheck rust-analyzer initramfs clean
 
 all: module
 
-run test smoke harness kunit rdcachefs stress negctl compile-fail shell setup kernel module clippy fmt fmtcheck rust-analyzer initramfs:
+run test smoke harness kunit rdcachefs stress negctl compile-fail bench test-kcsan shell setup kernel module clippy \
+		fmt fmtcheck rust-analyzer initramfs:
 	@$(DO) $@
 
 clean:

@@ -34,7 +34,7 @@ DEB_PACKAGES=(
 	rustc-web cargo-web rust-web-src rust-web-clippy rustfmt-web rust-web-analyzer
 	qemu-system-x86 busybox-static
 	bc flex bison libelf-dev libssl-dev cpio xz-utils gzip kmod
-	make python3 git ca-certificates gcc libc6-dev
+	make python3 git ca-certificates gcc libc6-dev gnuplot-nox
 )
 
 # Kernel configurations: name -> fragment under qemu/.

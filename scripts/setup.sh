@@ -29,6 +29,7 @@ setup_packages() {
 			apt-get update -q
 		fi
 		DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}"
+		did+=" packages"
 	fi
 	[ -x "$RUSTC" ] || die "$RUSTC missing after install (package rustc-web)"
 	[ -d /usr/lib/rustlib/src/rust/library ] ||
@@ -44,6 +45,7 @@ setup_bindgen() {
 	# Debian's cargo and rustc, like everything else here; not rustup's.
 	RUSTC=$RUSTC "$CARGO" install --locked --quiet --root "$BINDGEN_ROOT" bindgen-cli --version "$BINDGEN_VERSION"
 	"$BINDGEN" --version >/dev/null || die "bindgen-cli installed but does not run"
+	did+=" bindgen"
 }
 
 # The first Debian mirror the host's own apt sources name for its main archive.
@@ -99,11 +101,20 @@ setup_source() {
 	mv "$KERNEL_SRC_DIR.tmp" "$KERNEL_SRC_DIR"
 	rm -rf "$apt/x" "$apt/dl"
 	say "kernel source ready: $KERNEL_SRC_DIR ($ver)"
+	did+=" source"
 }
 
+did=
+start=$(date +%s)
 case ${1:-all} in
 packages) setup_packages; setup_bindgen ;;
 source) setup_source ;;
 all) setup_packages; setup_bindgen; setup_source ;;
 *) die "usage: $0 [all|packages|source]" ;;
 esac
+# A set-up that did real work leaves its time for make bench's report.
+if [ -n "$did" ]; then
+	mkdir -p "$RDCACHE_CACHE"
+	echo "$(($(date +%s) - start)) ${1:-all}:$did" >"$RDCACHE_CACHE/.rdcache-setup-seconds"
+	say "set-up took $(($(date +%s) - start)) s ($did )"
+fi

@@ -451,15 +451,27 @@ bool rdc_sb_try_activate(struct super_block *sb)
 
 /* ---- internal mounts ---------------------------------------------------- */
 
-/* kern_mount() of the registered type called @name; drops the type reference. */
-struct vfsmount *rdc_kern_mount_by_name(const char *name)
+/*
+ * kern_mount() of the registered type called @name, with the legacy option
+ * string @data (NULL for none); drops the type reference.  With options it is
+ * vfs_kern_mount(), which parses a copy (the parser writes into it);
+ * kern_unmount() undoes either.
+ */
+struct vfsmount *rdc_kern_mount_by_name(const char *name, const char *data)
 {
 	struct file_system_type *type = get_fs_type(name);
 	struct vfsmount *mnt;
+	char *copy;
 
 	if (!type)
 		return ERR_PTR(-ENODEV);
-	mnt = kern_mount(type);
+	if (!data) {
+		mnt = kern_mount(type);
+	} else {
+		copy = kstrdup(data, GFP_KERNEL);
+		mnt = copy ? vfs_kern_mount(type, SB_KERNMOUNT, type->name, copy) : ERR_PTR(-ENOMEM);
+		kfree(copy);
+	}
 	/* put_filesystem() is not exported; it is module_put() of the owner. */
 	module_put(type->owner);
 	return mnt;
@@ -468,6 +480,29 @@ struct vfsmount *rdc_kern_mount_by_name(const char *name)
 struct super_block *rdc_mnt_sb(struct vfsmount *mnt)
 {
 	return mnt->mnt_sb;
+}
+
+/* ---- C peers of the benchmarks (rust/dcache/peer.rs) ------------------ */
+
+/*
+ * The loops rdcache's benchmarks compare the Rust layer with, written as a C
+ * caller of the dcache would write them.
+ */
+
+/* @n times: take a reference to @dentry and drop it with dput(). */
+void rdc_peer_dget_dput(struct dentry *dentry, u64 n)
+{
+	for (; n; n--)
+		dput(dget(dentry));
+}
+
+/* dput() each of the @n references in @v, in order.  May sleep. */
+void rdc_peer_dput_each(struct dentry **v, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		dput(v[i]);
 }
 
 /* ---- layout -------------------------------------------------------------- */

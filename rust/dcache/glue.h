@@ -83,7 +83,10 @@ void rdc_sb_setup(struct super_block *sb, unsigned long magic, void *fs_info,
 		  const struct super_operations *sops, const struct dentry_operations *dops);
 void rdc_evict_inode_common(struct inode *inode);
 
-struct vfsmount *rdc_kern_mount_by_name(const char *name);
+struct vfsmount *rdc_kern_mount_by_name(const char *name, const char *data);
 struct super_block *rdc_mnt_sb(struct vfsmount *mnt);
+
+void rdc_peer_dget_dput(struct dentry *dentry, u64 n);
+void rdc_peer_dput_each(struct dentry **v, size_t n);
 
 #endif /* RDCACHE_GLUE_H */

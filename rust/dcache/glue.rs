@@ -101,9 +101,15 @@ extern "C" {
     );
     pub(crate) fn rdc_evict_inode_common(inode: *mut bindings::inode);
 
-    pub(crate) fn rdc_kern_mount_by_name(name: *const ffi::c_char) -> *mut bindings::vfsmount;
+    pub(crate) fn rdc_kern_mount_by_name(
+        name: *const ffi::c_char,
+        data: *const ffi::c_char,
+    ) -> *mut bindings::vfsmount;
 
     pub(crate) fn rdc_mnt_sb(mnt: *mut bindings::vfsmount) -> *mut bindings::super_block;
+
+    pub(crate) fn rdc_peer_dget_dput(dentry: *mut bindings::dentry, n: u64);
+    pub(crate) fn rdc_peer_dput_each(v: *mut *mut bindings::dentry, n: usize);
 }
 
 /// `offsetof()` and `sizeof()` as the C compiler sees them, for the layout tests.

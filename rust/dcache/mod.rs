@@ -68,6 +68,7 @@ pub mod fs;
 mod glue;
 pub mod inode;
 pub mod mount;
+pub mod peer;
 pub mod shrink_list;
 pub mod super_block;
 

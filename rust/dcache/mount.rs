@@ -3,7 +3,7 @@
 //! Internal mounts.
 //!
 //! C header: [`include/linux/fs.h`](srctree/include/linux/fs.h)
-//! (`kern_mount()`, `kern_unmount()`).
+//! (`kern_mount()`, `vfs_kern_mount()`, `kern_unmount()`).
 //!
 //! A [`KernMount`] is a mount of a registered filesystem type that no mount
 //! namespace sees.  It keeps its superblock active until it is dropped;
@@ -18,7 +18,8 @@ use kernel::{bindings, error::from_err_ptr, prelude::*};
 ///
 /// # Invariants
 ///
-/// `mnt` is a mount made by `kern_mount()` that this object owns.
+/// `mnt` is a mount made by `kern_mount()` or `vfs_kern_mount()` that this
+/// object owns.
 pub struct KernMount {
     mnt: NonNull<bindings::vfsmount>,
 }
@@ -31,8 +32,20 @@ unsafe impl Sync for KernMount {}
 impl KernMount {
     /// Mounts the registered filesystem type called `fs_type`.  May sleep.
     pub fn new(fs_type: &CStr) -> Result<Self> {
-        // SAFETY: `fs_type` is NUL-terminated; the call may sleep, as we may.
-        let mnt = from_err_ptr(unsafe { glue::rdc_kern_mount_by_name(fs_type.as_char_ptr()) })?;
+        Self::mount(fs_type, None)
+    }
+
+    /// Mounts `fs_type` with the option string `options` (as `mount -o`
+    /// takes it), parsed by the filesystem.  May sleep.
+    pub fn with_options(fs_type: &CStr, options: &CStr) -> Result<Self> {
+        Self::mount(fs_type, Some(options))
+    }
+
+    fn mount(fs_type: &CStr, options: Option<&CStr>) -> Result<Self> {
+        let data = options.map_or(core::ptr::null(), |o| o.as_char_ptr());
+        // SAFETY: Both strings are NUL-terminated (or `data` null); the call may sleep, as we may.
+        let mnt =
+            from_err_ptr(unsafe { glue::rdc_kern_mount_by_name(fs_type.as_char_ptr(), data) })?;
         // INVARIANT: We own the new mount.
         Ok(Self {
             mnt: NonNull::new(mnt).ok_or(EINVAL)?,

@@ -14,8 +14,9 @@
 //!     inode allocation that no inode backs on the newest mounted
 //!     superblock, so its umount must report `rdcache: INODE LEAK`.
 //!     `ENOENT` when nothing is mounted.
+//! * `bench` (write, then read): the in-module benchmarks of [`bench`].
 
-use super::{registry, RdcacheFs};
+use super::{bench, registry, RdcacheFs};
 use crate::dcache::fs::{Callback, FileSystem};
 use core::fmt;
 use kernel::{debugfs, prelude::*, str::BStr, uaccess::UserSliceReader};
@@ -66,6 +67,8 @@ pub(crate) struct Debugfs {
     _counters: debugfs::File<()>,
     #[pin]
     _control: debugfs::File<Control>,
+    #[pin]
+    _bench: debugfs::File<bench::Bench>,
 }
 
 impl Debugfs {
@@ -74,6 +77,7 @@ impl Debugfs {
         try_pin_init!(Self {
             _counters <- dir.read_callback_file(c"counters", (), &|(): &(), f| registry::report(f)),
             _control <- dir.read_write_file(c"control", Control),
+            _bench <- dir.read_write_file(c"bench", bench::Bench::new()),
             _dir: dir,
         }? Error)
     }

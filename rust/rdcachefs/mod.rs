@@ -8,14 +8,15 @@
 //! callback that arrives after `->kill_sb()` finished is reported as late.
 //!
 //! Mount (root only): `mount -t rdcachefs -o depth=D,fanout=F,files=N none DIR`
-//! with `D` in 0..=8, `F` in 0..=64, `N` in 0..=4096, at most 4194304
-//! entries in all; defaults `depth=2,fanout=3,files=2`.  `workers=K` (0..=8,
+//! with `D` in 0..=4194304, `F` in 0..=64, `N` in 0..=4096, at most 4194304
+//! entries in all (so only a narrow tree is deep: `fanout=1` is a chain); defaults `depth=2,fanout=3,files=2`.  `workers=K` (0..=8,
 //! default 0) starts `K` [`workers`] seeded from `seed=S` (default 0).
 //!
 //! Built only on the safe dcache layer in `rust/dcache/`: no `unsafe` here.
 
 #![deny(unsafe_code)]
 
+pub(crate) mod bench;
 pub(crate) mod control;
 pub(crate) mod registry;
 pub(crate) mod shape;

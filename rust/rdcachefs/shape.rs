@@ -7,20 +7,24 @@
 //! `f0`..`f{N-1}`.  Nothing is stored: a name exists if it parses and is in
 //! range, so a dentry evicted from the dcache comes back on the next lookup.
 //!
-//! Node ids: bits 63..56 the level, bit 55 set for files, bits 54..0 the
+//! `fanout=1` makes a chain `D` directories deep (the umount benchmark's
+//! deep shape); the entry limit bounds every shape.
+//!
+//! Node ids: bits 63..40 the level, bit 39 set for files, bits 38..0 the
 //! sequence number within the level (directories) or within the level's
-//! files.
+//! files (below `MAX_ENTRIES * MAX_FILES`, so it fits).
 
 use crate::dcache::fs::{Node, CHILD_NAME_MAX};
 
 /// Options and their limits.
-pub(crate) const MAX_DEPTH: u32 = 8;
+pub(crate) const MAX_DEPTH: u32 = 1 << 22;
 pub(crate) const MAX_FANOUT: u32 = 64;
 pub(crate) const MAX_FILES: u32 = 4096;
 /// The most entries (directories and files) one mount may describe.
 pub(crate) const MAX_ENTRIES: u64 = 1 << 22;
 
-const FILE_BIT: u64 = 1 << 55;
+const LEVEL_SHIFT: u32 = 40;
+const FILE_BIT: u64 = 1 << 39;
 const SEQ_MASK: u64 = FILE_BIT - 1;
 
 /// A tree shape.
@@ -42,15 +46,15 @@ impl Default for Shape {
 }
 
 fn dir_id(level: u32, seq: u64) -> u64 {
-    u64::from(level) << 56 | seq
+    u64::from(level) << LEVEL_SHIFT | seq
 }
 
 fn file_id(level: u32, seq: u64) -> u64 {
-    u64::from(level) << 56 | FILE_BIT | seq
+    u64::from(level) << LEVEL_SHIFT | FILE_BIT | seq
 }
 
 fn level_of(id: u64) -> u32 {
-    (id >> 56) as u32
+    (id >> LEVEL_SHIFT) as u32
 }
 
 /// Parses `prefix` followed by a canonical decimal number (no sign, no
@@ -91,6 +95,9 @@ impl Shape {
         for _ in 0..=self.depth {
             total = total.saturating_add(dirs_at_level.saturating_mul(1 + n));
             dirs_at_level = dirs_at_level.saturating_mul(f);
+            if dirs_at_level == 0 || total == u64::MAX {
+                break;
+            }
         }
         total
     }

@@ -42,7 +42,8 @@ use kernel::{
 };
 use pin_init::stack_pin_init;
 
-/// Workers running, over all mounts; module exit waits for 0.
+/// Work items of this module running (every mount's workers, benchmark
+/// threads); module exit waits for 0.
 static RUNNING: Atomic<u32> = Atomic::new(0);
 
 /// Most workers one mount may start.
@@ -122,17 +123,12 @@ impl Workers {
         for id in 0..n {
             let (w, sb) = (self.clone(), sb.clone());
             self.running.add(1, Relaxed);
-            RUNNING.add(1, Relaxed);
-            let spawned = workqueue::system_unbound().try_spawn(GFP_KERNEL, move || {
+            let spawned = spawn(move || {
                 w.run(&sb, shape, tag, u64::from(seed) << 8 | u64::from(id));
                 w.running.fetch_sub(1, Relaxed);
-                drop(w);
-                drop(sb);
-                RUNNING.fetch_sub(1, Relaxed);
             });
             if spawned.is_err() {
                 self.running.fetch_sub(1, Relaxed);
-                RUNNING.fetch_sub(1, Relaxed);
                 pr_err!("superblock #{tag}: could not start worker {id}\n");
             }
         }
@@ -252,7 +248,7 @@ pub(crate) fn random_path<'p>(
 }
 
 /// `prefix` and `v` in decimal, NUL-terminated, in `buf`.
-fn index_name(buf: &mut [u8; 16], prefix: u8, v: u64) -> Option<&CStr> {
+pub(crate) fn index_name(buf: &mut [u8; 16], prefix: u8, v: u64) -> Option<&CStr> {
     let mut w = super::shape::Cursor::new(&mut buf[..15]);
     core::fmt::write(&mut w, format_args!("{}{}", prefix as char, v)).ok()?;
     let len = w.len();
@@ -260,7 +256,21 @@ fn index_name(buf: &mut [u8; 16], prefix: u8, v: u64) -> Option<&CStr> {
     CStr::from_bytes_with_nul(&buf[..=len]).ok()
 }
 
-/// Waits until no worker of any mount runs (module exit).
+/// Runs `f` on `system_unbound`, counted in [`RUNNING`] until it returned
+/// and dropped what it captured, so that module exit waits for it.
+pub(crate) fn spawn(f: impl FnOnce() + Send + 'static) -> Result {
+    RUNNING.add(1, Relaxed);
+    let spawned = workqueue::system_unbound().try_spawn(GFP_KERNEL, move || {
+        f();
+        RUNNING.fetch_sub(1, Relaxed);
+    });
+    if spawned.is_err() {
+        RUNNING.fetch_sub(1, Relaxed);
+    }
+    spawned.map(|_| ()).map_err(|_| ENOMEM)
+}
+
+/// Waits until no work item started by [`spawn`] runs (module exit).
 pub(crate) fn wait_all() {
     while RUNNING.load(Relaxed) > 0 {
         fsleep(Delta::from_millis(1));

@@ -1,17 +1,33 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * rdc-sys: the system calls the guest tests need and busybox does not make
- * directly (busybox mount refuses non-root users before the kernel is asked).
- * Built statically on the host by scripts/host/mkinitramfs.sh.
+ * rdc-sys: the system calls the guest tests and benchmarks need that busybox
+ * does not make directly (busybox mount refuses non-root users before the
+ * kernel is asked; a shell loop forks per file).  Built statically on the
+ * host by scripts/host/mkinitramfs.sh.
  *
- *   rdc-sys mount FSTYPE DIR [OPTIONS]   mount(2) of source "none"
+ *   rdc-sys mount FSTYPE DIR [OPTIONS]     mount(2) of source "none"
+ *   rdc-sys mktree DIR DEPTH FANOUT FILES  create rdcachefs's shape in DIR
+ *   rdc-sys walk DIR DEPTH FANOUT FILES    look up every entry of that shape
+ *   rdc-sys umount DIR                     umount(2), timed
  *
- * Prints "ok" or "errno NAME" and exits 0 or 1.
+ * The shape is rdcachefs's (rust/rdcachefs/shape.rs): every directory above
+ * level DEPTH has FANOUT subdirectories d0.., every directory FILES files
+ * f0...  mktree and walk visit it depth first without recursion, one open
+ * directory at a time (a chain may be a million levels deep), and print
+ * "entries=N ns=T"; umount prints "umount_ns=T".
+ *
+ * Prints "ok" or "errno NAME" and exits 0 or 1 on failure.
  */
+#define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
 
 static const char *errno_name(int e)
 {
@@ -25,20 +41,121 @@ static const char *errno_name(int e)
 	case ENOSPC: return "ENOSPC";
 	case EACCES: return "EACCES";
 	case EAGAIN: return "EAGAIN";
+	case EEXIST: return "EEXIST";
+	case ENOTDIR: return "ENOTDIR";
+	case EMFILE: return "EMFILE";
 	default: return "E?";
+	}
+}
+
+static int fail(const char *what)
+{
+	int e = errno;
+
+	printf("errno %s (%d: %s) in %s\n", errno_name(e), e, strerror(e), what);
+	return 1;
+}
+
+static long long now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+static long num(const char *s)
+{
+	char *end;
+	long v = strtol(s, &end, 10);
+
+	if (*s == '\0' || *end != '\0' || v < 0) {
+		fprintf(stderr, "rdc-sys: '%s' is not a number\n", s);
+		exit(2);
+	}
+	return v;
+}
+
+/* Visit the shape below @dir depth first; create it or look every entry up. */
+static int traverse(const char *dir, long depth, long fanout, long files, int create)
+{
+	long *next = calloc(depth + 1, sizeof(*next));
+	long level = 0, entries = 1, j;
+	long long t0 = now_ns();
+	char name[32];
+	struct stat st;
+	int fd, child;
+
+	if (!next)
+		return fail("calloc");
+	fd = open(dir, O_RDONLY | O_DIRECTORY);
+	if (fd < 0)
+		return fail("open");
+	for (;;) {
+		/* Entering a directory: its files. */
+		for (j = 0; j < files; j++, entries++) {
+			snprintf(name, sizeof(name), "f%ld", j);
+			if (create) {
+				child = openat(fd, name, O_CREAT | O_EXCL | O_WRONLY, 0644);
+				if (child < 0)
+					return fail("creating a file");
+				close(child);
+			} else if (fstatat(fd, name, &st, 0)) {
+				return fail("looking up a file");
+			}
+		}
+		next[level] = 0;
+		/* Its next subdirectory, or back up until there is one. */
+		while (level == depth || next[level] == fanout) {
+			if (level == 0) {
+				close(fd);
+				free(next);
+				printf("entries=%ld ns=%lld\n", entries, now_ns() - t0);
+				return 0;
+			}
+			child = openat(fd, "..", O_RDONLY | O_DIRECTORY);
+			if (child < 0)
+				return fail("opening ..");
+			close(fd);
+			fd = child;
+			level--;
+		}
+		snprintf(name, sizeof(name), "d%ld", next[level]++);
+		if (create && mkdirat(fd, name, 0755))
+			return fail("creating a directory");
+		child = openat(fd, name, O_RDONLY | O_DIRECTORY);
+		if (child < 0)
+			return fail("opening a directory");
+		close(fd);
+		fd = child;
+		level++;
+		entries++;
 	}
 }
 
 int main(int argc, char **argv)
 {
-	if (argc >= 4 && !strcmp(argv[1], "mount")) {
-		if (mount("none", argv[3], argv[2], 0, argc > 4 ? argv[4] : NULL)) {
-			printf("errno %s (%d: %s)\n", errno_name(errno), errno, strerror(errno));
-			return 1;
-		}
+	const char *cmd = argc > 1 ? argv[1] : "";
+
+	if (argc >= 4 && !strcmp(cmd, "mount")) {
+		if (mount("none", argv[3], argv[2], 0, argc > 4 ? argv[4] : NULL))
+			return fail("mount");
 		printf("ok\n");
 		return 0;
 	}
-	fprintf(stderr, "usage: rdc-sys mount FSTYPE DIR [OPTIONS]\n");
+	if (argc == 6 && (!strcmp(cmd, "mktree") || !strcmp(cmd, "walk")))
+		return traverse(argv[2], num(argv[3]), num(argv[4]), num(argv[5]),
+				!strcmp(cmd, "mktree"));
+	if (argc == 3 && !strcmp(cmd, "umount")) {
+		long long t0 = now_ns();
+
+		if (umount2(argv[2], 0))
+			return fail("umount");
+		printf("umount_ns=%lld\n", now_ns() - t0);
+		return 0;
+	}
+	fprintf(stderr, "usage: rdc-sys mount FSTYPE DIR [OPTIONS]\n"
+			"       rdc-sys mktree|walk DIR DEPTH FANOUT FILES\n"
+			"       rdc-sys umount DIR\n");
 	return 2;
 }

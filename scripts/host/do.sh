@@ -2,9 +2,11 @@
 # The driver behind every make target: set-up, kernel, module, initramfs, VM.
 #
 #   scripts/host/do.sh <setup|kernel|module|clippy|fmt|fmtcheck|rust-analyzer|
-#                       initramfs|test|run|smoke|harness|shell>
+#                       initramfs|test|run|smoke|harness|shell|bench|test-kcsan|...>
 #
 # KDIR=/path uses a Rust-enabled kernel tree of your own instead of building one.
+# KCFG=debug|bench|kcsan picks the cached kernel configuration (qemu/KCFG.config);
+# bench and test-kcsan pick theirs.
 set -euo pipefail
 . "$(dirname -- "$0")/../env.sh"
 
@@ -13,7 +15,13 @@ cd "$RDCACHE_TOP"
 declare -a phases=()
 phase_start=0
 phase() { phase_start=$(date +%s.%N); }
-phase_end() { phases+=("$1 $(printf '%.1f' "$(echo "$(date +%s.%N) - $phase_start" | bc)") s"); }
+# PHASES_FILE, if set, gets "name seconds" for each phase (make bench).
+phase_end() {
+	local secs
+	secs=$(printf '%.1f' "$(echo "$(date +%s.%N) - $phase_start" | bc)")
+	phases+=("$1 $secs s")
+	if [ -n "${PHASES_FILE:-}" ]; then echo "$1 $secs" >>"$PHASES_FILE"; fi
+}
 report_phases() { [ ${#phases[@]} -eq 0 ] || say "phases: $(
 	IFS=,
 	echo "${phases[*]}" | sed 's/,/, /g'
@@ -42,7 +50,7 @@ resolve_kdir() {
 		scripts/setup.sh all
 		phase_end setup
 		phase
-		KDIR=$(scripts/host/build-kernel.sh debug)
+		KDIR=$(scripts/host/build-kernel.sh "${KCFG:-debug}")
 		phase_end kernel
 	fi
 	# The rustc that built the kernel must be the one that builds the module.
@@ -136,6 +144,39 @@ initramfs)
 	echo "$INITRD"
 	;;
 test | run | smoke | harness | kunit | rdcachefs | stress | negctl | compile-fail) run_plan "$target" ;;
+test-kcsan)
+	# The stress suite on the KCSAN kernel: any data race report fails it.
+	KCFG=kcsan run_plan kcsan
+	;;
+bench)
+	# Benchmarks on the kernel without detectors, then the development loop
+	# (timed by the phases above and one edit-build-boot-test cycle), then
+	# the report: JSON, CSV, PNG plots and a markdown table.
+	KCFG=bench
+	out=$RDCACHE_TOP/results/bench-$(date +%Y%m%d-%H%M%S)
+	mkdir -p "$out"
+	PHASES_FILE=$out/devloop.txt
+	: >"$PHASES_FILE"
+	RDCACHE_RESULTS=$out/vm run_plan bench
+	say "development loop: one edit-build-boot-test cycle (touch, module, initramfs, smoke)"
+	touch rust/rdcachefs/shape.rs
+	cycle_start=$(date +%s.%N)
+	build_module
+	build_initramfs
+	RDCACHE_RESULTS=$out/cycle python3 scripts/host/run.py --kdir "$KDIR" --ksrc "$(kernel_source_of "$KDIR")" \
+		--kmake-args "$(kmake_args)" --initrd "$INITRD" smoke >"$out/cycle.log" 2>&1 ||
+		die "the edit-run cycle's smoke test failed: $out/cycle.log"
+	echo "edit-run-cycle $(echo "$(date +%s.%N) - $cycle_start" | bc)" >>"$PHASES_FILE"
+	for k in debug bench; do
+		f=$(kernel_build_dir $k)/.rdcache-build-seconds
+		if [ -f "$f" ]; then echo "kernel-build-$k $(cat "$f")" >>"$PHASES_FILE"; fi
+	done
+	if [ -f "$RDCACHE_CACHE/.rdcache-setup-seconds" ]; then
+		echo "cold-setup $(cut -d" " -f1 "$RDCACHE_CACHE/.rdcache-setup-seconds")" >>"$PHASES_FILE"
+	fi
+	# BENCH_PUBLISH=1: also into docs/bench/ and the README's table.
+	python3 scripts/host/bench_report.py --kdir "$KDIR" ${BENCH_PUBLISH:+--publish} "$out"
+	;;
 shell)
 	check_toolchain
 	resolve_kdir

@@ -11,7 +11,7 @@ bad taint, hang, panic or timeout into a failed test.  Ends with
     run.py --kdir KDIR --ksrc KSRC --initrd INITRD --shell
 
 PLAN: test (everything), run (make run's demonstration), smoke, kunit,
-rdcachefs, stress, negctl, compile-fail, harness.
+rdcachefs, stress, negctl, compile-fail, harness, bench.
 
 Environment: SMP (vCPUs, default: host cores), RDCACHE_ACCEL (tcg|kvm|auto),
 RDCACHE_BOOT_TIMEOUT (s, default 180), RDCACHE_JOBS (boots side by side,
@@ -31,6 +31,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 TOP = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, HERE)
 
+import bench_report  # noqa: E402
 import classify  # noqa: E402
 import compile_fail  # noqa: E402
 import vm  # noqa: E402
@@ -80,8 +81,10 @@ class Test:
 
 
 class Boot:
-    def __init__(self, name, tests, cmdline="", boot_timeout=None, expect_noboot=False, beside=False):
+    def __init__(self, name, tests, cmdline="", boot_timeout=None, expect_noboot=False, beside=False,
+                 mem="2G"):
         self.name = name
+        self.mem = mem
         # May run beside other such boots (nothing in it is timing-sensitive).
         self.beside = beside
         self.tests = tests
@@ -102,13 +105,21 @@ def stress_boot():
     return Boot("stress", [Test(f"stress/stress.sh:{cycles}", timeout=cycles + 300)])
 
 
+def bench_boot():
+    """make bench: BENCH_SIZES=10000,30000 overrides the umount sizes."""
+    sizes = os.environ.get("BENCH_SIZES", "").replace(",", "+")
+    arg = "full" + (f"+{sizes}" if sizes else "")
+    return Boot("bench", [Test(f"bench/bench.sh:{arg}", name="bench/full")], mem="6G")
+
+
 def plan(name):
     smoke = [Boot("main", [Test("smoke/smoke.sh")])]
     rdcachefs = [Test("rdcachefs/walk.sh"), Test("rdcachefs/options.sh"), Test("rdcachefs/lifecycle.sh"),
                  Test("rdcachefs/late-callback.sh", expect="late-callback",
                       name="rdcachefs/detects-late-callback"),
                  Test("rdcachefs/inode-leak.sh", expect="inode-leak", name="rdcachefs/detects-inode-leak")]
-    main = [Boot("main", [Test("smoke/smoke.sh"), Test("kunit/kunit.sh")] + rdcachefs)]
+    main = [Boot("main", [Test("smoke/smoke.sh"), Test("kunit/kunit.sh")] + rdcachefs
+                 + [Test("bench/bench.sh:tiny", name="bench/tiny")])]
     stress = [Boot("stress", [Test("stress/stress.sh:200")])]
     # The seed's bug on purpose; each run in a boot of its own (it corrupts the kernel).
     negctl_expect = ("dentry-busy", "busy-inodes", "late-callback", "inode-leak")
@@ -136,6 +147,7 @@ def plan(name):
         "compile-fail": [],
         "test": main + stress + negctl + harness,
         "negctl": negctl[:1],
+        "bench": [bench_boot()],
     }
     if name not in plans:
         raise SystemExit(f"run.py: unknown plan '{name}' (have: {', '.join(plans)})")
@@ -289,7 +301,7 @@ class Runner:
     def run_boot(self, boot, k):
         bdir = os.path.join(self.results, boot.name)
         qemu = vm.Boot(self.kernel, self.args.initrd, bdir, self.cmdline(boot, boot.tests), self.smp,
-                       accel=self.accel)
+                       mem=boot.mem, accel=self.accel)
         k.diag(f"boot {boot.name}: {self.accel}, {self.smp} vCPUs, {len(boot.tests)} test(s); logs in {bdir}")
         qemu.start()
         try:
@@ -471,6 +483,14 @@ class Runner:
             parsed, summary = self.kunit_parse(ktap_file)
             if not parsed:
                 problems.append(("ktap", f"kunit.py parse: {summary}"))
+        if t.name == "bench/tiny" and rc is not None:
+            # The host half of the benchmarks must not rot either.
+            try:
+                fig = bench_report.figures(bench_report.parse(nested)[1])
+                bench_report.table(fig, {"date": "-", "machine": bench_report.machine(), "guest": {},
+                                         "kernel_config": "-", "devloop": {}})
+            except (KeyError, ValueError, TypeError, ZeroDivisionError) as e:
+                problems.append(("ktap", f"bench_report cannot read the measurements: {e!r}"))
         if findings:
             decoded = self.decode(sl, os.path.join(qemu.outdir, safe(t.name) + ".decoded"))
             for line in decoded[:6]:

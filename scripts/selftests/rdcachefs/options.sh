@@ -13,15 +13,16 @@ depth=abc|Bad value for 'depth'
 fanout=-1|Bad value for 'fanout'
 files=0x10|Bad value for 'files'
 depth=|Bad value for 'depth'
-depth=99|option 'depth=99' out of range
+depth=4194305|option 'depth=4194305' out of range
 fanout=65|option 'fanout=65' out of range
 files=4097|option 'files=4097' out of range
 depth=99999999999|Bad value for 'depth'
 depth=1,depth=2|option 'depth' given twice
-depth=8,fanout=64|more than 4194304"
+depth=8,fanout=64|more than 4194304
+depth=4194304,fanout=1|more than 4194304"
 
 ktap_print_header
-ktap_set_plan 12
+ktap_set_plan 13
 rdc_load || ktap_exit_fail_msg "insmod rdcache.ko failed"
 mkdir -p /mnt/rdc
 

@@ -1,0 +1,62 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! C peers for benchmarks: the same work as the layer's Rust paths, done by
+//! loops written in C (`rdc_peer_*` in `glue.c`), so that a benchmark can
+//! report the Rust layer's cost as a ratio against C measured in the same
+//! run.  Nothing else uses them.
+
+use super::{dentry::DentryRef, glue};
+use kernel::{alloc::VVec, bindings, prelude::*};
+
+/// `n` times `dput(dget(dentry))`, in C.  Never drops the last reference
+/// (the caller holds one), so it never sleeps.
+pub fn dget_dput_loop(dentry: &DentryRef<'_>, n: u64) {
+    // SAFETY: `dentry` is alive and counted by the caller for the whole loop.
+    unsafe { glue::rdc_peer_dget_dput(dentry.as_raw(), n) };
+}
+
+/// References handed to C, to be dropped there by [`DputBatch::run`].
+///
+/// # Invariants
+///
+/// Each pointer in `raw` carries one count, covered by the pin `'pin`.
+pub struct DputBatch<'pin> {
+    raw: VVec<*mut bindings::dentry>,
+    _pin: core::marker::PhantomData<DentryRef<'pin>>,
+}
+
+impl<'pin> DputBatch<'pin> {
+    /// Takes the references out of `refs` (which is left empty).  Allocates;
+    /// the references are dropped if that fails.
+    pub fn new(refs: &mut VVec<DentryRef<'pin>>) -> Result<Self> {
+        let mut raw = VVec::with_capacity(refs.len(), GFP_KERNEL)?;
+        for d in refs.drain_all() {
+            // INVARIANT: Each count moves from a `DentryRef` under the same pin.
+            // Cannot fail: the capacity is there.
+            let _ = raw.push_within_capacity(d.into_raw());
+        }
+        Ok(Self {
+            raw,
+            _pin: core::marker::PhantomData,
+        })
+    }
+
+    /// `dput()`s every reference, in order, in one C loop.  **May sleep.**
+    pub fn run(mut self) {
+        kernel::task::might_sleep();
+        let (v, n) = (self.raw.as_mut_ptr(), self.raw.len());
+        // SAFETY: `v[..n]` are counted dentries (invariant) whose counts we hand to C.
+        unsafe { glue::rdc_peer_dput_each(v, n) };
+        // INVARIANT: The counts are gone with the C loop.
+        self.raw.clear();
+    }
+}
+
+impl Drop for DputBatch<'_> {
+    fn drop(&mut self) {
+        for &d in self.raw.iter() {
+            // SAFETY: Each pointer still carries its count (invariant); we give it up.
+            unsafe { bindings::dput(d) };
+        }
+    }
+}

@@ -1,0 +1,361 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! In-module benchmarks, started through `/sys/kernel/debug/rdcache/bench`.
+//!
+//! One command per write; the file then reads back one result line, with
+//! every variant's total time in nanoseconds.  Each benchmark times the Rust
+//! layer against a peer doing the same work in the same run, so that the
+//! ratio, not the emulated absolute time, is the figure (`make bench` takes
+//! medians over repeated writes).
+//!
+//! * `put N`: `N` times, take a reference to one dentry and drop it again:
+//!   `ShrinkList::put` (never the last reference, so the list stays empty),
+//!   `DentryRef` drop (`dput()` through the layer), and a C loop of
+//!   `dput(dget())`.
+//!   `put n=N rust_put_ns=.. rust_dput_ns=.. c_dput_ns=..`
+//! * `put-contended N K`: the same on `K` threads at once, all on one
+//!   dentry; each figure is the mean over threads of one thread's time.
+//!   `put-contended n=N threads=K rust_put_ns=.. c_dput_ns=..`
+//! * `dispose N`: dispose of `N` last references to unhashed files: `put`
+//!   them all into one list, then one `shrink()`, against `N` `dput()`s
+//!   from Rust and from a C loop.  Every variant kills and evicts all `N`.
+//!   `dispose n=N rust_put_shrink_ns=.. rust_dput_ns=.. c_dput_ns=..`
+//! * `chain N`: a chain of `N` directories, killed from its leaf: one `put`
+//!   and one `shrink()` (the dcache prunes each parent the kill leaves
+//!   unused), against leaf-only shrinking that holds the parent so nothing
+//!   is pruned and walks down from the root again for every leaf
+//!   (quadratic).
+//!   `chain n=N prune_ns=.. leaf_only_ns=..`
+//!
+//! Limits: `put` N <= 10^7, `dispose` N <= 10^6, `chain` N <= 16384, K in
+//! 1..=64; anything else is `EINVAL` with a log line.  The benchmark runs in
+//! the writer's context, which sleeps; `put-contended` runs its threads on
+//! `system_unbound` and waits for them.
+
+use super::{workers, NAME};
+use crate::dcache::{peer, DentryRef, KernMount, ShrinkList};
+use core::{fmt, hint::spin_loop};
+use kernel::{
+    alloc::VVec,
+    debugfs, new_mutex,
+    prelude::*,
+    str::CString,
+    sync::{
+        atomic::{Atomic, Relaxed},
+        Arc, Mutex,
+    },
+    time::{delay::fsleep, Delta, Instant, Monotonic},
+    uaccess::UserSliceReader,
+};
+use pin_init::stack_pin_init;
+
+const MAX_PUT: u64 = 10_000_000;
+const MAX_DISPOSE: u64 = 1_000_000;
+const MAX_CHAIN: u64 = 16_384;
+const MAX_THREADS: u64 = 64;
+
+/// The `bench` file: the last result line.
+#[pin_data]
+pub(crate) struct Bench {
+    #[pin]
+    last: Mutex<Option<CString>>,
+}
+
+impl Bench {
+    pub(crate) fn new() -> impl PinInit<Self> {
+        pin_init!(Self {
+            last <- new_mutex!(None, "rdcache_bench_last"),
+        })
+    }
+}
+
+impl debugfs::Writer for Bench {
+    fn write(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &*self.last.lock() {
+            Some(line) => writeln!(f, "{}", line.to_str().unwrap_or("?")),
+            None => writeln!(f, "no benchmark has run; write 'put N', 'put-contended N K', 'dispose N' or 'chain N'"),
+        }
+    }
+}
+
+impl debugfs::Reader for Bench {
+    fn read_from_slice(&self, reader: &mut UserSliceReader) -> Result {
+        let mut buf = [0u8; 64];
+        let n = reader.len();
+        if n == 0 || n > buf.len() {
+            pr_err!("bench: write of {n} bytes; commands are 1..=64 bytes\n");
+            return Err(EINVAL);
+        }
+        reader.read_slice(&mut buf[..n])?;
+        let cmd = core::str::from_utf8(buf[..n].trim_ascii()).map_err(|_| {
+            pr_err!("bench: command is not UTF-8\n");
+            EINVAL
+        })?;
+        let mut words = cmd.split_ascii_whitespace();
+        let name = words.next().unwrap_or("");
+        let mut arg = |what: &str, max: u64| -> Result<u64> {
+            let w = words.next().unwrap_or("");
+            match w.parse::<u64>() {
+                Ok(v) if (1..=max).contains(&v) => Ok(v),
+                _ => {
+                    pr_err!("bench: {name}: {what} '{w}' is not in 1..={max}\n");
+                    Err(EINVAL)
+                }
+            }
+        };
+        let line = match name {
+            "put" => put(arg("N", MAX_PUT)?)?,
+            "put-contended" => {
+                let n = arg("N", MAX_PUT)?;
+                put_contended(n, arg("K", MAX_THREADS)? as u32)?
+            }
+            "dispose" => dispose(arg("N", MAX_DISPOSE)? as usize)?,
+            "chain" => chain(arg("N", MAX_CHAIN)? as u32)?,
+            _ => {
+                pr_err!("bench: unknown benchmark '{name}'\n");
+                return Err(EINVAL);
+            }
+        };
+        if let Some(extra) = words.next() {
+            pr_err!("bench: {name}: unexpected argument '{extra}'\n");
+            return Err(EINVAL);
+        }
+        *self.last.lock() = Some(line);
+        Ok(())
+    }
+}
+
+/// Nanoseconds `f` took.
+fn timed(f: impl FnOnce()) -> u64 {
+    let t = Instant::<Monotonic>::now();
+    f();
+    t.elapsed().as_nanos().max(0) as u64
+}
+
+fn put(n: u64) -> Result<CString> {
+    let mnt = KernMount::new(NAME)?;
+    let pin = mnt.sb().try_activate().ok_or(EINVAL)?;
+    let root = pin.root();
+    let d = root.lookup(c"d0")?;
+    stack_pin_init!(let list = ShrinkList::new());
+    let rust_put = timed(|| {
+        for _ in 0..n {
+            list.as_mut().put(d.clone());
+        }
+    });
+    let rust_dput = timed(|| {
+        for _ in 0..n {
+            drop(d.clone());
+        }
+    });
+    let c_dput = timed(|| peer::dget_dput_loop(&d, n));
+    if !list.is_empty() {
+        pr_err!("bench: put: a non-last reference reached the list\n");
+        return Err(EIO);
+    }
+    CString::try_from_fmt(fmt!(
+        "put n={n} rust_put_ns={rust_put} rust_dput_ns={rust_dput} c_dput_ns={c_dput}"
+    ))
+}
+
+/// The threads of one `put-contended` round.
+struct Race {
+    ready: Atomic<u32>,
+    go: Atomic<bool>,
+    done: Atomic<u32>,
+    failed: Atomic<u32>,
+    ns: Atomic<u64>,
+}
+
+impl Race {
+    fn thread(&self, mnt: &KernMount, n: u64, c_peer: bool) {
+        let pin = mnt.sb().try_activate();
+        let d = pin.as_ref().and_then(|p| p.root().lookup(c"d0").ok());
+        self.ready.add(1, Relaxed);
+        match &d {
+            Some(d) => {
+                while !self.go.load(Relaxed) {
+                    spin_loop();
+                }
+                stack_pin_init!(let list = ShrinkList::new());
+                let ns = if c_peer {
+                    timed(|| peer::dget_dput_loop(d, n))
+                } else {
+                    timed(|| {
+                        for _ in 0..n {
+                            list.as_mut().put(d.clone());
+                        }
+                    })
+                };
+                self.ns.add(ns, Relaxed);
+            }
+            None => self.failed.add(1, Relaxed),
+        }
+        drop(d);
+        drop(pin);
+        self.done.add(1, Relaxed);
+    }
+}
+
+/// Mean per-thread nanoseconds of `k` threads each doing `n` operations.
+fn race(mnt: &Arc<KernMount>, n: u64, k: u32, c_peer: bool) -> Result<u64> {
+    let race = Arc::new(
+        Race {
+            ready: Atomic::new(0),
+            go: Atomic::new(false),
+            done: Atomic::new(0),
+            failed: Atomic::new(0),
+            ns: Atomic::new(0),
+        },
+        GFP_KERNEL,
+    )?;
+    let mut started = 0;
+    for _ in 0..k {
+        let (m, r) = (mnt.clone(), race.clone());
+        if workers::spawn(move || r.thread(&m, n, c_peer)).is_err() {
+            break;
+        }
+        started += 1;
+    }
+    // Every started thread gets its go and is waited for, even on failure.
+    while race.ready.load(Relaxed) < started {
+        fsleep(Delta::from_micros(100));
+    }
+    race.go.store(true, Relaxed);
+    while race.done.load(Relaxed) < started {
+        fsleep(Delta::from_millis(1));
+    }
+    if started < k || race.failed.load(Relaxed) > 0 {
+        pr_err!(
+            "bench: put-contended: {started} of {k} threads started, {} failed\n",
+            race.failed.load(Relaxed)
+        );
+        return Err(ENOMEM);
+    }
+    Ok(race.ns.load(Relaxed) / u64::from(k))
+}
+
+fn put_contended(n: u64, k: u32) -> Result<CString> {
+    let mnt = Arc::new(KernMount::new(NAME)?, GFP_KERNEL)?;
+    let rust_put = race(&mnt, n, k, false)?;
+    let c_dput = race(&mnt, n, k, true)?;
+    CString::try_from_fmt(fmt!(
+        "put-contended n={n} threads={k} rust_put_ns={rust_put} c_dput_ns={c_dput}"
+    ))
+}
+
+/// `n` new files `b0`.. in `root`, unhashed, each with its only reference.
+fn unhashed_files<'p>(root: &DentryRef<'p>, n: usize) -> Result<VVec<DentryRef<'p>>> {
+    let mut refs = VVec::with_capacity(n, GFP_KERNEL)?;
+    let mut name = [0u8; 16];
+    for i in 0..n {
+        let d = root.create_child(
+            workers::index_name(&mut name, b'b', i as u64).ok_or(EINVAL)?,
+            false,
+        )?;
+        // Unhashed, so that dput() kills it as put() + shrink() does.
+        d.d_invalidate();
+        refs.push(d, GFP_KERNEL)?;
+    }
+    Ok(refs)
+}
+
+/// Whether any file `b..` of `unhashed_files()` is still in the dcache.
+fn files_left(root: &DentryRef<'_>) -> bool {
+    let guard = root.lock_children();
+    let left = guard.iter().any(|c| c.name().first() == Some(&b'b'));
+    left
+}
+
+fn dispose(n: usize) -> Result<CString> {
+    let mnt = KernMount::new(NAME)?;
+    let pin = mnt.sb().try_activate().ok_or(EINVAL)?;
+    let root = pin.root();
+    stack_pin_init!(let list = ShrinkList::new());
+
+    let mut refs = unhashed_files(&root, n)?;
+    let put_shrink = timed(|| {
+        for d in refs.drain_all() {
+            list.as_mut().put(d);
+        }
+        list.as_mut().shrink();
+    });
+    let mut refs = unhashed_files(&root, n)?;
+    let rust_dput = timed(|| {
+        for d in refs.drain_all() {
+            drop(d);
+        }
+    });
+    let mut refs = unhashed_files(&root, n)?;
+    let batch = peer::DputBatch::new(&mut refs)?;
+    let c_dput = timed(|| batch.run());
+    if files_left(&root) {
+        pr_err!("bench: dispose: some files survived their last reference\n");
+        return Err(EIO);
+    }
+    CString::try_from_fmt(fmt!(
+        "dispose n={n} rust_put_shrink_ns={put_shrink} rust_dput_ns={rust_dput} c_dput_ns={c_dput}"
+    ))
+}
+
+/// The directory `depth` levels down the chain, by cached lookups.
+fn down<'p>(root: &DentryRef<'p>, depth: u32) -> Result<DentryRef<'p>> {
+    let mut d = root.clone();
+    for _ in 0..depth {
+        d = d.lookup(c"d0")?;
+    }
+    Ok(d)
+}
+
+fn chain(n: u32) -> Result<CString> {
+    let mut opts = [0u8; 48];
+    let mut w = super::shape::Cursor::new(&mut opts[..47]);
+    core::fmt::write(&mut w, format_args!("depth={n},fanout=1,files=0")).map_err(|_| EINVAL)?;
+    let len = w.len();
+    let opts = CStr::from_bytes_with_nul(&opts[..=len]).map_err(|_| EINVAL)?;
+    let mnt = KernMount::with_options(NAME, opts)?;
+    let pin = mnt.sb().try_activate().ok_or(EINVAL)?;
+    let root = pin.root();
+    stack_pin_init!(let list = ShrinkList::new());
+
+    // Pruning: the leaf's last reference, one shrink, the chain is gone.
+    let leaf = down(&root, n)?;
+    let prune = timed(|| {
+        list.as_mut().put(leaf);
+        list.as_mut().shrink();
+    });
+    let pruned = root.try_lookup(c"d0")?.is_none();
+
+    // Leaf-only: hold the parent, kill the leaf, walk down again.
+    drop(down(&root, n)?);
+    let mut res = Ok(());
+    let leaf_only = timed(|| {
+        for depth in (1..=n).rev() {
+            let parent = match down(&root, depth - 1) {
+                Ok(p) => p,
+                Err(e) => {
+                    res = Err(e);
+                    return;
+                }
+            };
+            match parent.try_lookup(c"d0") {
+                Ok(Some(leaf)) => {
+                    list.as_mut().put(leaf);
+                    list.as_mut().shrink();
+                }
+                _ => {
+                    res = Err(EIO);
+                    return;
+                }
+            }
+        }
+    });
+    res?;
+    if !pruned || root.try_lookup(c"d0")?.is_some() {
+        pr_err!("bench: chain: the chain was not killed whole\n");
+        return Err(EIO);
+    }
+    CString::try_from_fmt(fmt!(
+        "chain n={n} prune_ns={prune} leaf_only_ns={leaf_only}"
+    ))
+}

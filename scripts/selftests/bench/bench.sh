@@ -1,0 +1,112 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# rdcache's benchmarks, run in the guest.  `bench.sh tiny` (in make test,
+# on the debug kernel: only that every benchmark runs and reports) or
+# `bench.sh full` (make bench, on the bench kernel).  Every measurement is one
+# line "# BENCH <kind> key=value..." that scripts/host/bench_report.py turns
+# into medians, ratios, fits and plots.
+#
+#   put, put-contended, dispose, chain   in-module (debugfs rdcache/bench)
+#   umount                               umount(2) of rdcachefs and tmpfs
+#                                        trees of the same shape, timed by
+#                                        rdc-sys in the guest
+
+. /rdcache/ktap_helpers.sh
+. ../rdcachefs/lib.sh
+
+mode=${1:-tiny}
+cpus=$(grep -c '^processor' /proc/cpuinfo)
+case $mode in
+tiny)
+	reps=1 put_n=2000 dispose_ns="100 300" chain_ns="32 64"
+	umount_ns="300 1000" umount_reps=1
+	;;
+full)
+	reps=5 put_n=200000 dispose_ns="1000 10000 100000" chain_ns="256 512 1024 2048"
+	umount_ns="10000 30000 100000 300000 1000000" umount_reps=3
+	;;
+*) ktap_exit_fail_msg "bench.sh: mode '$mode' is neither tiny nor full" ;;
+esac
+# bench.sh full 10000 30000: other umount sizes
+[ $# -gt 0 ] && shift
+[ $# -gt 0 ] && umount_ns="$*"
+
+ktap_print_header
+ktap_set_plan 5
+rdc_load || ktap_exit_fail_msg "insmod rdcache.ko failed"
+B=$RDC_DEBUGFS/bench
+ktap_print_msg "BENCH-CONFIG mode=$mode cpus=$cpus kernel=$(uname -r) reps=$reps"
+
+# bench_run KIND ARGS...: one in-module run per repetition.
+bench_run() {
+	kind=$1
+	shift
+	r=1
+	while [ $r -le $reps ]; do
+		if ! echo "$kind $*" >$B; then
+			ktap_print_msg "bench '$kind $*' failed: $(dmesg | grep 'rdcache.*bench' | tail -1)"
+			return 1
+		fi
+		ktap_print_msg "BENCH $(cat $B) rep=$r"
+		r=$((r + 1))
+	done
+}
+
+ok=1
+bench_run put $put_n || ok=0
+[ $ok = 1 ] && ktap_test_pass "put vs dput, $reps x $put_n" || ktap_test_fail "put vs dput"
+
+ok=1
+bench_run put-contended $((put_n / 2)) "$cpus" || ok=0
+[ $ok = 1 ] && ktap_test_pass "put vs dput on $cpus CPUs" || ktap_test_fail "put vs dput on $cpus CPUs"
+
+ok=1
+for n in $dispose_ns; do bench_run dispose "$n" || ok=0; done
+[ $ok = 1 ] && ktap_test_pass "disposal: put + shrink vs dput, N=$dispose_ns" ||
+	ktap_test_fail "disposal: put + shrink vs dput"
+
+ok=1
+for n in $chain_ns; do bench_run chain "$n" || ok=0; done
+[ $ok = 1 ] && ktap_test_pass "chain: pruning vs leaf-only, N=$chain_ns" ||
+	ktap_test_fail "chain: pruning vs leaf-only"
+
+# umount_case FS SHAPE N REP: build or walk the tree, time the umount.
+umount_case() {
+	fs=$1 shape=$2 n=$3
+	case $shape in
+	chain) d=$((n - 1)) f=1 k=0 ;;
+	# 1 + 32 + 1024 directories, each with k files: ~n entries in all
+	wide) d=2 f=32 k=$(((n + 528) / 1057 - 1)) ;;
+	esac
+	[ $k -lt 0 ] && k=0
+	mkdir -p /mnt/bench
+	if [ "$fs" = rdcachefs ]; then
+		mount -t rdcachefs -o "depth=$d,fanout=$f,files=$k" none /mnt/bench || return 1
+		build=$(rdc-sys walk /mnt/bench $d $f $k) || { umount /mnt/bench; return 1; }
+	else
+		mount -t tmpfs -o nr_inodes=0,size=90% none /mnt/bench || return 1
+		build=$(rdc-sys mktree /mnt/bench $d $f $k) || { umount /mnt/bench; return 1; }
+	fi
+	um=$(rdc-sys umount /mnt/bench) || return 1
+	entries=${build%% *}
+	ktap_print_msg "BENCH umount fs=$fs shape=$shape n=${entries#entries=} build_ns=${build##*ns=} ${um} rep=$4"
+}
+
+ok=1
+for n in $umount_ns; do
+	for shape in chain wide; do
+		r=1
+		while [ $r -le $umount_reps ]; do
+			for fs in rdcachefs tmpfs; do
+				umount_case $fs $shape "$n" $r || { ok=0; ktap_print_msg "umount $fs $shape $n failed"; }
+			done
+			r=$((r + 1))
+		done
+	done
+done
+[ $ok = 1 ] && ktap_test_pass "umount: rdcachefs vs tmpfs, chain and wide, N=$umount_ns" ||
+	ktap_test_fail "umount: rdcachefs vs tmpfs"
+
+rdc_unload
+ktap_finished
