@@ -11,17 +11,18 @@
 #                     (BENCH_SIZES=10000,30000 umount sizes; BENCH_PUBLISH=1 updates
 #                     docs/bench/ and the README's table)
 #   make test-kcsan   the stress suite on the KCSAN kernel
+#   make hostile      fault injection, the fuzzer, privilege checks, load/unload cycles
 #   make stress       CYCLES=N or DURATION=SECONDS of the shrink-vs-umount stress
 #   make setup | kernel | module | clippy | fmt | fmtcheck | rust-analyzer | clean
 
 DO := scripts/host/do.sh
 
-.PHONY: all run test smoke harness kunit rdcachefs stress negctl compile-fail bench test-kcsan shell setup kernel module \
+.PHONY: all run test smoke harness kunit rdcachefs stress negctl compile-fail hostile bench test-kcsan shell setup kernel module \
 	clippy fmt fmtcheck rust-analyzer initramfs clean
 
 all: module
 
-run test smoke harness kunit rdcachefs stress negctl compile-fail bench test-kcsan shell setup kernel module clippy \
+run test smoke harness kunit rdcachefs stress negctl compile-fail hostile bench test-kcsan shell setup kernel module clippy \
 		fmt fmtcheck rust-analyzer initramfs:
 	@$(DO) $@
 

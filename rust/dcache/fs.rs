@@ -108,8 +108,11 @@ pub trait FileSystem: Sized + 'static {
     fn callback(tag: u32, what: Callback);
     /// The superblock is set up (its root is in place; it is not yet
     /// visible).  `sb` may be kept, e.g. by workers: its
-    /// [`WeakSuper::try_activate`] fails once `->kill_sb()` begins.
-    fn mounted(_data: &Self::Data, _sb: WeakSuper) {}
+    /// [`WeakSuper::try_activate`] fails once `->kill_sb()` begins.  An error
+    /// fails the mount; `->kill_sb()` then runs as for any other failure.
+    fn mounted(_data: &Self::Data, _sb: WeakSuper) -> Result {
+        Ok(())
+    }
     /// `->kill_sb()` begins; the superblock is still whole.
     fn kill_sb_begin(data: &Self::Data);
     /// `->kill_sb()` ends: `generic_shutdown_super()` has returned, every
@@ -393,15 +396,34 @@ unsafe extern "C" fn fill_super<T: FileSystem>(
 ) -> ffi::c_int {
     // SAFETY: `opts` is the mount's options from `opts_alloc::<T>()`.
     let opts = unsafe { &*opts.cast::<T::Options>() };
-    let info = T::fill_super(opts).and_then(|data| {
-        // SAFETY: `sb` is live; `kill_sb::<T>()` clears the anchor before it is freed.
-        let weak = unsafe { WeakSuper::new(sb) }?;
-        Ok(KBox::new(SbInfo::<T> { data, weak }, GFP_KERNEL)?)
-    });
-    let info = match info {
-        Ok(i) => i,
-        Err(e) => return e.to_errno(),
+    // Everything that can fail comes before `T::fill_super()`: once it made
+    // the data, only `->kill_sb()` (via `s_fs_info`) may consume it.
+    // SAFETY: `sb` is live; `kill_sb::<T>()` clears the anchor before it is freed.
+    let weak = match unsafe { WeakSuper::new(sb) } {
+        Ok(w) => w,
+        Err(e) => return mount_failed::<T>(e, "no memory for the superblock anchor"),
     };
+    let slot = match KBox::<SbInfo<T>>::new_uninit(GFP_KERNEL) {
+        Ok(s) => s,
+        Err(_) => {
+            weak.clear();
+            return mount_failed::<T>(ENOMEM, "no memory for the superblock's data");
+        }
+    };
+    let fs_data = match T::fill_super(opts) {
+        Ok(d) => d,
+        Err(e) => {
+            weak.clear();
+            return e.to_errno();
+        }
+    };
+    let info = KBox::write(
+        slot,
+        SbInfo::<T> {
+            data: fs_data,
+            weak,
+        },
+    );
     let root = T::root(&info.data);
     let tag = T::tag(&info.data);
     let weak = info.weak.clone();
@@ -418,20 +440,29 @@ unsafe extern "C" fn fill_super<T: FileSystem>(
     // SAFETY: `sb` has its data now.
     let inode = unsafe { new_inode::<T>(sb, &root) };
     if inode.is_null() {
-        return ENOMEM.to_errno();
+        return mount_failed::<T>(ENOMEM, "no memory for the root inode");
     }
     // SAFETY: `inode` is a new directory inode; `d_make_root()` consumes it.
     let dentry = unsafe { bindings::d_make_root(inode) };
     if dentry.is_null() {
-        return ENOMEM.to_errno();
+        return mount_failed::<T>(ENOMEM, "no memory for the root dentry");
     }
     // SAFETY: The new root is ours until `s_root` publishes it.
     unsafe { glue::rdc_d_set_fsdata(dentry, tag.into()) };
     // SAFETY: Setting `s_root` is `fill_super`'s job.
     unsafe { (*sb).s_root = dentry };
     // SAFETY: `sb` has its data.
-    T::mounted(unsafe { data::<T>(sb) }, weak);
-    0
+    match T::mounted(unsafe { data::<T>(sb) }, weak) {
+        Ok(()) => 0,
+        Err(e) => e.to_errno(),
+    }
+}
+
+/// Logs why a mount failed in the layer; returns the errno for the VFS.
+/// What the superblock got so far is undone by `->kill_sb()`.
+fn mount_failed<T: FileSystem>(e: Error, why: &str) -> ffi::c_int {
+    pr_err!("{}: mount failed: {why} ({e:?})\n", T::NAME.to_str().unwrap_or("?"));
+    e.to_errno()
 }
 
 /// `inode_operations.lookup` of our directories.

@@ -146,9 +146,9 @@ impl FileSystem for RdcacheFs {
         registry::callback(tag, what);
     }
 
-    fn mounted(data: &SbData, sb: WeakSuper) {
+    fn mounted(data: &SbData, sb: WeakSuper) -> Result {
         data.workers
-            .start(data.nworkers, &sb, data.shape, data.tag, data.seed);
+            .start(data.nworkers, &sb, data.shape, data.tag, data.seed)
     }
 
     fn kill_sb_begin(data: &SbData) {

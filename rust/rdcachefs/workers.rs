@@ -105,7 +105,8 @@ impl Workers {
         )
     }
 
-    /// Starts `n` workers on the superblock `tag`.
+    /// Starts `n` workers on the superblock `tag`.  `ENOMEM` if any could
+    /// not start; those that did stop when `->kill_sb()` begins.
     pub(crate) fn start(
         self: &Arc<Self>,
         n: u32,
@@ -113,11 +114,11 @@ impl Workers {
         shape: Shape,
         tag: u32,
         seed: u32,
-    ) {
+    ) -> Result {
         // Room for every worker's pid now: `run()` records it without allocating.
         let Ok(mut pids) = KVec::with_capacity(n as usize, GFP_KERNEL) else {
             pr_err!("superblock #{tag}: no memory for {n} workers\n");
-            return;
+            return Err(ENOMEM);
         };
         core::mem::swap(&mut *self.pids.lock(), &mut pids);
         for id in 0..n {
@@ -127,11 +128,13 @@ impl Workers {
                 w.run(&sb, shape, tag, u64::from(seed) << 8 | u64::from(id));
                 w.running.fetch_sub(1, Relaxed);
             });
-            if spawned.is_err() {
+            if let Err(e) = spawned {
                 self.running.fetch_sub(1, Relaxed);
-                pr_err!("superblock #{tag}: could not start worker {id}\n");
+                pr_err!("superblock #{tag}: could not start worker {id} of {n}\n");
+                return Err(e);
             }
         }
+        Ok(())
     }
 
     /// `->kill_sb()` begins: workers stop taking references.

@@ -3,7 +3,9 @@
  * rdcache_splat: a test-only module that makes the kernel splat on purpose,
  * so that the harness can prove each of its detectors fires.
  *
- *   insmod rdcache_splat.ko trigger=<warn|lockdep|kasan|sleep|hung|panic|wedge>
+ *   insmod rdcache_splat.ko trigger=<warn|lockdep|kasan|sleep|hung|panic|wedge|leak|race>
+ *
+ * leak needs kmemleak on (and a scan) to be seen; race needs KCSAN.
  *
  * Never loaded outside the harness self-tests.  Each trigger leaves the kernel
  * tainted or its lock validator off, so the harness boots a fresh VM for each.
@@ -20,7 +22,7 @@
 
 static char *trigger = "";
 module_param(trigger, charp, 0444);
-MODULE_PARM_DESC(trigger, "warn, lockdep, kasan, sleep, hung, panic or wedge");
+MODULE_PARM_DESC(trigger, "warn, lockdep, kasan, sleep, hung, panic, wedge, leak or race");
 
 static unsigned int hung_ms = 8000;
 module_param(hung_ms, uint, 0444);
@@ -29,6 +31,11 @@ MODULE_PARM_DESC(hung_ms, "how long the 'hung' thread sleeps uninterruptibly");
 static DEFINE_SPINLOCK(lock_a);
 static DEFINE_SPINLOCK(lock_b);
 static struct task_struct *hung_thread;
+static struct task_struct *race_threads[2];
+/* Leaked on purpose by trigger=leak; never read, so kmemleak sees no reference. */
+static void *leaked;
+/* Written by both race threads without any synchronisation. */
+static unsigned long racy_counter;
 
 /* Take A then B, later B then A: lockdep reports the inversion at once. */
 static void splat_lockdep(void)
@@ -73,6 +80,24 @@ static int hung_fn(void *unused)
 	return 0;
 }
 
+/* Lose the only pointer to an allocation: kmemleak's next scan reports it. */
+static void splat_leak(void)
+{
+	leaked = kmalloc(128, GFP_KERNEL);
+	pr_info("allocated %p and forgot it\n", leaked);
+	WRITE_ONCE(leaked, NULL);
+}
+
+/* Plain read-modify-write from two threads: a data race KCSAN reports. */
+static int race_fn(void *unused)
+{
+	while (!kthread_should_stop()) {
+		racy_counter++;
+		cond_resched();
+	}
+	return 0;
+}
+
 /* Every CPU spins with interrupts off: the guest stops answering at all. */
 static void wedge_fn(void *unused)
 {
@@ -99,6 +124,22 @@ static int __init splat_init(void)
 	} else if (!strcmp(trigger, "wedge")) {
 		on_each_cpu(wedge_fn, NULL, 0);
 		wedge_fn(NULL);
+	} else if (!strcmp(trigger, "leak")) {
+		splat_leak();
+	} else if (!strcmp(trigger, "race")) {
+		int i;
+
+		for (i = 0; i < 2; i++) {
+			race_threads[i] = kthread_run(race_fn, NULL, "rdcache_race%d", i);
+			if (IS_ERR(race_threads[i])) {
+				int err = PTR_ERR(race_threads[i]);
+
+				race_threads[i] = NULL;
+				while (i--)
+					kthread_stop(race_threads[i]);
+				return err;
+			}
+		}
 	} else if (!strcmp(trigger, "panic")) {
 		panic("rdcache_splat: deliberate panic\n");
 	} else {
@@ -110,8 +151,13 @@ static int __init splat_init(void)
 
 static void __exit splat_exit(void)
 {
+	int i;
+
 	if (hung_thread)
 		kthread_stop(hung_thread);
+	for (i = 0; i < 2; i++)
+		if (race_threads[i])
+			kthread_stop(race_threads[i]);
 }
 
 module_init(splat_init);

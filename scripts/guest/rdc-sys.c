@@ -9,6 +9,14 @@
  *   rdc-sys mktree DIR DEPTH FANOUT FILES  create rdcachefs's shape in DIR
  *   rdc-sys walk DIR DEPTH FANOUT FILES    look up every entry of that shape
  *   rdc-sys umount DIR                     umount(2), timed
+ *   rdc-sys write FILE STRING              one write(2) of STRING to FILE
+ *   rdc-sys fsopen FSTYPE                  fsopen(2) (then closes it)
+ *   rdc-sys failnth N COMMAND...           COMMAND with the N-th fault
+ *                                          injection point of this task
+ *                                          failing (/proc/thread-self/fail-nth,
+ *                                          Documentation/fault-injection/);
+ *                                          then prints "injected=1" if it was
+ *                                          reached, "injected=0" if not
  *
  * The shape is rdcachefs's (rust/rdcachefs/shape.rs): every directory above
  * level DEPTH has FANOUT subdirectories d0.., every directory FILES files
@@ -26,6 +34,7 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -133,7 +142,7 @@ static int traverse(const char *dir, long depth, long fanout, long files, int cr
 	}
 }
 
-int main(int argc, char **argv)
+static int run(int argc, char **argv)
 {
 	const char *cmd = argc > 1 ? argv[1] : "";
 
@@ -154,8 +163,58 @@ int main(int argc, char **argv)
 		printf("umount_ns=%lld\n", now_ns() - t0);
 		return 0;
 	}
+	if (argc == 4 && !strcmp(cmd, "write")) {
+		int fd = open(argv[2], O_WRONLY);
+		ssize_t n;
+
+		if (fd < 0)
+			return fail("open");
+		n = write(fd, argv[3], strlen(argv[3]));
+		close(fd);
+		if (n < 0)
+			return fail("write");
+		printf("ok\n");
+		return 0;
+	}
+	if (argc == 3 && !strcmp(cmd, "fsopen")) {
+		int fd = (int)syscall(SYS_fsopen, argv[2], 0);
+
+		if (fd < 0)
+			return fail("fsopen");
+		close(fd);
+		printf("ok\n");
+		return 0;
+	}
 	fprintf(stderr, "usage: rdc-sys mount FSTYPE DIR [OPTIONS]\n"
 			"       rdc-sys mktree|walk DIR DEPTH FANOUT FILES\n"
-			"       rdc-sys umount DIR\n");
+			"       rdc-sys umount DIR\n"
+			"       rdc-sys write FILE STRING\n"
+			"       rdc-sys fsopen FSTYPE\n"
+			"       rdc-sys failnth N COMMAND...\n");
 	return 2;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc >= 4 && !strcmp(argv[1], "failnth")) {
+		char buf[32];
+		int fd = open("/proc/thread-self/fail-nth", O_RDWR);
+		int rc;
+		ssize_t n;
+
+		if (fd < 0)
+			return fail("opening fail-nth (CONFIG_FAULT_INJECTION)");
+		snprintf(buf, sizeof(buf), "%ld", num(argv[2]));
+		if (write(fd, buf, strlen(buf)) < 0)
+			return fail("writing fail-nth");
+		rc = run(argc - 2, argv + 2);
+		n = pread(fd, buf, sizeof(buf) - 1, 0);
+		/* Disarm, whether or not it fired. */
+		if (write(fd, "0", 1) < 0)
+			return fail("resetting fail-nth");
+		buf[n > 0 ? n : 0] = '\0';
+		printf("injected=%d\n", n > 0 && atoi(buf) == 0);
+		return rc;
+	}
+	return run(argc, argv);
 }

@@ -143,7 +143,7 @@ initramfs)
 	build_initramfs
 	echo "$INITRD"
 	;;
-test | run | smoke | harness | kunit | rdcachefs | stress | negctl | compile-fail) run_plan "$target" ;;
+test | run | smoke | harness | kunit | rdcachefs | stress | negctl | compile-fail | hostile) run_plan "$target" ;;
 test-kcsan)
 	# The stress suite on the KCSAN kernel: any data race report fails it.
 	KCFG=kcsan run_plan kcsan

@@ -35,8 +35,10 @@ trap 'rm -f "$spec" "$spec".*' EXIT
 	echo "file /bin/busybox $busybox 0755 0 0"
 	echo "slink /bin/sh busybox 0777 0 0"
 	echo "file /init $top/scripts/guest/init 0755 0 0"
-	gcc -static -Os -Wall -Werror -o "$spec.rdc-sys" "$top/scripts/guest/rdc-sys.c"
-	echo "file /bin/rdc-sys $spec.rdc-sys 0755 0 0"
+	for tool in rdc-sys rdc-fuzz; do
+		gcc -static -Os -Wall -Werror -o "$spec.$tool" "$top/scripts/guest/$tool.c"
+		echo "file /bin/$tool $spec.$tool 0755 0 0"
+	done
 	echo "file /rdcache/ktap_helpers.sh $ktap 0644 0 0"
 	# Debug info stays on the host (decode_stacktrace.sh); the guest gets stripped copies.
 	for m in rdcache rdcache_splat rdcache_negctl; do

@@ -11,7 +11,7 @@ bad taint, hang, panic or timeout into a failed test.  Ends with
     run.py --kdir KDIR --ksrc KSRC --initrd INITRD --shell
 
 PLAN: test (everything), run (make run's demonstration), smoke, kunit,
-rdcachefs, stress, negctl, compile-fail, harness, bench.
+rdcachefs, stress, negctl, compile-fail, harness, hostile, bench, kcsan.
 
 Environment: SMP (vCPUs, default: host cores), RDCACHE_ACCEL (tcg|kvm|auto),
 RDCACHE_BOOT_TIMEOUT (s, default 180), RDCACHE_JOBS (boots side by side,
@@ -128,6 +128,9 @@ def plan(name):
               for i in range(1, 6)]
     harness = [Boot(f"splat-{k}", [Test(f"harness/splat.sh:{k}", expect=SPLAT_KIND[k],
                                         name=f"harness/detects-{k}")], beside=True) for k in SPLATS]
+    # The leak check (kmemleak) must be seen to fire too.
+    harness.append(Boot("splat-leak", [Test("harness/splat.sh:leak", expect="kmemleak",
+                                            name="harness/detects-leak")], cmdline="kmemleak=on", beside=True))
     harness.append(Boot("hang", [
         Test("harness-timeout/overrun.sh", expect="timeout", name="harness/detects-timeout"),
         Test("harness-timeout/wedge.sh", expect="guest-hang", name="harness/detects-guest-hang"),
@@ -137,6 +140,21 @@ def plan(name):
     # panic=0 keeps the panicked guest sitting there instead of rebooting.
     harness.append(Boot("noboot", [], cmdline="rdinit=/nonexistent panic=0", boot_timeout=20,
                         expect_noboot=True, beside=True))
+    # Hostile input and faults.  Fault injection and the load/unload cycles
+    # run with kmemleak on (about 2.5x slower boots), the fuzzer without.
+    hostile = [
+        Boot("faults", [Test("hostile/faults.sh:quick"), Test("hostile/cycles.sh:30")], cmdline="kmemleak=on",
+             beside=True),
+        Boot("fuzz", [Test("hostile/fuzz.sh"), Test("hostile/privilege.sh")], beside=True),
+    ]
+    # make test-kcsan, on the KCSAN kernel: the stress, and KCSAN seen to fire.
+    kcsan = [Boot("kcsan", [Test("smoke/smoke.sh"), Test("stress/stress.sh:100")]),
+             Boot("splat-race", [Test("harness/splat.sh:race", expect="kcsan", name="harness/detects-race")])]
+    hostile_full = [
+        Boot("faults", [Test("hostile/faults.sh:full", timeout=3000), Test("hostile/cycles.sh:100", timeout=1200)],
+             cmdline="kmemleak=on", beside=True),
+        Boot("fuzz", [Test("hostile/fuzz.sh:50000", timeout=1800), Test("hostile/privilege.sh")], beside=True),
+    ]
     plans = {
         "smoke": smoke,
         "run": [Boot("main", [Test("smoke/smoke.sh"), Test("stress/stress.sh:50")]), negctl[0]],
@@ -145,7 +163,9 @@ def plan(name):
         "rdcachefs": [Boot("main", rdcachefs)],
         "stress": [stress_boot()],
         "compile-fail": [],
-        "test": main + stress + negctl + harness,
+        "test": main + stress + hostile + negctl + harness,
+        "hostile": hostile_full,
+        "kcsan": kcsan,
         "negctl": negctl[:1],
         "bench": [bench_boot()],
     }
@@ -266,9 +286,11 @@ class Runner:
 
     def cmdline(self, boot, tests):
         parts = ["console=ttyS0", "ignore_loglevel", "panic=-1", "kunit.enable=1", "kunit.autorun=1",
-                 # kmemleak costs ~2.5x boot time under TCG; boots that check leaks turn it on.
-                 "kmemleak=off",
                  f"rdcache_cpus={self.smp}", "rdcache_tests=" + ",".join(t.spec for t in tests)]
+        # kmemleak costs ~2.5x boot time under TCG; boots that check leaks turn
+        # it on ("off" first would disable it for good, whatever follows).
+        if not (boot and "kmemleak=on" in boot.cmdline):
+            parts.insert(5, "kmemleak=off")
         if boot and boot.cmdline:
             parts.append(boot.cmdline)
         return " ".join(parts)

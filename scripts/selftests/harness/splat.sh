@@ -3,7 +3,7 @@
 #
 # Harness self-test, guest side: make the kernel splat on purpose.
 #
-#   splat.sh <warn|lockdep|kasan|sleep|hung|panic>
+#   splat.sh <warn|lockdep|kasan|sleep|hung|panic|leak|race>
 #
 # The test itself "passes"; it is the host's dmesg classifier that must turn
 # it into a failure naming the splat, and the host reports that as the
@@ -21,6 +21,19 @@ if [ "$kind" = hung ]; then
 	echo 1 >/proc/sys/kernel/hung_task_timeout_secs
 	insmod /rdcache/rdcache_splat.ko trigger=hung hung_ms=4000 || ktap_exit_fail_msg "insmod failed"
 	sleep 6
+	rmmod rdcache_splat
+elif [ "$kind" = leak ]; then
+	# Needs a boot with kmemleak=on; the scan's report goes to the kernel log.
+	. ../rdcachefs/lib.sh
+	rdc_kmemleak_clear
+	insmod /rdcache/rdcache_splat.ko trigger=leak || ktap_exit_fail_msg "insmod failed"
+	rmmod rdcache_splat
+	rdc_kmemleak_scan
+	[ $? = 2 ] && ktap_exit_fail_msg "kmemleak is off: boot with kmemleak=on"
+elif [ "$kind" = race ]; then
+	# Needs the KCSAN kernel: two threads race for a few seconds.
+	insmod /rdcache/rdcache_splat.ko trigger=race || ktap_exit_fail_msg "insmod failed"
+	sleep 5
 	rmmod rdcache_splat
 else
 	insmod /rdcache/rdcache_splat.ko trigger="$kind" || ktap_exit_fail_msg "insmod failed"

@@ -1,0 +1,55 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# Load, mount (with workers), walk, umount, unload, N times (default 100):
+# every cycle must work, and none may leave a trace: no module, filesystem
+# type, debugfs directory or mount behind, and (in a boot with kmemleak=on)
+# no unreferenced object.
+#
+#   cycles.sh [N]
+
+. /rdcache/ktap_helpers.sh
+. ../rdcachefs/lib.sh
+
+n=${1:-100}
+M=/mnt/cycles
+mkdir -p $M
+
+ktap_print_header
+ktap_set_plan 3
+rdc_unload 2>/dev/null
+rdc_kmemleak_clear
+bad=0 i=1
+while [ $i -le "$n" ]; do
+	if ! insmod /rdcache/rdcache.ko; then
+		bad=$((bad + 1)) && ktap_print_msg "cycle $i: insmod failed" && break
+	fi
+	mount -t rdcachefs -o "depth=2,fanout=3,files=2,workers=2,seed=$i" none $M ||
+		{ bad=$((bad + 1)) && ktap_print_msg "cycle $i: mount failed"; }
+	rdc-sys walk $M 2 3 2 >/dev/null || { bad=$((bad + 1)) && ktap_print_msg "cycle $i: walk failed"; }
+	sb=$(rdc_last_sb)
+	umount $M || { bad=$((bad + 1)) && ktap_print_msg "cycle $i: umount failed"; }
+	a=$(rdc_field "$sb" inodes_allocated) e=$(rdc_field "$sb" inodes_evicted)
+	[ "$a" = "$e" ] || { bad=$((bad + 1)) && ktap_print_msg "cycle $i: allocated=$a evicted=$e"; }
+	rmmod rdcache || { bad=$((bad + 1)) && ktap_print_msg "cycle $i: rmmod failed" && break; }
+	[ $((i % 25)) = 0 ] && ktap_print_msg "$i cycles, $bad failures"
+	i=$((i + 1))
+done
+[ $bad = 0 ] && ktap_test_pass "$n load/mount/walk/umount/unload cycles" ||
+	ktap_test_fail "$n load/mount/walk/umount/unload cycles: $bad failures"
+
+trace=
+grep -qw rdcache /proc/modules && trace="$trace module"
+grep -qw rdcachefs /proc/filesystems && trace="$trace filesystem-type"
+[ -e $RDC_DEBUGFS ] && trace="$trace debugfs"
+grep -q rdcachefs /proc/mounts && trace="$trace mount"
+[ -z "$trace" ] && ktap_test_pass "no trace left: module, filesystem type, debugfs, mounts" ||
+	ktap_test_fail "trace left:$trace"
+
+rdc_kmemleak_scan
+case $? in
+0) ktap_test_pass "kmemleak: no unreferenced object after $n cycles" ;;
+2) ktap_test_skip "kmemleak is off in this boot" ;;
+*) ktap_test_fail "kmemleak: unreferenced objects after $n cycles (report in the kernel log)" ;;
+esac
+ktap_finished

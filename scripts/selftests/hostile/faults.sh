@@ -1,0 +1,109 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# Systematic fault injection (Documentation/fault-injection/): for each
+# operation, run it again and again with the 1st, 2nd, 3rd, ... fault
+# injection point of the task failing (/proc/thread-self/fail-nth, through
+# rdc-sys failnth), until a run reaches no more points.  failslab and
+# fail_page_alloc both take part, GFP_KERNEL allocations included.  Every
+# injected failure must come back as success or ENOMEM, never a splat (the
+# host reads the kernel log), and after every umount the superblock's inode
+# counters must balance with no late callback.
+#
+#   faults.sh [quick|full [MAX]]   quick (make test): small trees, so that
+#                                  each sweep has fewer points; at most MAX
+#                                  points per operation (default 400)
+
+. /rdcache/ktap_helpers.sh
+. ../rdcachefs/lib.sh
+
+size=${1:-quick}
+max=${2:-400}
+case $size in
+quick) shape="depth=1,fanout=2,files=1" walk="1 2 1" entries=7 list=3 ;;
+full) shape="depth=2,fanout=3,files=2" walk="2 3 2" entries=39 list=20 ;;
+*) ktap_exit_fail_msg "faults.sh: '$size' is neither quick nor full" ;;
+esac
+M=/mnt/faults
+DBG=/sys/kernel/debug
+mkdir -p $M
+
+ktap_print_header
+ktap_set_plan 8
+rdc_load || ktap_exit_fail_msg "insmod rdcache.ko failed"
+[ -w /proc/self/fail-nth ] || ktap_exit_fail_msg "no /proc/self/fail-nth (CONFIG_FAULT_INJECTION_DEBUG_FS)"
+for a in failslab fail_page_alloc; do
+	echo N >$DBG/$a/ignore-gfp-wait
+	# One line per injected failure ("FAULT_INJECTION: forcing a failure"), no stack.
+	echo 1 >$DBG/$a/verbose
+done
+echo 0 >$DBG/fail_page_alloc/min-order
+echo N >$DBG/fail_page_alloc/ignore-gfp-highmem
+rdc_kmemleak_clear
+
+# Whatever the last attempt left mounted goes, and its counters must balance.
+cleanup_check() {
+	if grep -q " $M " /proc/mounts; then
+		sb=$(rdc_last_sb)
+		umount $M || { echo "umount failed"; return 1; }
+		a=$(rdc_field "$sb" inodes_allocated) e=$(rdc_field "$sb" inodes_evicted)
+		l=$(rdc_field "$sb" late_callbacks)
+		if [ "$a" != "$e" ] || [ "$l" != 0 ]; then
+			echo "superblock $sb: allocated=$a evicted=$e late=$l"
+			return 1
+		fi
+	fi
+	return 0
+}
+
+# sweep NAME SETUP COMMAND...: SETUP (a shell command) runs without faults
+# before each attempt; COMMAND runs under rdc-sys failnth N.
+sweep() {
+	name=$1 setup=$2
+	shift 2
+	n=1 bad=0 injected=1 nomem=0 ok=0
+	while [ $injected = 1 ] && [ $n -le "$max" ]; do
+		eval "$setup" >/dev/null || { bad=$((bad + 1)); ktap_print_msg "$name: set-up failed at $n"; break; }
+		out=$(rdc-sys failnth $n "$@" 2>&1)
+		case $out in *injected=1*) injected=1 ;; *) injected=0 ;; esac
+		case $out in
+		*"errno ENOMEM"*) nomem=$((nomem + 1)) ;;
+		*errno*) bad=$((bad + 1)); ktap_print_msg "$name: point $n: $(echo "$out" | head -1)" ;;
+		*) ok=$((ok + 1)) ;;
+		esac
+		if ! msg=$(cleanup_check); then
+			bad=$((bad + 1))
+			ktap_print_msg "$name: point $n: $msg"
+		fi
+		n=$((n + 1))
+	done
+	points=$((n - 1))
+	[ $injected = 1 ] && ktap_print_msg "$name: stopped at MAX=$max points; more remain"
+	ktap_print_msg "$name: $points runs: $nomem ENOMEM, $ok succeeded, $bad wrong"
+	[ $bad = 0 ] && [ $points -gt 1 ] && ktap_test_pass "faults: $name ($points points, $nomem ENOMEM)" ||
+		ktap_test_fail "faults: $name"
+}
+
+# shellcheck disable=SC2086 # $walk is three words
+sweep "mount" ":" mount rdcachefs $M $shape
+sweep "mount with 4 workers" ":" mount rdcachefs $M $shape,workers=4,seed=7
+sweep "lookup (walk of $entries entries)" "mount -t rdcachefs -o $shape none $M" walk $M $walk
+sweep "umount" "mount -t rdcachefs -o $shape none $M && rdc-sys walk $M $walk" umount $M
+sweep "shrink lists (bench dispose $list)" ":" write $RDC_DEBUGFS/bench "dispose $list"
+sweep "shrink lists (bench chain $list)" ":" write $RDC_DEBUGFS/bench "chain $list"
+
+# After all that: nothing mounted, and the module-wide totals balance.
+a=$(rdc_field total inodes_allocated) e=$(rdc_field total inodes_evicted) l=$(rdc_field total late_callbacks)
+ktap_print_msg "totals after the sweeps: inodes_allocated=$a inodes_evicted=$e late_callbacks=$l"
+[ "$a" = "$e" ] && [ "$l" = 0 ] && ! grep -q rdcachefs /proc/mounts &&
+	ktap_test_pass "faults: module-wide counters balance, nothing left mounted" ||
+	ktap_test_fail "faults: module-wide counters balance, nothing left mounted"
+for a in failslab fail_page_alloc; do echo Y >$DBG/$a/ignore-gfp-wait; done
+rdc_unload
+rdc_kmemleak_scan
+case $? in
+0) ktap_test_pass "kmemleak: no unreferenced object after the sweeps" ;;
+2) ktap_test_skip "kmemleak is off in this boot" ;;
+*) ktap_test_fail "kmemleak: unreferenced objects after the sweeps (report in the kernel log)" ;;
+esac
+ktap_finished

@@ -1,0 +1,42 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# The fuzzer (scripts/guest/rdc-fuzz.c): generated mount option strings
+# through mount(2) and fsconfig(), and writes to the debugfs control file,
+# each checked against a model of what the kernel must answer.  Seeds are
+# printed; "rdc-fuzz MODE SEED 1 TARGET CASE" replays one case.
+#
+#   fuzz.sh [COUNT [SEED]]   COUNT cases of each (default 10000); SEED
+#                            defaults to the boot's time
+
+. /rdcache/ktap_helpers.sh
+. ../rdcachefs/lib.sh
+
+count=${1:-10000}
+seed=${2:-$(date +%s)}
+M=/mnt/fuzz
+mkdir -p $M
+
+ktap_print_header
+ktap_set_plan 3
+rdc_load || ktap_exit_fail_msg "insmod rdcache.ko failed"
+ktap_print_msg "fuzz seed=$seed count=$count"
+
+for mode in options control; do
+	target=$M
+	[ $mode = control ] && target=$RDC_DEBUGFS/control
+	out=$(rdc-fuzz $mode "$seed" "$count" $target 2>&1)
+	rc=$?
+	echo "$out" | grep -v '^progress' | head -40 | while IFS= read -r line; do ktap_print_msg "$line"; done
+	summary=$(echo "$out" | tail -1)
+	[ $rc = 0 ] && ktap_test_pass "fuzz $mode: $summary" || ktap_test_fail "fuzz $mode: $summary"
+done
+
+# The fuzzer mounted and unmounted many superblocks: all must balance.
+a=$(rdc_field total inodes_allocated) e=$(rdc_field total inodes_evicted) l=$(rdc_field total late_callbacks)
+ktap_print_msg "totals: inodes_allocated=$a inodes_evicted=$e late_callbacks=$l"
+[ "$a" = "$e" ] && [ "$l" = 0 ] && ! grep -q rdcachefs /proc/mounts &&
+	ktap_test_pass "fuzz: counters balance, nothing left mounted" ||
+	ktap_test_fail "fuzz: counters balance, nothing left mounted"
+rdc_unload
+ktap_finished
