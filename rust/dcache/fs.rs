@@ -83,6 +83,12 @@ pub trait FileSystem: Sized + 'static {
     /// Takes option number `opt` (an index into `PARAMS`).  Reject bad values
     /// with [`FsContext::invalf`], which logs them against the mount.
     fn set_param(fc: &FsContext<'_>, opts: &mut Self::Options, opt: usize, value: u32) -> Result;
+    /// Checks the options as a whole once all are in (`->get_tree()`, before
+    /// a superblock is made).  Reject with [`FsContext::invalf`], so that the
+    /// reason reaches the `fsconfig()` log too.
+    fn validate(_fc: &FsContext<'_>, _opts: &Self::Options) -> Result {
+        Ok(())
+    }
     /// Sets up a new superblock's state from the options.  May sleep.
     fn fill_super(opts: &Self::Options) -> Result<Self::Data>;
     /// The superblock's tag, stored in its dentries and inodes for [`FileSystem::callback`].
@@ -120,7 +126,8 @@ pub trait FileSystem: Sized + 'static {
     fn kill_sb_end(data: Self::Data);
 }
 
-/// A mount being configured (`struct fs_context`), during `set_param`.
+/// A mount being configured (`struct fs_context`), during `set_param` or
+/// `validate`.
 pub struct FsContext<'a> {
     fc: *mut bindings::fs_context,
     _p: PhantomData<&'a ()>,
@@ -131,7 +138,7 @@ impl FsContext<'_> {
     /// `fsconfig()` log otherwise) and returns `EINVAL` to return.
     pub fn invalf(&self, msg: fmt::Arguments<'_>) -> Error {
         if let Ok(msg) = CString::try_from_fmt(msg) {
-            // SAFETY: `fc` is the live context of this `set_param` call; `msg` is NUL-terminated.
+            // SAFETY: `fc` is the live context of this callback; `msg` is NUL-terminated.
             unsafe { glue::rdc_fc_invalf(self.fc, msg.as_char_ptr()) };
         }
         EINVAL
@@ -159,6 +166,7 @@ pub(crate) struct RdcFsOps {
             u32,
         ) -> ffi::c_int,
     >,
+    validate: Option<unsafe extern "C" fn(*mut bindings::fs_context, *mut c_void) -> ffi::c_int>,
     fill_super: Option<unsafe extern "C" fn(*mut bindings::super_block, *mut c_void) -> ffi::c_int>,
 }
 
@@ -239,6 +247,7 @@ impl<T: FileSystem> Ops<T> {
         opts_alloc: Some(opts_alloc::<T>),
         opts_free: Some(opts_free::<T>),
         set_param: Some(set_param::<T>),
+        validate: Some(validate::<T>),
         fill_super: Some(fill_super::<T>),
     };
     const SUPER: bindings::super_operations = bindings::super_operations {
@@ -384,6 +393,28 @@ unsafe extern "C" fn set_param<T: FileSystem>(
     }
 }
 
+/// `rdc_fs_ops.validate`: the options as a whole, before `get_tree_nodev()`.
+///
+/// # Safety
+///
+/// Only the C side calls it, as that callback, with the guarantees the VFS
+/// (or `glue.c`) gives it; `T` is the type the callback was registered for.
+unsafe extern "C" fn validate<T: FileSystem>(
+    fc: *mut bindings::fs_context,
+    opts: *mut c_void,
+) -> ffi::c_int {
+    let ctx = FsContext {
+        fc,
+        _p: PhantomData,
+    };
+    // SAFETY: This mount's options from `opts_alloc::<T>()`, used by one thread.
+    let opts = unsafe { &*opts.cast::<T::Options>() };
+    match T::validate(&ctx, opts) {
+        Ok(()) => 0,
+        Err(e) => e.to_errno(),
+    }
+}
+
 /// `rdc_fs_ops.fill_super`: sets up a new superblock (`get_tree_nodev()`).
 ///
 /// # Safety
@@ -461,7 +492,10 @@ unsafe extern "C" fn fill_super<T: FileSystem>(
 /// Logs why a mount failed in the layer; returns the errno for the VFS.
 /// What the superblock got so far is undone by `->kill_sb()`.
 fn mount_failed<T: FileSystem>(e: Error, why: &str) -> ffi::c_int {
-    pr_err!("{}: mount failed: {why} ({e:?})\n", T::NAME.to_str().unwrap_or("?"));
+    pr_err!(
+        "{}: mount failed: {why} ({e:?})\n",
+        T::NAME.to_str().unwrap_or("?")
+    );
     e.to_errno()
 }
 

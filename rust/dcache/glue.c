@@ -248,7 +248,10 @@ static int rdc_fill_super(struct super_block *sb, struct fs_context *fc)
 
 static int rdc_get_tree(struct fs_context *fc)
 {
-	return get_tree_nodev(fc, rdc_fill_super);
+	struct rdc_fs_type *t = container_of(fc->fs_type, struct rdc_fs_type, fst);
+	int ret = t->ops->validate(fc, fc->fs_private);
+
+	return ret ? ret : get_tree_nodev(fc, rdc_fill_super);
 }
 
 static int rdc_parse_param(struct fs_context *fc, struct fs_parameter *param)

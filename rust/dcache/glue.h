@@ -42,6 +42,7 @@ struct rdc_fs_ops {
 	void *(*opts_alloc)(void);
 	void (*opts_free)(void *opts);
 	int (*set_param)(struct fs_context *fc, void *opts, unsigned int opt, u32 value);
+	int (*validate)(struct fs_context *fc, void *opts);
 	int (*fill_super)(struct super_block *sb, void *opts);
 };
 

@@ -82,19 +82,23 @@ impl FileSystem for RdcacheFs {
         Ok(())
     }
 
-    fn fill_super(opts: &Options) -> Result<SbData> {
+    fn validate(fc: &FsContext<'_>, opts: &Options) -> Result {
         let s = opts.shape;
         if s.entries() > shape::MAX_ENTRIES {
-            pr_err!(
-                "mount: depth={},fanout={},files={} describes {} entries, more than {}\n",
+            return Err(fc.invalf(fmt!(
+                "depth={},fanout={},files={} describes {} entries, more than {}",
                 s.depth,
                 s.fanout,
                 s.files,
                 s.entries(),
                 shape::MAX_ENTRIES
-            );
-            return Err(EINVAL);
+            )));
         }
+        Ok(())
+    }
+
+    fn fill_super(opts: &Options) -> Result<SbData> {
+        let s = opts.shape;
         let workers = workers::Workers::new()?;
         let Some(tag) = registry::new_superblock() else {
             pr_err!(

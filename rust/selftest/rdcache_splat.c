@@ -32,8 +32,6 @@ static DEFINE_SPINLOCK(lock_a);
 static DEFINE_SPINLOCK(lock_b);
 static struct task_struct *hung_thread;
 static struct task_struct *race_threads[2];
-/* Leaked on purpose by trigger=leak; never read, so kmemleak sees no reference. */
-static void *leaked;
 /* Written by both race threads without any synchronisation. */
 static unsigned long racy_counter;
 
@@ -80,12 +78,20 @@ static int hung_fn(void *unused)
 	return 0;
 }
 
-/* Lose the only pointer to an allocation: kmemleak's next scan reports it. */
+/*
+ * Lose the only pointers to 32 allocations: kmemleak's next scan reports
+ * them.  Many, because a stale copy of a pointer (on a reused stack, say)
+ * hides that one object from kmemleak.
+ */
 static void splat_leak(void)
 {
-	leaked = kmalloc(128, GFP_KERNEL);
-	pr_info("allocated %p and forgot it\n", leaked);
-	WRITE_ONCE(leaked, NULL);
+	void *p[32];
+	int i;
+
+	for (i = 0; i < ARRAY_SIZE(p); i++)
+		p[i] = kmalloc(64 + 32 * i, GFP_KERNEL);
+	pr_info("allocated %zu objects and forgot them\n", ARRAY_SIZE(p));
+	memzero_explicit(p, sizeof(p));
 }
 
 /* Plain read-modify-write from two threads: a data race KCSAN reports. */

@@ -11,6 +11,18 @@
  *   rdc-sys umount DIR                     umount(2), timed
  *   rdc-sys write FILE STRING              one write(2) of STRING to FILE
  *   rdc-sys fsopen FSTYPE                  fsopen(2) (then closes it)
+ *   rdc-sys sweep MAX [SETUP...] -- COMMAND...
+ *                                          failnth 1, 2, ... MAX of COMMAND,
+ *                                          each in a child process, until one
+ *                                          reaches no fault point; SETUP:
+ *                                          "mount FSTYPE DIR OPTS" mounts
+ *                                          before each run and unmounts DIR
+ *                                          after it, "walk D F N" also walks
+ *                                          it first, "unmount DIR" unmounts
+ *                                          DIR after each run if mounted.
+ *                                          Prints a line per run and
+ *                                          "points=P ok=A enomem=B other=C";
+ *                                          exits 1 if C > 0 or a set-up failed
  *   rdc-sys failnth N COMMAND...           COMMAND with the N-th fault
  *                                          injection point of this task
  *                                          failing (/proc/thread-self/fail-nth,
@@ -35,6 +47,7 @@
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -190,31 +203,127 @@ static int run(int argc, char **argv)
 			"       rdc-sys umount DIR\n"
 			"       rdc-sys write FILE STRING\n"
 			"       rdc-sys fsopen FSTYPE\n"
-			"       rdc-sys failnth N COMMAND...\n");
+			"       rdc-sys failnth N COMMAND...\n"
+			"       rdc-sys sweep MAX [mount FSTYPE DIR OPTS] [walk D F N] [unmount DIR] -- COMMAND...\n");
 	return 2;
+}
+
+/* COMMAND (argv[0] is the command's name) with the @n-th fault point failing. */
+static int failnth(long n, int argc, char **argv, int *injected)
+{
+	char buf[32];
+	int fd = open("/proc/thread-self/fail-nth", O_RDWR);
+	int rc;
+	ssize_t got;
+
+	if (fd < 0)
+		return fail("opening fail-nth (CONFIG_FAULT_INJECTION_DEBUG_FS)");
+	snprintf(buf, sizeof(buf), "%ld", n);
+	if (write(fd, buf, strlen(buf)) < 0)
+		return fail("writing fail-nth");
+	rc = run(argc + 1, argv - 1);
+	got = pread(fd, buf, sizeof(buf) - 1, 0);
+	/* Disarm, whether or not it fired. */
+	if (write(fd, "0", 1) < 0)
+		return fail("resetting fail-nth");
+	buf[got > 0 ? got : 0] = '\0';
+	*injected = got > 0 && atoi(buf) == 0;
+	close(fd);
+	return rc;
+}
+
+static int sweep(int argc, char **argv)
+{
+	long max = num(argv[0]), n, ok = 0, enomem = 0, other = 0;
+	char *fstype = NULL, *dir = NULL, *opts = NULL, *unmount = NULL;
+	long walk[3] = { -1, 0, 0 };
+	int i = 1, injected = 1;
+
+	for (; i < argc && strcmp(argv[i], "--"); i++) {
+		if (!strcmp(argv[i], "mount") && i + 3 < argc) {
+			fstype = argv[i + 1], dir = argv[i + 2], opts = argv[i + 3];
+			i += 3;
+		} else if (!strcmp(argv[i], "walk") && i + 3 < argc) {
+			walk[0] = num(argv[i + 1]), walk[1] = num(argv[i + 2]), walk[2] = num(argv[i + 3]);
+			i += 3;
+		} else if (!strcmp(argv[i], "unmount") && i + 1 < argc) {
+			unmount = argv[++i];
+		} else {
+			fprintf(stderr, "rdc-sys sweep: bad set-up '%s'\n", argv[i]);
+			return 2;
+		}
+	}
+	if (i + 1 >= argc)
+		return 2;
+	argc -= i + 1;
+	argv += i + 1;
+	for (n = 1; injected && n <= max; n++) {
+		int pipefd[2], status;
+		char line[256] = "";
+		pid_t pid;
+		ssize_t got;
+
+		if (fstype && mount("none", dir, fstype, 0, opts))
+			return fail("set-up mount");
+		if (fstype && walk[0] >= 0) {
+			pid = fork();
+			if (pid == 0)
+				_exit(traverse(dir, walk[0], walk[1], walk[2], 0) ? 1 : 0);
+			if (pid < 0 || waitpid(pid, &status, 0) < 0 || status)
+				return fail("set-up walk");
+		}
+		if (pipe(pipefd))
+			return fail("pipe");
+		fflush(stdout);
+		pid = fork();
+		if (pid < 0)
+			return fail("fork");
+		if (pid == 0) {
+			/* The child's own output goes to the pipe: errno line, then injected=. */
+			int inj = 0, rc;
+
+			dup2(pipefd[1], 1);
+			close(pipefd[0]);
+			rc = failnth(n, argc, argv, &inj);
+			printf("injected=%d\n", inj);
+			fflush(stdout);
+			_exit(rc ? 1 : 0);
+		}
+		close(pipefd[1]);
+		got = read(pipefd[0], line, sizeof(line) - 1);
+		close(pipefd[0]);
+		waitpid(pid, &status, 0);
+		line[got > 0 ? got : 0] = '\0';
+		injected = strstr(line, "injected=1") != NULL;
+		if (strstr(line, "errno ENOMEM"))
+			enomem++;
+		else if (strstr(line, "errno"))
+			other++;
+		else
+			ok++;
+		for (char *p = line; *p; p++)
+			if (*p == '\n')
+				*p = ' ';
+		printf("point %ld: %s\n", n, line);
+		if (fstype)
+			umount2(dir, 0);
+		if (unmount)
+			umount2(unmount, 0);
+	}
+	printf("points=%ld ok=%ld enomem=%ld other=%ld%s\n", n - 1, ok, enomem, other,
+	       injected ? " (stopped at MAX; more points remain)" : "");
+	return other ? 1 : 0;
 }
 
 int main(int argc, char **argv)
 {
 	if (argc >= 4 && !strcmp(argv[1], "failnth")) {
-		char buf[32];
-		int fd = open("/proc/thread-self/fail-nth", O_RDWR);
-		int rc;
-		ssize_t n;
+		int injected = 0, rc = failnth(num(argv[2]), argc - 3, argv + 3, &injected);
 
-		if (fd < 0)
-			return fail("opening fail-nth (CONFIG_FAULT_INJECTION)");
-		snprintf(buf, sizeof(buf), "%ld", num(argv[2]));
-		if (write(fd, buf, strlen(buf)) < 0)
-			return fail("writing fail-nth");
-		rc = run(argc - 2, argv + 2);
-		n = pread(fd, buf, sizeof(buf) - 1, 0);
-		/* Disarm, whether or not it fired. */
-		if (write(fd, "0", 1) < 0)
-			return fail("resetting fail-nth");
-		buf[n > 0 ? n : 0] = '\0';
-		printf("injected=%d\n", n > 0 && atoi(buf) == 0);
+		printf("injected=%d\n", injected);
 		return rc;
 	}
+	if (argc >= 5 && !strcmp(argv[1], "sweep"))
+		return sweep(argc - 2, argv + 2);
 	return run(argc, argv);
 }

@@ -118,3 +118,23 @@ def summary(findings):
             kinds.append(kind)
     first = findings[0][1]
     return f"{'+'.join(kinds)}: {first[:160]}" + (f" (+{len(findings) - 1} more)" if len(findings) > 1 else "")
+
+
+def kcsan_reports(lines):
+    """[(report line, ours)] for each KCSAN report in `lines`; `ours` is
+    whether the report (its title or any frame of either access, up to the
+    closing ===== line) names rdcache's modules, its Rust crate or its C glue
+    (rdc_*).  make test-kcsan fails only on reports that are ours."""
+    out = []
+    for i, line in enumerate(lines):
+        text = strip_timestamp(line)
+        if "BUG: KCSAN: " not in text:
+            continue
+        block = [text]
+        for following in lines[i + 1:i + 120]:
+            t = strip_timestamp(following)
+            if t.startswith("====="):
+                break
+            block.append(t)
+        out.append((text, any(re.search(r"rdcache|\brdc_", t) for t in block)))
+    return out

@@ -4,11 +4,12 @@
 # Systematic fault injection (Documentation/fault-injection/): for each
 # operation, run it again and again with the 1st, 2nd, 3rd, ... fault
 # injection point of the task failing (/proc/thread-self/fail-nth, through
-# rdc-sys failnth), until a run reaches no more points.  failslab and
+# rdc-sys sweep), until a run reaches no more points.  failslab and
 # fail_page_alloc both take part, GFP_KERNEL allocations included.  Every
 # injected failure must come back as success or ENOMEM, never a splat (the
-# host reads the kernel log), and after every umount the superblock's inode
-# counters must balance with no late callback.
+# host reads the kernel log); after each sweep nothing is left mounted, the
+# inode counters balance and no callback came late; at the end kmemleak
+# (in a boot with kmemleak=on) finds nothing.
 #
 #   faults.sh [quick|full [MAX]]   quick (make test): small trees, so that
 #                                  each sweep has fewer points; at most MAX
@@ -41,56 +42,36 @@ echo 0 >$DBG/fail_page_alloc/min-order
 echo N >$DBG/fail_page_alloc/ignore-gfp-highmem
 rdc_kmemleak_clear
 
-# Whatever the last attempt left mounted goes, and its counters must balance.
-cleanup_check() {
-	if grep -q " $M " /proc/mounts; then
-		sb=$(rdc_last_sb)
-		umount $M || { echo "umount failed"; return 1; }
-		a=$(rdc_field "$sb" inodes_allocated) e=$(rdc_field "$sb" inodes_evicted)
-		l=$(rdc_field "$sb" late_callbacks)
-		if [ "$a" != "$e" ] || [ "$l" != 0 ]; then
-			echo "superblock $sb: allocated=$a evicted=$e late=$l"
-			return 1
-		fi
-	fi
-	return 0
-}
-
-# sweep NAME SETUP COMMAND...: SETUP (a shell command) runs without faults
-# before each attempt; COMMAND runs under rdc-sys failnth N.
+# sweep NAME SETUP... -- COMMAND...: rdc-sys sweep runs COMMAND with fault
+# point 1, 2, ... failing until a run reaches no point (each run in its own
+# process); then the module-wide counters must balance.
 sweep() {
-	name=$1 setup=$2
-	shift 2
-	n=1 bad=0 injected=1 nomem=0 ok=0
-	while [ $injected = 1 ] && [ $n -le "$max" ]; do
-		eval "$setup" >/dev/null || { bad=$((bad + 1)); ktap_print_msg "$name: set-up failed at $n"; break; }
-		out=$(rdc-sys failnth $n "$@" 2>&1)
-		case $out in *injected=1*) injected=1 ;; *) injected=0 ;; esac
-		case $out in
-		*"errno ENOMEM"*) nomem=$((nomem + 1)) ;;
-		*errno*) bad=$((bad + 1)); ktap_print_msg "$name: point $n: $(echo "$out" | head -1)" ;;
-		*) ok=$((ok + 1)) ;;
-		esac
-		if ! msg=$(cleanup_check); then
-			bad=$((bad + 1))
-			ktap_print_msg "$name: point $n: $msg"
-		fi
-		n=$((n + 1))
+	name=$1
+	shift
+	out=$(rdc-sys sweep "$max" "$@")
+	rc=$?
+	echo "$out" | grep -v "^point [0-9]*: \(ok\|errno ENOMEM\)" | while IFS= read -r line; do
+		ktap_print_msg "$name: $line"
 	done
-	points=$((n - 1))
-	[ $injected = 1 ] && ktap_print_msg "$name: stopped at MAX=$max points; more remain"
-	ktap_print_msg "$name: $points runs: $nomem ENOMEM, $ok succeeded, $bad wrong"
-	[ $bad = 0 ] && [ $points -gt 1 ] && ktap_test_pass "faults: $name ($points points, $nomem ENOMEM)" ||
-		ktap_test_fail "faults: $name"
+	a=$(rdc_field total inodes_allocated) e=$(rdc_field total inodes_evicted)
+	l=$(rdc_field total late_callbacks)
+	left=$(grep -c rdcachefs /proc/mounts)
+	summary=$(echo "$out" | tail -1)
+	if [ $rc = 0 ] && [ "$a" = "$e" ] && [ "$l" = 0 ] && [ "$left" = 0 ] &&
+		echo "$summary" | grep -q "enomem=[1-9]"; then
+		ktap_test_pass "faults: $name: $summary; inodes $a/$e"
+	else
+		ktap_test_fail "faults: $name: $summary; inodes allocated=$a evicted=$e late=$l mounts=$left"
+	fi
 }
 
 # shellcheck disable=SC2086 # $walk is three words
-sweep "mount" ":" mount rdcachefs $M $shape
-sweep "mount with 4 workers" ":" mount rdcachefs $M $shape,workers=4,seed=7
-sweep "lookup (walk of $entries entries)" "mount -t rdcachefs -o $shape none $M" walk $M $walk
-sweep "umount" "mount -t rdcachefs -o $shape none $M && rdc-sys walk $M $walk" umount $M
-sweep "shrink lists (bench dispose $list)" ":" write $RDC_DEBUGFS/bench "dispose $list"
-sweep "shrink lists (bench chain $list)" ":" write $RDC_DEBUGFS/bench "chain $list"
+sweep "mount" unmount $M -- mount rdcachefs $M $shape
+sweep "mount with 4 workers" unmount $M -- mount rdcachefs $M $shape,workers=4,seed=7
+sweep "lookup (walk of $entries entries)" mount rdcachefs $M $shape -- walk $M $walk
+sweep "umount" mount rdcachefs $M $shape walk $walk -- umount $M
+sweep "shrink lists (bench dispose $list)" -- write $RDC_DEBUGFS/bench "dispose $list"
+sweep "shrink lists (bench chain $list)" -- write $RDC_DEBUGFS/bench "chain $list"
 
 # After all that: nothing mounted, and the module-wide totals balance.
 a=$(rdc_field total inodes_allocated) e=$(rdc_field total inodes_evicted) l=$(rdc_field total late_callbacks)
