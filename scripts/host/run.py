@@ -142,19 +142,22 @@ def plan(name):
     harness.append(Boot("noboot", [], cmdline="rdinit=/nonexistent panic=0", boot_timeout=20,
                         expect_noboot=True, beside=True))
     # Hostile input and faults.  Fault injection and the load/unload cycles
-    # run with kmemleak on (about 2.5x slower boots), the fuzzer without.
+    # run with kmemleak on (about 2.5x slower boots), the fuzzer without;
+    # none needs the KUnit suites to run at every insmod.
     hostile = [
-        Boot("faults", [Test("hostile/faults.sh:quick"), Test("hostile/cycles.sh:30")], cmdline="kmemleak=on",
+        Boot("faults", [Test("hostile/faults.sh:quick"), Test("hostile/cycles.sh:30")],
+             cmdline="kmemleak=on kunit.enable=0", beside=True),
+        Boot("fuzz", [Test("hostile/fuzz.sh"), Test("hostile/privilege.sh")], cmdline="kunit.enable=0",
              beside=True),
-        Boot("fuzz", [Test("hostile/fuzz.sh"), Test("hostile/privilege.sh")], beside=True),
     ]
     # make test-kcsan, on the KCSAN kernel: the stress, and KCSAN seen to fire.
     kcsan = [Boot("kcsan", [Test("smoke/smoke.sh"), Test("stress/stress.sh:100")]),
              Boot("splat-race", [Test("harness/splat.sh:race", expect="kcsan", name="harness/detects-race")])]
     hostile_full = [
         Boot("faults", [Test("hostile/faults.sh:full", timeout=3000), Test("hostile/cycles.sh:100", timeout=1200)],
-             cmdline="kmemleak=on", beside=True),
-        Boot("fuzz", [Test("hostile/fuzz.sh:50000", timeout=1800), Test("hostile/privilege.sh")], beside=True),
+             cmdline="kmemleak=on kunit.enable=0", beside=True),
+        Boot("fuzz", [Test("hostile/fuzz.sh:50000", timeout=1800), Test("hostile/privilege.sh")],
+             cmdline="kunit.enable=0", beside=True),
     ]
     plans = {
         "smoke": smoke,
