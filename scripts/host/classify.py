@@ -121,20 +121,27 @@ def summary(findings):
 
 
 def kcsan_reports(lines):
-    """[(report line, ours)] for each KCSAN report in `lines`; `ours` is
-    whether the report (its title or any frame of either access, up to the
-    closing ===== line) names rdcache's modules, its Rust crate or its C glue
-    (rdc_*).  make test-kcsan fails only on reports that are ours."""
+    """[(report line, ours, via)] for each KCSAN report in `lines`.
+
+    `ours`: one of the two racing accesses is in rdcache's code, i.e. the
+    report's title ("data-race in A / B") names a function of rdcache's
+    modules (`[rdcache...]`) or its C glue (`rdc_*`).  `via`: rdcache is only
+    somewhere in the call chains (up to the closing ===== line), e.g. as the
+    `->lookup()` that called into fs/dcache.c.  make test-kcsan fails only on
+    reports that are ours.
+    """
     out = []
     for i, line in enumerate(lines):
         text = strip_timestamp(line)
         if "BUG: KCSAN: " not in text:
             continue
-        block = [text]
+        block = []
         for following in lines[i + 1:i + 120]:
             t = strip_timestamp(following)
             if t.startswith("====="):
                 break
             block.append(t)
-        out.append((text, any(re.search(r"rdcache|\brdc_", t) for t in block)))
+        ours = bool(re.search(r"\[rdcache\w*\]|\brdc_\w+|rdcache", text))
+        via = any(re.search(r"\[rdcache\w*\]|\brdc_\w+", t) for t in block)
+        out.append((text, ours, via))
     return out
