@@ -146,7 +146,10 @@ def devloop(path):
             for line in f:
                 name, _, v = line.strip().partition(" ")
                 if v:
-                    out[name] = float(v)
+                    try:
+                        out[name] = float(v)
+                    except ValueError:
+                        out[name] = v
     except OSError:
         pass
     return out
@@ -236,7 +239,8 @@ def table(fig, meta):
     if dl:
         L.append("| development loop (timed by the harness) | seconds |")
         L.append("|---|---|")
-        names = [("cold-setup", "cold set-up (packages, bindgen, kernel source), last time it ran"),
+        what = dl.get("cold-setup-what", "?")
+        names = [("cold-setup", f"cold set-up, last time it did real work ({what})"),
                  ("kernel-build-debug", "kernel build, test config (KASAN, lockdep), last time it ran"),
                  ("kernel-build-bench", "kernel build, bench config, last time it ran"),
                  ("module", "module build, this run"),

@@ -173,6 +173,7 @@ bench)
 	done
 	if [ -f "$RDCACHE_CACHE/.rdcache-setup-seconds" ]; then
 		echo "cold-setup $(cut -d" " -f1 "$RDCACHE_CACHE/.rdcache-setup-seconds")" >>"$PHASES_FILE"
+		echo "cold-setup-what $(cut -d" " -f2- "$RDCACHE_CACHE/.rdcache-setup-seconds")" >>"$PHASES_FILE"
 	fi
 	# BENCH_PUBLISH=1: also into docs/bench/ and the README's table.
 	python3 scripts/host/bench_report.py --kdir "$KDIR" ${BENCH_PUBLISH:+--publish} "$out"
