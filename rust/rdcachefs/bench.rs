@@ -32,7 +32,10 @@
 //! the writer's context, which sleeps; `put-contended` runs its threads on
 //! `system_unbound` and waits for them.
 
-use super::{workers, NAME};
+use super::{
+    control::{read_command, COMMAND_MAX},
+    workers, NAME,
+};
 use crate::dcache::{peer, DentryRef, KernMount, ShrinkList};
 use core::{fmt, hint::spin_loop};
 use kernel::{
@@ -80,14 +83,8 @@ impl debugfs::Writer for Bench {
 
 impl debugfs::Reader for Bench {
     fn read_from_slice(&self, reader: &mut UserSliceReader) -> Result {
-        let mut buf = [0u8; 64];
-        let n = reader.len();
-        if n == 0 || n > buf.len() {
-            pr_err!("bench: write of {n} bytes; commands are 1..=64 bytes\n");
-            return Err(EINVAL);
-        }
-        reader.read_slice(&mut buf[..n])?;
-        let cmd = core::str::from_utf8(buf[..n].trim_ascii()).map_err(|_| {
+        let mut buf = [0u8; COMMAND_MAX];
+        let cmd = core::str::from_utf8(read_command("bench", reader, &mut buf)?).map_err(|_| {
             pr_err!("bench: command is not UTF-8\n");
             EINVAL
         })?;

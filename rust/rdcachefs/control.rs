@@ -30,16 +30,30 @@ impl debugfs::Writer for Control {
     }
 }
 
+/// Longest command a debugfs file of ours takes.
+pub(crate) const COMMAND_MAX: usize = 64;
+
+/// Reads one command, 1..=[`COMMAND_MAX`] bytes, from a write to the file
+/// `file` into `buf`; returns it without surrounding whitespace.  `EINVAL`
+/// and a log line otherwise.
+pub(crate) fn read_command<'b>(
+    file: &str,
+    reader: &mut UserSliceReader,
+    buf: &'b mut [u8; COMMAND_MAX],
+) -> Result<&'b [u8]> {
+    let n = reader.len();
+    if n == 0 || n > COMMAND_MAX {
+        pr_err!("{file}: write of {n} bytes; commands are 1..={COMMAND_MAX} bytes\n");
+        return Err(EINVAL);
+    }
+    reader.read_slice(&mut buf[..n])?;
+    Ok(buf[..n].trim_ascii())
+}
+
 impl debugfs::Reader for Control {
     fn read_from_slice(&self, reader: &mut UserSliceReader) -> Result {
-        let mut buf = [0u8; 64];
-        let n = reader.len();
-        if n == 0 || n > buf.len() {
-            pr_err!("control: write of {n} bytes; commands are 1..=64 bytes\n");
-            return Err(EINVAL);
-        }
-        reader.read_slice(&mut buf[..n])?;
-        let cmd = buf[..n].trim_ascii();
+        let mut buf = [0u8; COMMAND_MAX];
+        let cmd = read_command("control", reader, &mut buf)?;
         match cmd {
             b"selftest-late" => {
                 let tag = registry::last_dead().ok_or(ENOENT)?;

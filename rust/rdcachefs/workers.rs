@@ -270,7 +270,7 @@ pub(crate) fn spawn(f: impl FnOnce() + Send + 'static) -> Result {
     if spawned.is_err() {
         RUNNING.fetch_sub(1, Relaxed);
     }
-    spawned.map(|_| ()).map_err(|_| ENOMEM)
+    spawned.map_err(|_| ENOMEM)
 }
 
 /// Waits until no work item started by [`spawn`] runs (module exit).

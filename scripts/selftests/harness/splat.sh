@@ -22,6 +22,7 @@ if [ "$kind" = hung ]; then
 	insmod /rdcache/rdcache_splat.ko trigger=hung hung_ms=4000 || ktap_exit_fail_msg "insmod failed"
 	sleep 6
 	rmmod rdcache_splat
+	echo 30 >/proc/sys/kernel/hung_task_timeout_secs
 elif [ "$kind" = leak ]; then
 	# Needs a boot with kmemleak=on; the scan's report goes to the kernel log.
 	. ../rdcachefs/lib.sh
