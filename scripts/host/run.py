@@ -120,7 +120,7 @@ def plan(name):
                  Test("rdcachefs/inode-leak.sh", expect="inode-leak", name="rdcachefs/detects-inode-leak")]
     main = [Boot("main", [Test("smoke/smoke.sh"), Test("kunit/kunit.sh")] + rdcachefs
                  + [Test("bench/bench.sh:tiny", name="bench/tiny")])]
-    stress = [Boot("stress", [Test("stress/stress.sh:150")])]
+    stress = [Boot("stress", [Test("stress/stress.sh:100")])]
     # The seed's bug on purpose; each run in a boot of its own (it corrupts the kernel).
     negctl_expect = ("dentry-busy", "busy-inodes", "late-callback", "inode-leak")
     negctl = [Boot(f"negctl-{i}", [Test("negctl/negctl.sh", expect=negctl_expect,
@@ -149,7 +149,7 @@ def plan(name):
     # run with kmemleak on (about 2.5x slower boots), the fuzzer without;
     # none needs the KUnit suites to run at every insmod.
     hostile = [
-        Boot("faults", [Test("hostile/faults.sh:quick"), Test("hostile/cycles.sh:10"), leak],
+        Boot("faults", [Test("hostile/faults.sh:quick"), Test("hostile/cycles.sh:5"), leak],
              cmdline="kmemleak=on kunit.enable=0", beside=True),
         Boot("fuzz", [Test("hostile/fuzz.sh"), Test("hostile/privilege.sh")], cmdline="kunit.enable=0",
              beside=True),
@@ -172,8 +172,8 @@ def plan(name):
         "stress": [stress_boot()],
         "compile-fail": [],
         # make test stays under 10 minutes warm: the main boot runs beside
-        # the others, and three negative-control boots (make negctl: five).
-        "test": stress + [Boot("main", main[0].tests, beside=True)] + hostile + negctl[:3] + harness,
+        # the others, and two negative-control boots (make negctl: five).
+        "test": stress + [Boot("main", main[0].tests, beside=True)] + hostile + negctl[:2] + harness,
         "hostile": hostile_full,
         "kcsan": kcsan,
         "negctl": negctl,
