@@ -29,6 +29,7 @@ while [ $i -le "$n" ]; do
 	rdc-sys walk $M 2 3 2 >/dev/null || { bad=$((bad + 1)) && ktap_print_msg "cycle $i: walk failed"; }
 	sb=$(rdc_last_sb)
 	umount $M || { bad=$((bad + 1)) && ktap_print_msg "cycle $i: umount failed"; }
+	rdc_wait_dead "$sb" >/dev/null || { bad=$((bad + 1)) && ktap_print_msg "cycle $i: superblock $sb never died"; }
 	a=$(rdc_field "$sb" inodes_allocated) e=$(rdc_field "$sb" inodes_evicted)
 	[ "$a" = "$e" ] || { bad=$((bad + 1)) && ktap_print_msg "cycle $i: allocated=$a evicted=$e"; }
 	rmmod rdcache || { bad=$((bad + 1)) && ktap_print_msg "cycle $i: rmmod failed" && break; }

@@ -53,6 +53,7 @@ sweep() {
 	echo "$out" | grep -v "^point [0-9]*: \(ok\|errno ENOMEM\)" | while IFS= read -r line; do
 		ktap_print_msg "$name: $line"
 	done
+	rdc_wait_quiet
 	a=$(rdc_field total inodes_allocated) e=$(rdc_field total inodes_evicted)
 	l=$(rdc_field total late_callbacks)
 	left=$(grep -c rdcachefs /proc/mounts)
@@ -84,6 +85,7 @@ else
 fi
 
 # After all that: nothing mounted, and the module-wide totals balance.
+rdc_wait_quiet
 a=$(rdc_field total inodes_allocated) e=$(rdc_field total inodes_evicted) l=$(rdc_field total late_callbacks)
 ktap_print_msg "totals after the sweeps: inodes_allocated=$a inodes_evicted=$e late_callbacks=$l"
 [ "$a" = "$e" ] && [ "$l" = 0 ] && ! grep -q rdcachefs /proc/mounts &&

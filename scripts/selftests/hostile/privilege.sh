@@ -46,6 +46,7 @@ wait $walker
 	ktap_test_fail "rmmod under load is refused"
 sb=$(rdc_last_sb)
 umount $M
+rdc_wait_dead "$sb" >/dev/null
 a=$(rdc_field "$sb" inodes_allocated) e=$(rdc_field "$sb" inodes_evicted)
 [ "$a" = "$e" ] && ktap_test_pass "the mount under load still balances ($a inodes)" ||
 	ktap_test_fail "the mount under load still balances: allocated=$a evicted=$e"
