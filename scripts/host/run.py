@@ -158,8 +158,10 @@ def plan(name):
     kcsan = [Boot("kcsan", [Test("smoke/smoke.sh"), Test("stress/stress.sh:100")]),
              Boot("splat-race", [Test("harness/splat.sh:race", expect="kcsan", name="harness/detects-race")])]
     hostile_full = [
-        Boot("faults", [Test("hostile/faults.sh:full", timeout=3000), Test("hostile/cycles.sh:100", timeout=1200)],
-             cmdline="kmemleak=on kunit.enable=0", beside=True),
+        Boot("faults", [Test("hostile/faults.sh:full", timeout=3000)], cmdline="kmemleak=on kunit.enable=0",
+             beside=True),
+        Boot("cycles", [Test("hostile/cycles.sh:100", timeout=1200)], cmdline="kmemleak=on kunit.enable=0",
+             beside=True),
         Boot("fuzz", [Test("hostile/fuzz.sh:50000", timeout=1800), Test("hostile/privilege.sh")],
              cmdline="kunit.enable=0", beside=True),
     ]

@@ -11,7 +11,7 @@
 . /rdcache/ktap_helpers.sh
 . ../rdcachefs/lib.sh
 
-n=${1:-100}
+cycles=${1:-100}
 M=/mnt/cycles
 mkdir -p $M
 
@@ -20,7 +20,7 @@ ktap_set_plan 3
 rdc_unload 2>/dev/null
 rdc_kmemleak_clear
 bad=0 i=1
-while [ $i -le "$n" ]; do
+while [ $i -le "$cycles" ]; do
 	if ! insmod /rdcache/rdcache.ko; then
 		bad=$((bad + 1)) && ktap_print_msg "cycle $i: insmod failed" && break
 	fi
@@ -36,8 +36,9 @@ while [ $i -le "$n" ]; do
 	[ $((i % 25)) = 0 ] && ktap_print_msg "$i cycles, $bad failures"
 	i=$((i + 1))
 done
-[ $bad = 0 ] && ktap_test_pass "$n load/mount/walk/umount/unload cycles" ||
-	ktap_test_fail "$n load/mount/walk/umount/unload cycles: $bad failures"
+ran=$((i - 1))
+[ $bad = 0 ] && [ $ran = "$cycles" ] && ktap_test_pass "$cycles load/mount/walk/umount/unload cycles" ||
+	ktap_test_fail "$cycles load/mount/walk/umount/unload cycles: $ran ran, $bad failures"
 
 trace=
 grep -qw rdcache /proc/modules && trace="$trace module"
@@ -49,8 +50,8 @@ grep -q rdcachefs /proc/mounts && trace="$trace mount"
 
 rdc_kmemleak_scan
 case $? in
-0) ktap_test_pass "kmemleak: no unreferenced object after $n cycles" ;;
+0) ktap_test_pass "kmemleak: no unreferenced object after $ran cycles" ;;
 2) ktap_test_skip "kmemleak is off in this boot" ;;
-*) ktap_test_fail "kmemleak: unreferenced objects after $n cycles (report in the kernel log)" ;;
+*) ktap_test_fail "kmemleak: unreferenced objects after $ran cycles (report in the kernel log)" ;;
 esac
 ktap_finished

@@ -71,35 +71,36 @@ rdc_kmemleak_scan() {
 	return 1
 }
 
-# rdc_wait_dead SB: wait (up to 5 s) until superblock SB is dead.  A worker
+# rdc_wait_dead SB: wait (up to 5 s) until superblock SB is dead (sh has
+# no locals: the helpers' variables start with _rdc_).  A worker
 # that held the last pin runs ->kill_sb() after umount returned, so counters
 # read right after umount may still move.  Prints SB's counters line;
 # returns 1 if it never died.
 rdc_wait_dead() {
-	n=0
+	_rdc_try=0
 	while :; do
-		line=$(grep "^sb $1 " $RDC_DEBUGFS/counters)
-		case "$line" in *"state=dead"*)
-			echo "$line"
+		_rdc_line=$(grep "^sb $1 " $RDC_DEBUGFS/counters)
+		case "$_rdc_line" in *"state=dead"*)
+			echo "$_rdc_line"
 			return 0
 			;;
 		esac
-		if [ $n -ge 500 ]; then
-			echo "$line"
+		if [ $_rdc_try -ge 500 ]; then
+			echo "$_rdc_line"
 			return 1
 		fi
 		usleep 10000
-		n=$((n + 1))
+		_rdc_try=$((_rdc_try + 1))
 	done
 }
 
 # rdc_wait_quiet: wait (up to 5 s) until no superblock is live or dying.
 rdc_wait_quiet() {
-	n=0
+	_rdc_try=0
 	while grep -q "state=\(live\|dying\)" $RDC_DEBUGFS/counters; do
-		[ $n -ge 500 ] && return 1
+		[ $_rdc_try -ge 500 ] && return 1
 		usleep 10000
-		n=$((n + 1))
+		_rdc_try=$((_rdc_try + 1))
 	done
 	return 0
 }
