@@ -44,8 +44,8 @@ impl KernMount {
     fn mount(fs_type: &CStr, options: Option<&CStr>) -> Result<Self> {
         let data = options.map_or(core::ptr::null(), |o| o.as_char_ptr());
         // SAFETY: Both strings are NUL-terminated (or `data` null); the call may sleep, as we may.
-        let mnt =
-            from_err_ptr(unsafe { glue::rdc_kern_mount_by_name(fs_type.as_char_ptr(), data) })?;
+        let mnt = unsafe { glue::rdc_kern_mount_by_name(fs_type.as_char_ptr(), data) };
+        let mnt = from_err_ptr(mnt)?;
         // INVARIANT: We own the new mount.
         Ok(Self {
             mnt: NonNull::new(mnt).ok_or(EINVAL)?,
