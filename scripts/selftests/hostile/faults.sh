@@ -53,16 +53,11 @@ sweep() {
 	echo "$out" | grep -v "^point [0-9]*: \(ok\|errno ENOMEM\)" | while IFS= read -r line; do
 		ktap_print_msg "$name: $line"
 	done
-	rdc_wait_quiet
-	a=$(rdc_field total inodes_allocated) e=$(rdc_field total inodes_evicted)
-	l=$(rdc_field total late_callbacks)
-	left=$(grep -c rdcachefs /proc/mounts)
 	summary=$(echo "$out" | tail -1)
-	if [ $rc = 0 ] && [ "$a" = "$e" ] && [ "$l" = 0 ] && [ "$left" = 0 ] &&
-		echo "$summary" | grep -q "enomem=[1-9]"; then
-		ktap_test_pass "faults: $name: $summary; inodes $a/$e"
+	if rdc_balanced && [ $rc = 0 ] && echo "$summary" | grep -q "enomem=[1-9]"; then
+		ktap_test_pass "faults: $name: $summary; $RDC_TOTALS"
 	else
-		ktap_test_fail "faults: $name: $summary; inodes allocated=$a evicted=$e late=$l mounts=$left"
+		ktap_test_fail "faults: $name: $summary; $RDC_TOTALS"
 	fi
 }
 
@@ -85,10 +80,10 @@ else
 fi
 
 # After all that: nothing mounted, and the module-wide totals balance.
-rdc_wait_quiet
-a=$(rdc_field total inodes_allocated) e=$(rdc_field total inodes_evicted) l=$(rdc_field total late_callbacks)
-ktap_print_msg "totals after the sweeps: inodes_allocated=$a inodes_evicted=$e late_callbacks=$l"
-[ "$a" = "$e" ] && [ "$l" = 0 ] && ! grep -q rdcachefs /proc/mounts &&
+rdc_balanced
+ok=$?
+ktap_print_msg "totals after the sweeps: $RDC_TOTALS"
+[ $ok = 0 ] &&
 	ktap_test_pass "faults: module-wide counters balance, nothing left mounted" ||
 	ktap_test_fail "faults: module-wide counters balance, nothing left mounted"
 for a in failslab fail_page_alloc; do echo Y >$DBG/$a/ignore-gfp-wait; done

@@ -104,3 +104,16 @@ rdc_wait_quiet() {
 	done
 	return 0
 }
+
+# rdc_balanced: once no superblock is live or dying, whether the module-wide
+# totals balance (as many inodes evicted as allocated, no late callback) and
+# nothing of ours is mounted.  Leaves a one-line summary in RDC_TOTALS.
+rdc_balanced() {
+	rdc_wait_quiet
+	_rdc_a=$(rdc_field total inodes_allocated)
+	_rdc_e=$(rdc_field total inodes_evicted)
+	_rdc_l=$(rdc_field total late_callbacks)
+	_rdc_m=$(grep -c rdcachefs /proc/mounts)
+	RDC_TOTALS="inodes_allocated=$_rdc_a inodes_evicted=$_rdc_e late_callbacks=$_rdc_l mounts=$_rdc_m"
+	[ "$_rdc_a" = "$_rdc_e" ] && [ "$_rdc_l" = 0 ] && [ "$_rdc_m" = 0 ]
+}

@@ -38,14 +38,7 @@ while [ $i -le "$cycles" ]; do
 	usleep $(( (i * 7919) % 20000 ))
 	if [ $((i % 4)) -eq 0 ]; then umount -l /mnt/stress; else umount /mnt/stress; fi
 	# A worker that held the last pin runs ->kill_sb() after umount returns.
-	n=0
-	while :; do
-		line=$(grep "^sb $sb " $RDC_DEBUGFS/counters)
-		case "$line" in *"state=dead"*) break ;; esac
-		[ $n -ge 500 ] && break
-		usleep 10000
-		n=$((n + 1))
-	done
+	line=$(rdc_wait_dead "$sb")
 	al=${line##* inodes_allocated=}; al=${al%% *}
 	ev=${line##* inodes_evicted=}; ev=${ev%% *}
 	late=${line##* late_callbacks=}; late=${late%% *}
