@@ -14,17 +14,29 @@
 #   make hostile      fault injection, the fuzzer, privilege checks, load/unload cycles
 #   make stress       CYCLES=N or DURATION=SECONDS of the shrink-vs-umount stress
 #   make setup | kernel | module | clippy | fmt | fmtcheck | rust-analyzer | clean
+#   make mutants      apply each deliberate bug of scripts/host/mutants.json to a
+#                     scratch copy and run the tests that must catch it
+#                     (MUTANTS="a b" picks some)
+#   make fresh-check  make run and make test as the README promises them, in a
+#                     new minimal Debian 12 root (debootstrap, chroot; as root)
+#
+# Without make: ./rdcache <target> installs make, then runs it.
 
 DO := scripts/host/do.sh
 
-.PHONY: all run test smoke harness kunit rdcachefs stress negctl compile-fail hostile bench test-kcsan shell setup kernel module \
-	clippy fmt fmtcheck rust-analyzer initramfs clean
+.PHONY: all run test smoke harness kunit rdcachefs stress negctl compile-fail classifier mutants hostile bench test-kcsan shell setup kernel module \
+	clippy fmt fmtcheck rust-analyzer initramfs fresh-check clean
 
 all: module
 
-run test smoke harness kunit rdcachefs stress negctl compile-fail hostile bench test-kcsan shell setup kernel module clippy \
+run test smoke harness kunit rdcachefs stress negctl compile-fail classifier mutants hostile bench test-kcsan shell setup \
+		kernel module clippy \
 		fmt fmtcheck rust-analyzer initramfs:
 	@$(DO) $@
+
+# Not through do.sh: no set-up on this host (only debootstrap, if missing).
+fresh-check:
+	@scripts/host/fresh-check.sh
 
 clean:
 	rm -rf results rust-project.json

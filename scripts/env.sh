@@ -18,7 +18,9 @@ KERNEL_SRC_DIR=$RDCACHE_CACHE/src/linux-source-$KERNEL_SERIES
 # must have library source: Debian's rustc-web, never the rustup one on PATH.
 LLVM_SUFFIX=-19
 export LLVM_SUFFIX
-RUSTC=/usr/bin/rustc
+# RDCACHE_TEST_RUSTC is a test hook, unset in normal use: setup_order_test.sh
+# points it at a path that does not exist, so the toolchain looks missing.
+RUSTC=${RDCACHE_TEST_RUSTC:-/usr/bin/rustc}
 CARGO=/usr/bin/cargo
 CLIPPY_DRIVER=/usr/bin/clippy-driver
 RUSTFMT=/usr/bin/rustfmt
@@ -49,14 +51,15 @@ kmake_args() {
 		RUSTFMT="$RUSTFMT" CLIPPY_DRIVER="$CLIPPY_DRIVER"
 }
 
-# Key of a built kernel: source version, fragment contents, toolchain versions.
+# Key of a built kernel: source version, the fragment's options, toolchain versions.
 kernel_key() {
 	local cfg=$1 ver
 	ver=$(cat "$KERNEL_SRC_DIR/.rdcache-version" 2>/dev/null || echo unknown)
 	{
 		echo "$ver"
 		echo "$KCONFIG_BASE"
-		cat "$(kconfig_fragment "$cfg")"
+		# The options only: a comment edited in a fragment rebuilds nothing.
+		grep -E '^(CONFIG_|# CONFIG_.* is not set)' "$(kconfig_fragment "$cfg")"
 		"$RUSTC" --version
 		"clang$LLVM_SUFFIX" --version | head -1
 		"$BINDGEN" --version
@@ -64,6 +67,18 @@ kernel_key() {
 }
 
 kernel_build_dir() { echo "$RDCACHE_CACHE/build/$1-$(kernel_key "$1")"; }
+
+# The first Debian mirror the host's own apt sources name for its main archive
+# (setup.sh fetches the kernel source from it, fresh-check.sh debootstraps from it).
+host_mirror() {
+	{
+		cat /etc/apt/sources.list 2>/dev/null
+		cat /etc/apt/sources.list.d/*.list 2>/dev/null
+	} | awk '$1 == "deb" { for (i = 2; i <= NF; i++) if ($i !~ /^\[/ && $i !~ /\]$/) { print $i; break } }' |
+		grep -v security | grep '/debian/*$' | head -1 | grep . && return 0
+	awk 'tolower($1) == "uris:" { for (i = 2; i <= NF; i++) print $i }' \
+		/etc/apt/sources.list.d/*.sources 2>/dev/null | grep -v security | grep '/debian/*$' | head -1
+}
 
 die() { echo "rdcache: error: $*" >&2; exit 1; }
 say() { echo "rdcache: $*" >&2; }

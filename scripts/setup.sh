@@ -3,7 +3,7 @@
 # the Linux source.  Idempotent; quick when everything is present.
 #
 #   scripts/setup.sh            everything
-#   scripts/setup.sh packages   only Debian packages + bindgen
+#   scripts/setup.sh packages   only Debian packages + bindgen, no source (KDIR=)
 #   scripts/setup.sh source     only the kernel source
 set -euo pipefail
 . "$(dirname -- "$0")/env.sh"
@@ -46,17 +46,6 @@ setup_bindgen() {
 	RUSTC=$RUSTC "$CARGO" install --locked --quiet --root "$BINDGEN_ROOT" bindgen-cli --version "$BINDGEN_VERSION"
 	"$BINDGEN" --version >/dev/null || die "bindgen-cli installed but does not run"
 	did+=" bindgen"
-}
-
-# The first Debian mirror the host's own apt sources name for its main archive.
-host_mirror() {
-	{
-		cat /etc/apt/sources.list 2>/dev/null
-		cat /etc/apt/sources.list.d/*.list 2>/dev/null
-	} | awk '$1 == "deb" { for (i = 2; i <= NF; i++) if ($i !~ /^\[/ && $i !~ /\]$/) { print $i; break } }' |
-		grep -v security | grep '/debian/*$' | head -1 | grep . && return 0
-	awk 'tolower($1) == "uris:" { for (i = 2; i <= NF; i++) print $i }' \
-		/etc/apt/sources.list.d/*.sources 2>/dev/null | grep -v security | grep '/debian/*$' | head -1
 }
 
 setup_source() {

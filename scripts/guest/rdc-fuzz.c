@@ -359,8 +359,11 @@ static void options_case(uint64_t seed, uint64_t i, const char *dir)
 				len = sizeof(data) - 1;
 		}
 		err = mount("none", dir, "rdcachefs", 0, data) ? errno : 0;
-		if (!err)
-			umount2(dir, 0);
+		if (!err && umount2(dir, 0)) {
+			/* Later cases would mount on top of it. */
+			printf("umount2 %s after case %llu: %s\n", dir, (unsigned long long)i, strerror(errno));
+			n_mismatch++;
+		}
 		if (valid ? err != 0 : err != EINVAL)
 			mismatch(seed, i, "mount(2)", valid ? "success" : "EINVAL", err, t, n);
 		else if (err)
@@ -496,6 +499,21 @@ static void control_case(uint64_t seed, uint64_t i, const char *file)
 	}
 }
 
+/* A decimal number, or exit 2: strtoull() alone takes "abc" as 0. */
+static uint64_t number(const char *what, const char *s)
+{
+	char *end;
+	unsigned long long v;
+
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (*s < '0' || *s > '9' || *end || errno) {
+		fprintf(stderr, "rdc-fuzz: %s '%s' is not a number\n", what, s);
+		exit(2);
+	}
+	return v;
+}
+
 int main(int argc, char **argv)
 {
 	uint64_t seed, count, first = 0;
@@ -508,10 +526,10 @@ int main(int argc, char **argv)
 	options = !strcmp(argv[1], "options");
 	g_mode = argv[1];
 	g_target = argv[4];
-	seed = strtoull(argv[2], NULL, 10);
-	count = strtoull(argv[3], NULL, 10);
+	seed = number("SEED", argv[2]);
+	count = number("COUNT", argv[3]);
 	if (argc == 6) {
-		first = strtoull(argv[5], NULL, 10);
+		first = number("CASE", argv[5]);
 		count = 1;
 	}
 	big = calloc(1, 1 << 20);

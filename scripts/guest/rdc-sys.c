@@ -22,7 +22,11 @@
  *                                          DIR after each run if mounted.
  *                                          Prints a line per run and
  *                                          "points=P ok=A enomem=B other=C";
- *                                          exits 1 if C > 0 or a set-up failed
+ *                                          exits 1 if C > 0 or a set-up or
+ *                                          clean-up failed; a run killed by a
+ *                                          signal, exiting other than 0 or 1
+ *                                          or disagreeing with its output
+ *                                          counts in C and ends the sweep
  *   rdc-sys failnth N COMMAND...           COMMAND with the N-th fault
  *                                          injection point of this task
  *                                          failing (/proc/thread-self/fail-nth,
@@ -41,6 +45,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -211,10 +216,11 @@ static int run(int argc, char **argv)
 /* COMMAND (argv[0] is the command's name) with the @n-th fault point failing. */
 static int failnth(long n, int argc, char **argv, int *injected)
 {
-	char buf[32];
+	char buf[32], *end;
 	int fd = open("/proc/thread-self/fail-nth", O_RDWR);
-	int rc;
+	int rc, e;
 	ssize_t got;
+	long left;
 
 	if (fd < 0)
 		return fail("opening fail-nth (CONFIG_FAULT_INJECTION_DEBUG_FS)");
@@ -223,21 +229,90 @@ static int failnth(long n, int argc, char **argv, int *injected)
 		return fail("writing fail-nth");
 	rc = run(argc + 1, argv - 1);
 	got = pread(fd, buf, sizeof(buf) - 1, 0);
+	e = errno;
 	/* Disarm, whether or not it fired. */
 	if (write(fd, "0", 1) < 0)
 		return fail("resetting fail-nth");
-	buf[got > 0 ? got : 0] = '\0';
-	*injected = got > 0 && atoi(buf) == 0;
 	close(fd);
+	/* Without the count, whether the point was reached is unknown. */
+	if (got <= 0) {
+		errno = got < 0 ? e : EINVAL;
+		return fail("reading fail-nth");
+	}
+	buf[got] = '\0';
+	errno = 0;
+	left = strtol(buf, &end, 10);
+	if (end == buf || (*end != '\0' && *end != '\n') || errno || left < 0) {
+		errno = EINVAL;
+		return fail("parsing fail-nth");
+	}
+	*injected = left == 0;
 	return rc;
+}
+
+static const char *signal_name(int sig)
+{
+	switch (sig) {
+	case SIGSEGV: return "SIGSEGV";
+	case SIGBUS: return "SIGBUS";
+	case SIGKILL: return "SIGKILL";
+	case SIGABRT: return "SIGABRT";
+	case SIGILL: return "SIGILL";
+	case SIGFPE: return "SIGFPE";
+	case SIGTERM: return "SIGTERM";
+	case SIGPIPE: return "SIGPIPE";
+	case SIGTRAP: return "SIGTRAP";
+	case SIGSYS: return "SIGSYS";
+	case SIGHUP: return "SIGHUP";
+	case SIGINT: return "SIGINT";
+	default: return "SIG?";
+	}
+}
+
+/* waitpid() for @pid, again if interrupted; -1 (errno set) if it fails. */
+static int wait_child(pid_t pid, int *status)
+{
+	pid_t w;
+
+	while ((w = waitpid(pid, status, 0)) < 0 && errno == EINTR)
+		;
+	return w == pid ? 0 : -1;
+}
+
+/*
+ * Describes @status into @buf unless it is a normal exit with a status in
+ * 0..@max_code; returns whether it was such an exit.
+ */
+static int exited_normally(int status, int max_code, char *buf, size_t cap)
+{
+	if (WIFEXITED(status) && WEXITSTATUS(status) <= max_code)
+		return 1;
+	if (WIFSIGNALED(status))
+		snprintf(buf, cap, "killed by signal %d (%s)%s", WTERMSIG(status), signal_name(WTERMSIG(status)),
+			 WCOREDUMP(status) ? ", core dumped" : "");
+	else if (WIFEXITED(status))
+		snprintf(buf, cap, "exited with status %d (expected 0..%d)", WEXITSTATUS(status), max_code);
+	else
+		snprintf(buf, cap, "unexpected wait status 0x%x", status);
+	return 0;
+}
+
+/* After a run: unmount @dir; that it is not (or no longer) a mount is fine. */
+static int cleanup_umount(long n, const char *dir)
+{
+	if (!umount2(dir, 0) || errno == EINVAL)
+		return 0;
+	printf("point %ld: clean-up: ", n);
+	fail("umount2 after the run");
+	return 1;
 }
 
 static int sweep(int argc, char **argv)
 {
-	long max = num(argv[0]), n, ok = 0, enomem = 0, other = 0;
+	long max = num(argv[0]), n, points = 0, ok = 0, enomem = 0, other = 0;
 	char *fstype = NULL, *dir = NULL, *opts = NULL, *unmount = NULL;
 	long walk[3] = { -1, 0, 0 };
-	int i = 1, injected = 1;
+	int i = 1, injected = 1, broken = 0;
 
 	for (; i < argc && strcmp(argv[i], "--"); i++) {
 		if (!strcmp(argv[i], "mount") && i + 3 < argc) {
@@ -257,20 +332,40 @@ static int sweep(int argc, char **argv)
 		return 2;
 	argc -= i + 1;
 	argv += i + 1;
-	for (n = 1; injected && n <= max; n++) {
-		int pipefd[2], status;
-		char line[256] = "";
+	for (n = 1; injected && !broken && n <= max; n++) {
+		int pipefd[2], status, code;
+		char line[1024] = "", why[128] = "";
+		size_t len = 0;
 		pid_t pid;
 		ssize_t got;
 
-		if (fstype && mount("none", dir, fstype, 0, opts))
-			return fail("set-up mount");
+		if (fstype && mount("none", dir, fstype, 0, opts)) {
+			printf("set-up at point %ld: ", n);
+			return fail("mount");
+		}
 		if (fstype && walk[0] >= 0) {
+			fflush(stdout);
 			pid = fork();
-			if (pid == 0)
-				_exit(traverse(dir, walk[0], walk[1], walk[2], 0) ? 1 : 0);
-			if (pid < 0 || waitpid(pid, &status, 0) < 0 || status)
-				return fail("set-up walk");
+			if (pid < 0) {
+				printf("set-up at point %ld: ", n);
+				return fail("fork for the walk");
+			}
+			if (pid == 0) {
+				/* Only a failure's errno line reaches the output. */
+				int rc = traverse(dir, walk[0], walk[1], walk[2], 0);
+
+				if (rc)
+					fflush(stdout);
+				_exit(rc ? 1 : 0);
+			}
+			if (wait_child(pid, &status)) {
+				printf("set-up at point %ld: ", n);
+				return fail("waitpid for the walk");
+			}
+			if (!exited_normally(status, 0, why, sizeof(why))) {
+				printf("set-up at point %ld: the walk of %s %s\n", n, dir, why);
+				return 1;
+			}
 		}
 		if (pipe(pipefd))
 			return fail("pipe");
@@ -284,35 +379,71 @@ static int sweep(int argc, char **argv)
 
 			dup2(pipefd[1], 1);
 			close(pipefd[0]);
+			close(pipefd[1]);
 			rc = failnth(n, argc, argv, &inj);
 			printf("injected=%d\n", inj);
 			fflush(stdout);
-			_exit(rc ? 1 : 0);
+			/* 0 ok, 1 failed with an errno line, 2 usage. */
+			_exit(rc);
 		}
 		close(pipefd[1]);
-		got = read(pipefd[0], line, sizeof(line) - 1);
+		/* Read to the end, so that the child never blocks on a full pipe. */
+		for (;;) {
+			char junk[512];
+			int keep = len < sizeof(line) - 1;
+
+			got = read(pipefd[0], keep ? line + len : junk, keep ? sizeof(line) - 1 - len : sizeof(junk));
+			if (got < 0 && errno == EINTR)
+				continue;
+			if (got <= 0)
+				break;
+			if (keep)
+				len += (size_t)got;
+		}
+		if (got < 0)
+			snprintf(why, sizeof(why), "reading its output: %s", strerror(errno));
 		close(pipefd[0]);
-		waitpid(pid, &status, 0);
-		line[got > 0 ? got : 0] = '\0';
-		injected = strstr(line, "injected=1") != NULL;
-		if (strstr(line, "errno ENOMEM"))
-			enomem++;
-		else if (strstr(line, "errno"))
-			other++;
-		else
-			ok++;
+		line[len] = '\0';
 		for (char *p = line; *p; p++)
 			if (*p == '\n')
 				*p = ' ';
-		printf("point %ld: %s\n", n, line);
+		if (wait_child(pid, &status)) {
+			snprintf(why, sizeof(why), "waitpid: %s", strerror(errno));
+		} else if (!why[0] && exited_normally(status, 1, why, sizeof(why))) {
+			code = WEXITSTATUS(status);
+			/* Exit status and output must agree. */
+			if (!strstr(line, "injected="))
+				snprintf(why, sizeof(why), "no injected= line");
+			else if (code == 1 && !strstr(line, "errno "))
+				snprintf(why, sizeof(why), "exited 1 without an errno line");
+			else if (code == 0 && strstr(line, "errno "))
+				snprintf(why, sizeof(why), "exited 0 with an errno line");
+		}
+		points++;
+		if (why[0]) {
+			/* Not "point N: ok" nor "point N: errno ...": faults.sh prints it. */
+			printf("point %ld: abnormal: %s: %s\n", n, why, line);
+			other++;
+			broken = 1;
+		} else {
+			injected = strstr(line, "injected=1") != NULL;
+			if (strstr(line, "errno ENOMEM"))
+				enomem++;
+			else if (strstr(line, "errno"))
+				other++;
+			else
+				ok++;
+			printf("point %ld: %s\n", n, line);
+		}
 		if (fstype)
-			umount2(dir, 0);
+			broken |= cleanup_umount(n, dir);
 		if (unmount)
-			umount2(unmount, 0);
+			broken |= cleanup_umount(n, unmount);
 	}
-	printf("points=%ld ok=%ld enomem=%ld other=%ld%s\n", n - 1, ok, enomem, other,
+	printf("points=%ld ok=%ld enomem=%ld other=%ld%s\n", points, ok, enomem, other,
+	       broken ? " (stopped: a run or its clean-up went wrong)" :
 	       injected ? " (stopped at MAX; more points remain)" : "");
-	return other ? 1 : 0;
+	return other || broken ? 1 : 0;
 }
 
 int main(int argc, char **argv)

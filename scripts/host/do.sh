@@ -4,9 +4,16 @@
 #   scripts/host/do.sh <setup|kernel|module|clippy|fmt|fmtcheck|rust-analyzer|
 #                       initramfs|test|run|smoke|harness|shell|bench|test-kcsan|...>
 #
-# KDIR=/path uses a Rust-enabled kernel tree of your own instead of building one.
+# Every target first does the set-up (scripts/setup.sh: Debian packages,
+# bindgen, the kernel source), then checks the toolchain, then builds or finds
+# the kernel.  KDIR=/path uses a Rust-enabled kernel tree of your own instead:
+# it skips only the kernel source and the kernel build (setup.sh packages).
 # KCFG=debug|bench|kcsan picks the cached kernel configuration (qemu/KCFG.config);
 # bench and test-kcsan pick theirs.
+#
+# RDCACHE_TEST_SETUP=/path is a test hook, unset in normal use: that command
+# runs instead of scripts/setup.sh, with the same argument (all|packages), so
+# scripts/host/setup_order_test.sh can see that set-up comes first.
 set -euo pipefail
 . "$(dirname -- "$0")/../env.sh"
 
@@ -28,8 +35,18 @@ report_phases() { [ ${#phases[@]} -eq 0 ] || say "phases: $(
 )"; }
 trap report_phases EXIT
 
+# Set-up, before anything checks for what it installs.
+run_setup() {
+	local mode=all
+	if [ -n "${KDIR:-}" ]; then mode=packages; fi
+	phase
+	"${RDCACHE_TEST_SETUP:-scripts/setup.sh}" "$mode"
+	phase_end setup
+}
+
+# After set-up: what it should have installed is there.
 check_toolchain() {
-	[ -x "$RUSTC" ] || die "$RUSTC not found: the kernel and the module are built with Debian's rustc-web; run 'make setup'"
+	[ -x "$RUSTC" ] || die "$RUSTC not found after set-up: the kernel and the module are built with Debian's rustc-web (scripts/setup.sh)"
 	local sysroot
 	sysroot=$("$RUSTC" --print sysroot)
 	[ -d "$sysroot/lib/rustlib/src/rust/library/core" ] ||
@@ -39,16 +56,13 @@ check_toolchain() {
 	fi
 }
 
-# Kernel tree: the user's KDIR, or ours (built once, cached by key).
+# Kernel tree: the user's KDIR, or ours (built once, cached by key).  After set-up.
 resolve_kdir() {
 	if [ -n "${KDIR:-}" ]; then
 		[ -f "$KDIR/.config" ] || die "KDIR=$KDIR has no .config: not a configured kernel tree"
 		grep -q '^CONFIG_RUST=y' "$KDIR/.config" || die "KDIR=$KDIR is built without CONFIG_RUST"
 		[ -f "$KDIR/Module.symvers" ] || die "KDIR=$KDIR is not built (no Module.symvers): run make there first"
 	else
-		phase
-		scripts/setup.sh all
-		phase_end setup
 		phase
 		KDIR=$(scripts/host/build-kernel.sh "${KCFG:-debug}")
 		phase_end kernel
@@ -58,6 +72,16 @@ resolve_kdir() {
 	built=$(sed -n 's/^CONFIG_RUSTC_VERSION_TEXT="\(.*\)"/\1/p' "$KDIR/.config")
 	[ "$built" = "$("$RUSTC" --version)" ] ||
 		die "$KDIR was built by '$built', but the module would be built by '$("$RUSTC" --version)' ($RUSTC); they must match"
+}
+
+# What every target but setup starts with, in this order; once per run.
+prepared=
+prepare() {
+	[ -z "$prepared" ] || return 0
+	run_setup
+	check_toolchain
+	resolve_kdir
+	prepared=1
 }
 
 kmake() {
@@ -84,8 +108,7 @@ build_initramfs() {
 }
 
 run_plan() {
-	check_toolchain
-	resolve_kdir
+	prepare
 	build_module
 	build_initramfs
 	phase
@@ -99,19 +122,17 @@ run_plan() {
 rs_sources() { echo rust/rdcache_main.rs rust/dcache/compile_fail/*.rs; }
 
 case $target in
-setup) scripts/setup.sh all ;;
+setup) run_setup ;;
 kernel)
-	resolve_kdir
+	prepare
 	echo "$KDIR"
 	;;
 module)
-	check_toolchain
-	resolve_kdir
+	prepare
 	build_module
 	;;
 clippy)
-	check_toolchain
-	resolve_kdir
+	prepare
 	# Clippy sees only what is recompiled: start from a clean module tree.
 	kmake clean >/dev/null
 	kmake -j"$JOBS" CLIPPY=1 modules 2>&1 | tee results/clippy.log
@@ -122,8 +143,7 @@ clippy)
 	say "clippy: clean"
 	;;
 fmt | fmtcheck)
-	check_toolchain
-	resolve_kdir
+	prepare
 	cfg=$(kernel_source_of "$KDIR")/.rustfmt.toml
 	flag=
 	if [ "$target" = fmtcheck ]; then flag=--check; fi
@@ -132,18 +152,23 @@ fmt | fmtcheck)
 	if [ "$target" = fmtcheck ]; then say "rustfmt: clean"; fi
 	;;
 rust-analyzer)
-	check_toolchain
-	resolve_kdir
+	prepare
 	kmake rust-analyzer
 	say "wrote $RDCACHE_TOP/rust-project.json"
 	;;
 initramfs)
-	resolve_kdir
+	prepare
 	build_module
 	build_initramfs
 	echo "$INITRD"
 	;;
-test | run | smoke | harness | kunit | rdcachefs | stress | negctl | compile-fail | hostile) run_plan "$target" ;;
+test | run | smoke | harness | kunit | rdcachefs | stress | negctl | compile-fail | classifier | hostile) run_plan "$target" ;;
+mutants)
+	# Each mutant runs scripts/host/do.sh in a scratch copy of its own.
+	prepare
+	# shellcheck disable=SC2086
+	python3 scripts/host/mutants.py ${MUTANTS:-}
+	;;
 test-kcsan)
 	# The stress suite on the KCSAN kernel: any data race report fails it.
 	KCFG=kcsan run_plan kcsan
@@ -153,10 +178,12 @@ bench)
 	# (timed by the phases above and one edit-build-boot-test cycle), then
 	# the report: JSON, CSV, PNG plots and a markdown table.
 	KCFG=bench
+	prepare
 	out=$RDCACHE_TOP/results/bench-$(date +%Y%m%d-%H%M%S)
 	mkdir -p "$out"
 	PHASES_FILE=$out/devloop.txt
-	: >"$PHASES_FILE"
+	# The phases so far (setup, kernel), then the rest as they end.
+	for p in "${phases[@]}"; do echo "${p% s}"; done >"$PHASES_FILE"
 	RDCACHE_RESULTS=$out/vm run_plan bench
 	say "development loop: one edit-build-boot-test cycle (touch, module, initramfs, smoke)"
 	touch rust/rdcachefs/shape.rs
@@ -179,8 +206,7 @@ bench)
 	python3 scripts/host/bench_report.py --kdir "$KDIR" ${BENCH_PUBLISH:+--publish} "$out"
 	;;
 shell)
-	check_toolchain
-	resolve_kdir
+	prepare
 	build_module
 	build_initramfs
 	python3 scripts/host/run.py --kdir "$KDIR" --ksrc "$(kernel_source_of "$KDIR")" --initrd "$INITRD" --shell

@@ -22,6 +22,7 @@ RDCACHE_ONLY (comma-separated boot names: run only those boots of the plan).
 import argparse
 import concurrent.futures
 import glob
+import json
 import os
 import re
 import subprocess
@@ -39,7 +40,7 @@ import vm  # noqa: E402
 
 # What the classifier must call each deliberate splat.
 SPLAT_KIND = {
-    "warn": "warning",
+    "warn": ("warning", "taint"),  # the log line, and the W taint bit on its own
     "lockdep": "lockdep",
     "kasan": "kasan",
     "sleep": "sleep-in-atomic",
@@ -51,7 +52,7 @@ SPLAT_KIND = {
 class Test:
     """A guest test: `spec` is 'suite/script.sh[:arg]' as /init takes it."""
 
-    def __init__(self, spec, expect=None, name=None, timeout=None):
+    def __init__(self, spec, expect=None, name=None, timeout=None, config=None):
         if timeout:
             script, colon, arg = spec.partition(":")
             spec = f"{script}@{timeout}{colon}{arg}"
@@ -65,6 +66,9 @@ class Test:
         base = script[:-3] if script.endswith(".sh") else script
         self.name = name or (base + (":" + arg if arg else ""))
         self.suite = script.split("/")[0]
+        # The kernel options the test needs: its suite's `config` file (the
+        # kselftest convention), unless the plan names its own.
+        self.config = list(config) if config is not None else suite_config(self.suite)
 
     def guest_timeout(self):
         if self.timeout:
@@ -80,6 +84,61 @@ class Test:
         return 45
 
 
+def suite_config(suite):
+    """The `CONFIG_X=y` lines of scripts/selftests/<suite>/config."""
+    path = os.path.join(TOP, "scripts", "selftests", suite, "config")
+    try:
+        with open(path) as f:
+            return [ln.strip() for ln in f if ln.startswith("CONFIG_")]
+    except OSError:
+        return []
+
+
+def kernel_config(kdir):
+    """{option: value} of KDIR's .config (`# CONFIG_X is not set` is absent)."""
+    opts = {}
+    try:
+        with open(os.path.join(kdir, ".config")) as f:
+            for line in f:
+                m = re.match(r"(CONFIG_\w+)=(.*)", line.strip())
+                if m:
+                    opts[m.group(1)] = m.group(2)
+    except OSError:
+        pass
+    return opts
+
+
+def missing_config(want, have):
+    """The options of `want` ('CONFIG_X=y' lines) that `have` lacks."""
+    missing = []
+    for line in want:
+        opt, _, val = line.partition("=")
+        got = have.get(opt)
+        if got is None or (val in ("y", "m") and got not in ("y", "m")) or (val not in ("y", "m") and got != val):
+            missing.append(line)
+    return missing
+
+
+def ktap_plan_problem(lines):
+    """Why a test's own top-level KTAP is inconsistent, or None: no plan, or
+    a number of results other than the plan (a result past the plan is as
+    wrong as a missing one)."""
+    plan = None
+    results = 0
+    for line in lines:
+        if m := re.match(r"1\.\.(\d+)(\s+#.*)?\s*$", line):  # "1..0 # SKIP why" too
+            if plan is not None:
+                return f"two KTAP plans (1..{plan} and {line.strip()})"
+            plan = int(m.group(1))
+        elif re.match(r"(not )?ok \d+\b", line):
+            results += 1
+    if plan is None:
+        return "no KTAP plan line (1..N)"
+    if results != plan:
+        return f"KTAP plan 1..{plan} but {results} result(s)"
+    return None
+
+
 class Boot:
     def __init__(self, name, tests, cmdline="", boot_timeout=None, expect_noboot=False, beside=False,
                  mem="2G"):
@@ -93,7 +152,10 @@ class Boot:
         self.expect_noboot = expect_noboot
 
     def count(self):
-        return 1 if self.expect_noboot else len(self.tests)
+        """Results this boot reports: its tests, and the verdict on every
+        kernel-log line outside their slices (a boot that must not reach
+        /init reports one result for the whole log)."""
+        return 1 if self.expect_noboot else len(self.tests) + 1
 
 
 def stress_boot():
@@ -136,7 +198,13 @@ def plan(name):
                Boot("splat-panic", [Test("harness/splat.sh:panic", expect="panic", name="harness/detects-panic")],
                     beside=True)]
     leak = Test("harness/splat.sh:leak", expect="kmemleak", name="harness/detects-leak")
+    # Statuses mean what they say: a test that exits 1, one that dies of a
+    # shell syntax error (busybox sh: 2), one that prints a result past its
+    # plan and exits 0.  Each must be reported as the failure it is.
     harness.append(Boot("hang", [
+        Test("harness-status/exit.sh:1", expect="exit", name="harness/detects-exit-1"),
+        Test("harness-status/exit.sh:syntax", expect="exit", name="harness/detects-syntax-error"),
+        Test("harness-status/exit.sh:overplan", expect="exit", name="harness/detects-result-past-plan"),
         Test("harness-timeout/overrun.sh", expect="timeout", name="harness/detects-timeout"),
         Test("harness-timeout/wedge.sh", expect="guest-hang", name="harness/detects-guest-hang"),
     ], beside=True))
@@ -155,8 +223,11 @@ def plan(name):
              beside=True),
     ]
     # make test-kcsan, on the KCSAN kernel: the stress, and KCSAN seen to fire.
-    kcsan = [Boot("kcsan", [Test("smoke/smoke.sh"), Test("stress/stress.sh:100")]),
-             Boot("splat-race", [Test("harness/splat.sh:race", expect="kcsan", name="harness/detects-race")])]
+    # KCSAN excludes KASAN, and this kernel has no lockdep: these tests need KCSAN instead.
+    kcsan_cfg = ["CONFIG_RUST=y", "CONFIG_DEBUG_FS=y", "CONFIG_KCSAN=y"]
+    kcsan = [Boot("kcsan", [Test("smoke/smoke.sh"), Test("stress/stress.sh:100", config=kcsan_cfg)]),
+             Boot("splat-race", [Test("harness/splat.sh:race", expect="kcsan", name="harness/detects-race",
+                                      config=kcsan_cfg)])]
     hostile_full = [
         Boot("faults", [Test("hostile/faults.sh:full", timeout=3000)], cmdline="kmemleak=on kunit.enable=0",
              beside=True),
@@ -173,6 +244,8 @@ def plan(name):
         "rdcachefs": [Boot("main", rdcachefs)],
         "stress": [stress_boot()],
         "compile-fail": [],
+        # Host only: the recorded kernel logs through the classifier (make mutants).
+        "classifier": [],
         # make test stays under 10 minutes warm: the main boot runs beside
         # the others, and two negative-control boots (make negctl: five).
         "test": stress + [Boot("main", main[0].tests, beside=True)] + hostile + negctl[:2] + harness,
@@ -204,8 +277,15 @@ class Ktap:
         self.out("KTAP version 1")
         self.out(f"1..{n}")
 
+    # Kernel log lines at which kunit.py's parser ends a KTAP stream
+    # (tools/testing/kunit/kunit_parser.py, KTAP_END): a diagnostic that
+    # quotes one says where it is instead, so the rest still parses.
+    KTAP_END = re.compile(r"List of all partitions:|Kernel panic - not syncing: VFS:|reboot: System halted")
+
     def diag(self, msg):
         for line in str(msg).splitlines() or [""]:
+            if self.KTAP_END.search(line):
+                line = self.KTAP_END.sub("[a line that ends KTAP for kunit.py: see the boot's console.log]", line)
             self.out(f"# {line}")
 
     def nested(self, line):
@@ -261,17 +341,32 @@ def safe(name):
     return re.sub(r"[^A-Za-z0-9_.-]", "_", name)
 
 
-def slice_between(console, begin, end):
-    """Console lines from the line containing `begin` to the one containing
-    `end` (or the end of the log).  None if `begin` never appears."""
-    start = None
-    for i, line in enumerate(console):
-        # The whole marker, so that "...stress.sh:20" does not match "...:200".
-        if start is None and line.rstrip().endswith(begin):
-            start = i
-        elif start is not None and end in line:
-            return console[start:i + 1]
-    return None if start is None else console[start:]
+def running_marker(spec):
+    return f"kselftest: Running tests in {spec}"
+
+
+def finished_marker(spec):
+    return f"kselftest: Finished tests in {spec} rc="
+
+
+def marker_lines(console, spec):
+    """Indexes of the console lines that are `spec`'s Running and Finished
+    markers (whole markers: "...stress.sh:20" is not "...stress.sh:200")."""
+    run = [i for i, ln in enumerate(console) if ln.rstrip().endswith(running_marker(spec))]
+    fin = [i for i, ln in enumerate(console)
+           if re.search(re.escape(finished_marker(spec)) + r"\d+\s*$", ln.rstrip())]
+    return run, fin
+
+
+def marker_span(console, spec):
+    """(first, last) console index of a test's slice: from its Running marker
+    to its Finished marker, or to the end of the log if it never finished
+    (a panic, a hang).  (None, None) without a Running marker."""
+    run, fin = marker_lines(console, spec)
+    if not run:
+        return None, None
+    after = [i for i in fin if i > run[0]]
+    return run[0], (after[0] if after else None)
 
 
 class Runner:
@@ -294,6 +389,7 @@ class Runner:
         self.ktap = Ktap(os.path.join(self.results, "ktap.log"))
         self.seen = {}  # test name -> what the runner saw (for make run's verdict)
         self.jobs = max(1, int(os.environ.get("RDCACHE_JOBS") or min(2, os.cpu_count() or 1)))
+        self.kconfig = kernel_config(args.kdir)
         self.accel = self.pick_accel()
 
     def cmdline(self, boot, tests):
@@ -334,14 +430,90 @@ class Runner:
 
     def run_boot(self, boot, k):
         bdir = os.path.join(self.results, boot.name)
+        # A test whose kernel options this kernel lacks is a SKIP naming them.
+        runnable = []
+        for t in boot.tests:
+            missing = missing_config(t.config, self.kconfig)
+            if missing:
+                k.result(t.name, True, directive="SKIP",
+                         reasons=[f"SKIP: the kernel ({self.args.kdir}) lacks {', '.join(missing)}"])
+                self.seen[t.name] = {"skipped": ", ".join(missing)}
+            else:
+                runnable.append(t)
+        if not runnable and not boot.expect_noboot:
+            k.result(f"{boot.name}/outside-tests", True, directive="SKIP",
+                     reasons=["SKIP: every test of this boot was skipped, so it did not boot"])
+            return
+        boot = Boot(boot.name, runnable, cmdline=boot.cmdline, boot_timeout=boot.boot_timeout,
+                    expect_noboot=boot.expect_noboot, beside=boot.beside, mem=boot.mem)
         qemu = vm.Boot(self.kernel, self.args.initrd, bdir, self.cmdline(boot, boot.tests), self.smp,
                        mem=boot.mem, accel=self.accel)
         k.diag(f"boot {boot.name}: {self.accel}, {self.smp} vCPUs, {len(boot.tests)} test(s); logs in {bdir}")
         qemu.start()
         try:
-            self._follow(boot, qemu, k)
+            gone = self._follow(boot, qemu, k)
+            if not boot.expect_noboot:
+                # Until QEMU has exited: what the kernel printed after the
+                # last test is judged too.
+                qemu.wait_exit(10)
+                self.judge_outside(boot, qemu, gone, k)
         finally:
             qemu.close()
+
+    def judge_outside(self, boot, qemu, gone, k):
+        """`<boot>/outside-tests`: every console line that is in no test's
+        slice (the boot before the first test, the gaps between tests, and
+        everything after the last one until QEMU exited) is classified like
+        a test's slice; so is a guest that did not finish cleanly."""
+        console = qemu.console_lines()
+        inside = [False] * len(console)
+        names = {}
+        for t in boot.tests:
+            begin, end = marker_span(console, t.spec)
+            if begin is None:
+                continue
+            stop = len(console) if end is None else end + 1
+            for i in range(begin, stop):
+                inside[i] = True
+                names[i] = t.name
+        outside = [(i, ln) for i, ln in enumerate(console) if not inside[i]]
+        with open(os.path.join(qemu.outdir, "outside-tests.dmesg"), "w") as f:
+            f.write("\n".join(ln for _, ln in outside) + "\n")
+        problems = []
+        if gone:
+            problems.append(gone)
+        findings = self.own_findings([ln for _, ln in outside], f"{boot.name}/outside-tests", k)
+        if findings:
+            first = next(i for i, ln in outside if classify.classify_line(ln))
+            before = [names[j] for j in range(first, -1, -1) if j in names][:1]
+            after = [names[j] for j in range(first, len(console)) if j in names][:1]
+            if not before:
+                where = "during boot, before the first test"
+            elif not after:
+                where = f"after the last test ({before[0]})"
+            else:
+                where = f"between {before[0]} and {after[0]}"
+            problems.append(f"kernel log {where}: {classify.summary(findings)}")
+            for _, line in findings[:8]:
+                k.diag(f"  {line}")
+            self.decode([ln for _, ln in outside], findings,
+                        os.path.join(qemu.outdir, "outside-tests.decoded"), k)
+        k.diag(f"{boot.name}/outside-tests: {len(outside)} of {len(console)} console lines outside the tests' slices")
+        self.seen[f"{boot.name}/outside-tests"] = {"findings": findings}
+        k.result(f"{boot.name}/outside-tests", not problems, reasons=problems)
+
+    def own_findings(self, lines, name, k):
+        """The classifier's findings in `lines`, less KCSAN reports whose
+        racing accesses are not in rdcache's code: those are listed, not
+        failed (make test-kcsan: "0 reports in rdcache's code")."""
+        findings = classify.classify(lines)
+        foreign = set()
+        for text, ours, via in classify.kcsan_reports(lines):
+            if not ours:
+                foreign.add(text)
+                k.diag(f"{name}: KCSAN report outside rdcache's code (listed, not counted"
+                       + ("; rdcache is in a call chain" if via else "") + f"): {text}")
+        return [(kind, text) for kind, text in findings if not (kind == "kcsan" and text in foreign)]
 
     def _follow(self, boot, qemu, k):
         boot_timeout = boot.boot_timeout or self.boot_timeout
@@ -367,13 +539,13 @@ class Runner:
                     k.diag(f"underlying verdict: not ok ({r})")
                 k.result("harness/detects-noboot", in_time,
                          reasons=[] if in_time else [f"took {qemu.elapsed():.0f} s"])
-                return
+                return None
             for i, t in enumerate(boot.tests):
                 k.result(t.name, False, reasons=reasons if i == 0 else ["not run: the VM never booted"])
-            return
+            return why
         if boot.expect_noboot:
             k.result("harness/detects-noboot", False, reasons=["the guest booted, so nothing was proven"])
-            return
+            return None
 
         pending = list(boot.tests)
         done_line = None
@@ -410,18 +582,23 @@ class Runner:
             pending.pop(0)
             if reason:
                 vm_gone = reason[1]
+                if not pending and t.expect:
+                    # A harness self-test that takes the VM down (panic,
+                    # wedge): its own verdict says whether that was right.
+                    return None
                 break
         if not vm_gone:
             done_line = self._wait_for(qemu, lambda ln: ln.startswith("# rdcache-done"), 60, k)
             status = qemu.wait_exit(30)
             if done_line in (None, vm.EOF) or status not in (1, 3):
+                # Nothing left to blame but the boot itself: outside-tests fails.
                 vm_gone = f"the guest did not finish cleanly (QEMU status {status})"
                 k.diag(f"boot {boot.name}: {vm_gone}")
-                if not pending:
-                    # Nothing left to blame but the boot itself: fail loudly.
-                    k.result(f"{boot.name}/shutdown", False, reasons=[vm_gone])
+                return vm_gone
+            return None
         for t in pending:
             k.result(t.name, False, reasons=[f"not run: {vm_gone}"])
+        return f"the VM stopped early: {vm_gone}"
 
     def _wait_for(self, qemu, pred, timeout, k):
         while True:
@@ -441,27 +618,48 @@ class Runner:
                 return
             time.sleep(0.1)
 
-    def decode(self, lines, out):
-        """Run the tree's scripts/decode_stacktrace.sh over a slice; return the
-        decoded frames that are in rdcache's own modules."""
+    # A broken module must fail fast: only the first few reports of a slice
+    # are decoded, each from its first line to the next report or 80 lines.
+    DECODE_REPORTS = 3
+    DECODE_LINES = 80
+    DECODE_SECONDS = 45
+
+    def decode(self, lines, findings, out, k):
+        """Run the tree's scripts/decode_stacktrace.sh over the first few
+        reports of a slice; list the decoded frames in rdcache's own modules."""
         tool = os.path.join(self.args.ksrc, "scripts/decode_stacktrace.sh")
         vmlinux = os.path.join(self.args.kdir, "vmlinux")
         if not (os.path.exists(tool) and os.path.exists(vmlinux)):
-            return []
+            return
+        text = [classify.strip_timestamp(ln) for ln in lines]
+        starts = []
+        for kind, line in findings:
+            if len(starts) == self.DECODE_REPORTS:
+                break
+            i = text.index(line, starts[-1] + 1 if starts else 0)
+            if not starts or i >= starts[-1] + self.DECODE_LINES:
+                starts.append(i)
+        chunk = []
+        for i in starts:
+            chunk += lines[i:i + self.DECODE_LINES]
         env = dict(os.environ, LLVM=os.environ.get("LLVM_SUFFIX", "-19"))
         try:
-            proc = subprocess.run(["bash", tool, vmlinux, self.args.ksrc, TOP], input="\n".join(lines) + "\n",
-                                  capture_output=True, text=True, timeout=300, env=env)
+            proc = subprocess.run(["bash", tool, vmlinux, self.args.ksrc, TOP], input="\n".join(chunk) + "\n",
+                                  capture_output=True, text=True, timeout=self.DECODE_SECONDS, env=env)
         except subprocess.TimeoutExpired:
-            return []
+            k.diag(f"  decode_stacktrace.sh gave up after {self.DECODE_SECONDS} s")
+            return
         with open(out, "w") as f:
             f.write(proc.stdout + proc.stderr)
         ours = []
         for line in proc.stdout.splitlines():
-            text = classify.strip_timestamp(line).strip()
-            if re.search(r"\[rdcache\w*\]", text) and re.search(r"\w+\.(c|rs|h):\d+", text):
-                ours.append(text)
-        return ours
+            t = classify.strip_timestamp(line).strip()
+            if re.search(r"\[rdcache\w*\]", t) and re.search(r"\w+\.(c|rs|h):\d+", t):
+                ours.append(t)
+        if len(findings) > len(starts):
+            k.diag(f"  decoded the first {len(starts)} report(s) only; the whole slice is in {out[:-8]}.dmesg")
+        for line in ours[:6]:
+            k.diag(f"  decoded: {line}")
 
     def kunit_parse(self, path):
         """(ok, summary) of the tree's kunit.py reading one test's KTAP."""
@@ -476,12 +674,9 @@ class Runner:
     def _verdict(self, qemu, boot, t, rc, taint, reason, elapsed, nested, k):
         """Judge one test.  `reason` is (kind, text) when the VM failed it."""
         console = qemu.console_lines()
-        sl = slice_between(console, f"kselftest: Running tests in {t.spec}",
-                           f"kselftest: Finished tests in {t.spec} ") or []
-        # Whatever the kernel said before the first test belongs to the first.
-        if t is boot.tests[0]:
-            first = next((i for i, ln in enumerate(console) if "kselftest: Running tests in" in ln), len(console))
-            sl = console[:first] + sl
+        run, fin = marker_lines(console, t.spec)
+        begin, end = marker_span(console, t.spec)
+        sl = [] if begin is None else console[begin:None if end is None else end + 1]
         with open(os.path.join(qemu.outdir, safe(t.name) + ".dmesg"), "w") as f:
             f.write("\n".join(sl) + "\n")
         ktap_file = os.path.join(qemu.outdir, safe(t.name) + ".ktap")
@@ -493,20 +688,26 @@ class Runner:
         problems = []
         if reason:
             problems.append(reason)
+        # Without its markers a test's kernel log cannot be judged: that alone fails it.
+        if not run:
+            problems.append(("marker", f"no '{running_marker(t.spec)}' line in the kernel log: "
+                                       "its log slice could not be judged"))
+        elif len(run) > 1:
+            problems.append(("marker", f"'{running_marker(t.spec)}' appears {len(run)} times"))
+        if rc is not None and not fin:
+            problems.append(("marker", f"no '{finished_marker(t.spec)}N' line in the kernel log"))
+        elif len(fin) > 1:
+            problems.append(("marker", f"'{finished_marker(t.spec)}N' appears {len(fin)} times"))
+        # Only 0 passes and 4 skips: busybox sh exits 2 on a syntax or
+        # arithmetic error, which is no kselftest "xfail".
         if rc == 137:
             problems.append(("timeout", f"killed after its {t.guest_timeout()} s 'settings' timeout"))
-        elif rc is not None and rc not in (0, 2, 4):
-            problems.append(("exit", f"test exited {rc}"))
-        findings = classify.classify(sl)
-        # KCSAN reports whose racing accesses are not in rdcache's code are
-        # listed, not failed (make test-kcsan: "0 reports in rdcache's code").
-        foreign = set()
-        for text, ours, via in classify.kcsan_reports(sl):
-            if not ours:
-                foreign.add(text)
-                k.diag(f"{t.name}: KCSAN report outside rdcache's code (listed, not counted"
-                       + ("; rdcache is in a call chain" if via else "") + f"): {text}")
-        findings = [(kind, text) for kind, text in findings if not (kind == "kcsan" and text in foreign)]
+        elif rc is not None and rc not in (0, 4):
+            problems.append(("exit", f"test exited {rc}" + (" (sh: syntax or arithmetic error?)" if rc == 2 else "")))
+        # A test that says it passed must have printed exactly its plan's results.
+        if rc in (0, 4) and (plan_problem := ktap_plan_problem(nested)):
+            problems.append(("exit", plan_problem))
+        findings = self.own_findings(sl, t.name, k)
         if findings:
             where = ""
             first = next(i for i, ln in enumerate(sl) if classify.classify_line(ln))
@@ -518,10 +719,10 @@ class Runner:
                          dict.fromkeys(kind for kind, _ in findings)][:1]
             for _, line in findings[:8]:
                 k.diag(f"  {line}")
-        kinds = [p[0] for p in problems] + [kind for kind, _ in findings]
         bad_taint = classify.new_bad_taint(*taint)
         if bad_taint:
             problems.append(("taint", "kernel tainted during the test: " + ", ".join(bad_taint)))
+        kinds = [p[0] for p in problems] + [kind for kind, _ in findings]
         if rc is not None and not t.expect:
             parsed, summary = self.kunit_parse(ktap_file)
             if not parsed:
@@ -535,9 +736,7 @@ class Runner:
             except (KeyError, ValueError, TypeError, ZeroDivisionError) as e:
                 problems.append(("ktap", f"bench_report cannot read the measurements: {e!r}"))
         if findings:
-            decoded = self.decode(sl, os.path.join(qemu.outdir, safe(t.name) + ".decoded"))
-            for line in decoded[:6]:
-                k.diag(f"  decoded: {line}")
+            self.decode(sl, findings, os.path.join(qemu.outdir, safe(t.name) + ".decoded"), k)
         k.diag(f"{t.name}: {elapsed:.1f} s")
         self.seen[t.name] = {"kinds": kinds, "findings": findings, "nested": nested}
         texts = [text for _, text in problems]
@@ -546,22 +745,58 @@ class Runner:
                    + (f" ({'; '.join(texts)})" if texts else ""))
             # The self-test's own assertions must hold too: only the expected
             # kind of failure may be there, not a test that failed by itself.
-            own = [text for kind, text in problems if kind == "exit"]
+            own = [text for kind, text in problems if kind == "exit" and "exit" not in t.expect]
             missing = [e for e in t.expect if e not in kinds]
             k.diag(f"harness self-test: expected {', '.join(t.expect)}; "
                    f"seen {', '.join(dict.fromkeys(kinds)) or 'nothing'}")
             ok = not missing and not own
+            self.seen[t.name]["ok"] = ok
             k.result(t.name, ok, reasons=own + [f"the runner did not report '{e}'" for e in missing])
             return
         if rc == 4 and not problems:
+            self.seen[t.name]["skipped"] = "the test skipped itself"
             k.result(t.name, True, directive="SKIP")
             return
+        self.seen[t.name]["ok"] = not problems
         k.result(t.name, not problems, reasons=texts)
 
     # ---- host-side tests --------------------------------------------------
 
     def fixture_tests(self):
         return sorted(glob.glob(os.path.join(HERE, "fixtures", "*.log")))
+
+    def run_setup_order(self):
+        """[(name, ok, reasons)] from scripts/host/setup_order_test.sh: every
+        target runs the set-up before it checks for the toolchain."""
+        script = os.path.join(HERE, "setup_order_test.sh")
+        try:
+            proc = subprocess.run(["bash", script], capture_output=True, text=True, timeout=300,
+                                  stdin=subprocess.DEVNULL)
+        except subprocess.TimeoutExpired:
+            return [("setup-order", False, ["setup_order_test.sh took more than 300 s"])]
+        res = []
+        for line in proc.stdout.splitlines():
+            if m := re.match(r"(not )?ok \d+ (\S+)", line):
+                res.append((m.group(2), not m.group(1), []))
+            elif line.startswith("# ") and res and not res[-1][1]:
+                res[-1][2].append(line[2:])  # a failure's diagnostics follow it
+        if not res or proc.returncode not in (0, 1) or (proc.returncode == 0) != all(ok for _, ok, _ in res):
+            res.append(("setup-order", False, [f"setup_order_test.sh exited {proc.returncode} with "
+                                               f"{len(res)} result(s): {proc.stderr.strip()[-300:]}"]))
+        return res
+
+    def classifier_coverage(self):
+        """[(name, ok, reasons)]: every pattern of the classifier is proven by
+        at least one recorded fixture (scripts/host/classify_selftest.py)."""
+        try:
+            import classify_selftest  # noqa: E402
+        except ImportError as e:
+            return [("classifier/covers", False, [f"scripts/host/classify_selftest.py: {e}"])]
+        covered, uncovered = classify_selftest.coverage()
+        res = [(f"classifier/covers/{kind}", True, []) for kind in sorted(covered)]
+        for kind, rx in uncovered:
+            res.append((f"classifier/covers/{kind}", False, [f"no fixture line matches {rx!r}"]))
+        return res
 
     def run_compile_fail(self):
         """The layer's misuses must not build; the intended pattern must."""
@@ -572,21 +807,26 @@ class Runner:
             self.ktap.result(name, ok)
 
     def run_fixtures(self):
-        """Recorded kernel logs fed to the classifier on the host."""
+        """Recorded kernel logs fed to the classifier on the host.  A
+        fixture's `# expect:` lines name every kind it must show (`clean`:
+        none at all)."""
         for path in self.fixture_tests():
             with open(path, errors="replace") as f:
                 lines = f.read().splitlines()
-            expect = next((ln.split(":", 1)[1].strip() for ln in lines if ln.startswith("# expect:")), None)
-            body = [ln for ln in lines if not ln.startswith("# expect:")]
+            expect = [kind.strip() for ln in lines if ln.startswith("# expect:")
+                      for kind in ln.split(":", 1)[1].split(",") if kind.strip()]
+            body = [ln for ln in lines if not ln.startswith("# ")]
             kinds = sorted({kind for kind, _ in classify.classify(body)})
             name = "classifier/" + os.path.basename(path)[:-4]
-            if expect is None:
+            if not expect:
                 self.ktap.result(name, False, reasons=["fixture has no '# expect:' line"])
-            elif expect == "clean":
+            elif expect == ["clean"]:
                 self.ktap.result(name, not kinds, reasons=[f"false positive: {kinds}"] if kinds else [])
             else:
-                ok = expect in kinds
-                self.ktap.result(name, ok, reasons=[] if ok else [f"expected '{expect}', got {kinds or 'nothing'}"])
+                missing = [e for e in expect if e not in kinds]
+                self.ktap.result(name, not missing,
+                                 reasons=[f"expected {', '.join(missing)}; got {', '.join(kinds) or 'nothing'}"]
+                                 if missing else [])
 
     # ---- main -------------------------------------------------------------
 
@@ -596,13 +836,27 @@ class Runner:
         if only:
             # Development: only these boots of the plan (make test RDCACHE_ONLY=faults,fuzz).
             boots = [b for b in boots if b.name in only]
-        fixtures = self.fixture_tests() if self.args.plan in ("test", "harness") and not only else []
+        fixtures = self.fixture_tests() if self.args.plan in ("test", "harness", "classifier") and not only else []
         cf = compile_fail.cases() if self.args.plan in ("test", "compile-fail") and not only else []
-        total = len(fixtures) + len(cf) + sum(b.count() for b in boots)
+        # Host-side: set-up comes before every toolchain check (quick, so it
+        # runs before the plan line is printed: its results are counted).
+        setup_order = self.run_setup_order() if self.args.plan == "test" and not only else []
+        coverage = self.classifier_coverage() if fixtures else []
+        specs = [t.spec for b in boots for t in b.tests]
+        for b in boots:
+            dup = {t.spec for t in b.tests if [u.spec for u in b.tests].count(t.spec) > 1}
+            if dup:
+                # A test's log slice is found by its markers: one run per boot.
+                raise SystemExit(f"run.py: boot {b.name} runs {', '.join(sorted(dup))} twice")
+        del specs
+        # The last result: the tree's kunit.py reads the whole run's KTAP.
+        total = len(fixtures) + len(coverage) + len(setup_order) + len(cf) + sum(b.count() for b in boots) + 1
         self.ktap.header(total)
         self.ktap.diag(f"rdcache {self.args.plan}: kernel {self.kernel}, results in {self.results}")
         if fixtures:
             self.run_fixtures()
+        for name, ok, reasons in coverage + setup_order:
+            self.ktap.result(name, ok, reasons=reasons)
         if cf:
             self.run_compile_fail()
         i = 0
@@ -626,46 +880,166 @@ class Runner:
                     print(f"rdcache: {done}/{len(group)} boots done", file=sys.stderr, flush=True)
                 for rec in recs:
                     rec.replay(self.ktap)
+        self.check_whole_ktap()
         self.ktap.finish()
+        self.export_results()
+        rc = 0 if not self.ktap.counts["fail"] else 1
         if self.args.plan == "run":
-            self.print_verdict()
-        return 0 if not self.ktap.counts["fail"] else 1
+            if self.print_verdict() != "PASS":
+                rc = 1
+        return rc
+
+    def kunit_py(self, ktap, *opts):
+        """The tree's kunit.py parse over a KTAP file: (returncode, output)."""
+        tool = os.path.join(self.args.ksrc, "tools/testing/kunit/kunit.py")
+        proc = subprocess.run([sys.executable, tool, "parse", *opts, ktap], capture_output=True, text=True,
+                              timeout=300)
+        return proc.returncode, re.sub(r"(?m)^\[[0-9:]+\] ", "", proc.stdout + proc.stderr)
+
+    def check_whole_ktap(self):
+        """`ktap/kunit-parse`: the tree's kunit.py parses the whole run's KTAP
+        as it stands before this result (the plan counted without it) and
+        must find nothing malformed: no plan mismatch, no missing result, no
+        crashed test, in any test at any level."""
+        path = os.path.join(self.results, "ktap.log")
+        with open(path) as f:
+            lines = f.read().splitlines()
+        # The top level only: each test's own KTAP (indented) was parsed on
+        # its own when it ended, and a harness self-test's may be broken on
+        # purpose (a panic mid-test, a result past the plan).
+        so_far = os.path.join(self.results, "kunit-parse-input.ktap")
+        with open(so_far, "w") as f:
+            plan_done = False
+            for line in lines:
+                if line.startswith("    "):
+                    continue
+                if not plan_done and re.match(r"1\.\.\d+$", line):
+                    line, plan_done = f"1..{self.ktap.n}", True
+                f.write(line + "\n")
+        try:
+            _, out = self.kunit_py(so_far)
+        except (OSError, subprocess.TimeoutExpired) as e:
+            self.ktap.result("ktap/kunit-parse", False, reasons=[f"kunit.py parse did not run: {e!r}"])
+            return
+        with open(os.path.join(self.results, "kunit-parse.log"), "w") as f:
+            f.write(out)
+        errors = [ln for ln in out.splitlines() if "[ERROR]" in ln or "[CRASHED]" in ln]
+        summary = next((ln for ln in out.splitlines() if "Testing complete" in ln), None)
+        if summary is None:
+            errors.append("no 'Testing complete' line")
+        else:
+            got = {k: int(v) for k, v in re.findall(r"(passed|failed|skipped|crashed|errors): (\d+)", summary)}
+            c = self.ktap.counts
+            want = {"passed": c["pass"], "failed": c["fail"], "skipped": c["skip"]}
+            if any(got.get(k, 0) != v for k, v in want.items()) or got.get("crashed") or got.get("errors"):
+                errors.append(f"kunit.py counted {got}, the runner {want}")
+        self.ktap.diag(f"kunit.py parse of the whole run: {summary or 'no summary'}")
+        self.ktap.result("ktap/kunit-parse", not errors, reasons=errors[:10])
+
+    def export_results(self):
+        """results.json (the shape `kunit.py --json` writes: KernelCI's) and
+        junit.xml, both written by the tree's kunit.py from the whole KTAP."""
+        jpath = os.path.join(self.results, "results.json")
+        xpath = os.path.join(self.results, "junit.xml")
+        try:
+            self.kunit_py(os.path.join(self.results, "ktap.log"), "--json=" + jpath, "--junit=" + xpath)
+        except (OSError, subprocess.TimeoutExpired) as e:
+            print(f"rdcache: kunit.py could not write {jpath} / {xpath}: {e!r}", file=sys.stderr)
+            return
+        print(f"rdcache: results: {self.results}/ktap.log, results.json, junit.xml", file=sys.stderr)
+
+    # make run's demonstration: which tests make the two columns.
+    RUN_SAFE = "stress/stress:50"
+    RUN_CYCLES = 50
+    RUN_NEG = "harness/negative-control-1"
+    # The detectors of the table's rows, by the classifier's kinds.
+    RUN_DETECTORS = [
+        ("BUG: Dentry ... still in use", ("dentry-busy",)),
+        ("VFS: Busy inodes after unmount", ("busy-inodes",)),
+        ("rdcache: INODE LEAK", ("inode-leak",)),
+        ("KASAN / oops / GPF", ("kasan", "oops", "gpf")),
+    ]
 
     def print_verdict(self):
-        """make run: the safe run and the negative control side by side."""
-        safe = self.seen.get("stress/stress:50", {})
-        neg = self.seen.get("harness/negative-control-1", {})
-        text = "\n".join(safe.get("nested", []))
+        """make run: the safe run and the negative control side by side, and
+        a verdict computed from the table: PASS only if the safe column shows
+        the race happened and nothing was detected, and the negative control
+        shows every detector at least once.  Returns PASS, FAIL or INCOMPLETE."""
+        safe = self.seen.get(self.RUN_SAFE)
+        neg = self.seen.get(self.RUN_NEG)
+        fail, incomplete = [], []
+
+        def count(d, kinds):
+            return sum(1 for k, _ in (d or {}).get("findings", []) if k in kinds)
+
+        for name, d in (("the safe run", safe), ("the negative control", neg)):
+            if d is None:
+                incomplete.append(f"{name} did not run")
+            elif "skipped" in d:
+                incomplete.append(f"{name} was skipped ({d['skipped']})")
+            elif not d.get("ok"):
+                fail.append(f"{name}'s test failed (see its KTAP above)")
+        ran_safe = safe is not None and "skipped" not in safe
+        ran_neg = neg is not None and "skipped" not in neg
+        text = "\n".join((safe or {}).get("nested", []))
         m = re.search(r"cycles=(\d+) with_husks=(\d+) bad=(\d+) puts=(\d+) batches=(\d+) husks=(\d+)", text)
         late = re.search(r"^# total .* late_callbacks=(\d+)", text, re.M)
-        nums = m.groups() if m else ("?",) * 6
-
-        def count(d, kind):
-            return sum(1 for k, _ in d.get("findings", []) if k == kind)
-
+        nums = dict(zip(("cycles", "with_husks", "bad", "puts", "batches", "husks"),
+                        (int(v) for v in m.groups()))) if m else {}
+        if ran_safe:
+            if not m:
+                fail.append("the safe run printed no cycles=... line")
+            else:
+                if nums["cycles"] != self.RUN_CYCLES:
+                    fail.append(f"the safe run ran {nums['cycles']} of {self.RUN_CYCLES} cycles")
+                if nums["bad"]:
+                    fail.append(f"{nums['bad']} cycle(s) of the safe run ended unbalanced or late")
+                if not nums["puts"]:
+                    fail.append("the safe run's workers put no reference into a list")
+                if not nums["with_husks"]:
+                    fail.append("umount never left husks on a worker's list: the race did not happen")
+            if not late:
+                fail.append("the safe run printed no late_callbacks total")
+            elif int(late.group(1)):
+                fail.append(f"the safe run counted {late.group(1)} late callback(s)")
+        neg_late = count(neg, ("late-callback",))
         rows = [
-            ("runs", f"{nums[0]} mount/umount cycles", "1 boot"),
-            ("dentry references put into shrink lists", nums[3], "-"),
-            ("cycles where umount left husks on a worker's list", f"{nums[1]} ({nums[5]} husks)", "-"),
-            ("late callbacks (rdcache counter)", late.group(1) if late else "?",
-             str(count(neg, "late-callback"))),
-            ("BUG: Dentry ... still in use", count(safe, "dentry-busy"), count(neg, "dentry-busy")),
-            ("VFS: Busy inodes after unmount", count(safe, "busy-inodes"), count(neg, "busy-inodes")),
-            ("rdcache: INODE LEAK", count(safe, "inode-leak"), count(neg, "inode-leak")),
-            ("KASAN / oops / GPF", sum(count(safe, k) for k in ("kasan", "oops", "gpf")),
-             sum(count(neg, k) for k in ("kasan", "oops", "gpf"))),
+            ("runs", f"{nums.get('cycles', '?')} mount/umount cycles" if ran_safe else "not run",
+             "1 boot" if ran_neg else "not run"),
+            ("dentry references put into shrink lists", nums.get("puts", "?") if ran_safe else "-", "-"),
+            ("cycles where umount left husks on a worker's list",
+             f"{nums.get('with_husks', '?')} ({nums.get('husks', '?')} husks)" if ran_safe else "-", "-"),
+            ("late callbacks (rdcache counter / log)", late.group(1) if late else "?",
+             neg_late if ran_neg else "-"),
         ]
+        if ran_neg and not neg_late:
+            fail.append("the negative control's late callback was not seen: that detector is blind")
+        for label, kinds in self.RUN_DETECTORS:
+            a, b = count(safe, kinds), count(neg, kinds)
+            rows.append((label, a if ran_safe else "-", b if ran_neg else "-"))
+            if ran_safe and a:
+                fail.append(f"the safe run shows {label} {a} time(s)")
+            if ran_neg and not b:
+                fail.append(f"the negative control never showed {label}: that detector is blind")
+        if self.ktap.failed:
+            fail.append("failed: " + ", ".join(self.ktap.failed))
         w = max(len(r[0]) for r in rows)
         print()
         print(f"{'':{w}}  {'safe run (ShrinkList workers vs umount)':42}  negative control (ref held across ->kill_sb)")
         for name, a, b in rows:
             print(f"{name:{w}}  {str(a):42}  {b}")
-        c = self.ktap.counts
-        if c["fail"]:
-            print(f"rdcache verdict: FAIL: {', '.join(self.ktap.failed)} (details above and in {self.results})")
+        if fail:
+            verdict = "FAIL"
+            print(f"rdcache verdict: FAIL: {'; '.join(fail)} (details in {self.results})")
+        elif incomplete:
+            verdict = "INCOMPLETE"
+            print(f"rdcache verdict: INCOMPLETE: {'; '.join(incomplete)}")
         else:
-            print(f"rdcache verdict: PASS: {nums[0]} racing cycles with nothing detected, and the negative "
-                  f"control caught by every detector, on a {self.smp}-vCPU guest ({self.accel})")
+            verdict = "PASS"
+            print(f"rdcache verdict: PASS: {nums['cycles']} racing cycles, umount left husks in "
+                  f"{nums['with_husks']}, nothing detected; the negative control caught by every detector; "
+                  f"{self.smp}-vCPU guest ({self.accel})")
+        return verdict
 
 
 def main():

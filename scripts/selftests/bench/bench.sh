@@ -33,7 +33,10 @@ esac
 [ $# -gt 0 ] && umount_ns="$*"
 
 ktap_print_header
-ktap_set_plan 5
+ktap_set_plan 6
+for n in $umount_ns; do
+	rdc_num n || ktap_exit_fail_msg "bench.sh: umount size '$n' is not a number"
+done
 rdc_load || ktap_exit_fail_msg "insmod rdcache.ko failed"
 B=$RDC_DEBUGFS/bench
 ktap_print_msg "BENCH-CONFIG mode=$mode cpus=$cpus kernel=$(uname -r) reps=$reps"
@@ -48,28 +51,47 @@ bench_run() {
 			ktap_print_msg "bench '$kind $*' failed: $(dmesg | grep 'rdcache.*bench' | tail -1)"
 			return 1
 		fi
-		ktap_print_msg "BENCH $(cat $B) rep=$r"
+		res=$(cat $B)
+		if [ -z "$res" ]; then
+			ktap_print_msg "bench '$kind $*': reading $B failed or gave nothing"
+			return 1
+		fi
+		ktap_print_msg "BENCH $res rep=$r"
 		r=$((r + 1))
 	done
 }
 
 ok=1
 bench_run put $put_n || ok=0
-[ $ok = 1 ] && ktap_test_pass "put vs dput, $reps x $put_n" || ktap_test_fail "put vs dput"
+if [ $ok = 1 ]; then
+	ktap_test_pass "put vs dput, $reps x $put_n"
+else
+	ktap_test_fail "put vs dput"
+fi
 
 ok=1
 bench_run put-contended $((put_n / 2)) "$cpus" || ok=0
-[ $ok = 1 ] && ktap_test_pass "put vs dput on $cpus CPUs" || ktap_test_fail "put vs dput on $cpus CPUs"
+if [ $ok = 1 ]; then
+	ktap_test_pass "put vs dput on $cpus CPUs"
+else
+	ktap_test_fail "put vs dput on $cpus CPUs"
+fi
 
 ok=1
 for n in $dispose_ns; do bench_run dispose "$n" || ok=0; done
-[ $ok = 1 ] && ktap_test_pass "disposal: put + shrink vs dput, N=$dispose_ns" ||
+if [ $ok = 1 ]; then
+	ktap_test_pass "disposal: put + shrink vs dput, N=$dispose_ns"
+else
 	ktap_test_fail "disposal: put + shrink vs dput"
+fi
 
 ok=1
 for n in $chain_ns; do bench_run chain "$n" || ok=0; done
-[ $ok = 1 ] && ktap_test_pass "chain: pruning vs leaf-only, N=$chain_ns" ||
+if [ $ok = 1 ]; then
+	ktap_test_pass "chain: pruning vs leaf-only, N=$chain_ns"
+else
 	ktap_test_fail "chain: pruning vs leaf-only"
+fi
 
 # umount_case FS SHAPE N REP: build or walk the tree, time the umount.
 umount_case() {
@@ -105,8 +127,15 @@ for n in $umount_ns; do
 		done
 	done
 done
-[ $ok = 1 ] && ktap_test_pass "umount: rdcachefs vs tmpfs, chain and wide, N=$umount_ns" ||
+if [ $ok = 1 ]; then
+	ktap_test_pass "umount: rdcachefs vs tmpfs, chain and wide, N=$umount_ns"
+else
 	ktap_test_fail "umount: rdcachefs vs tmpfs"
+fi
 
-rdc_unload
+if rdc_unload; then
+	ktap_test_pass "rmmod rdcache"
+else
+	ktap_test_fail "rmmod rdcache"
+fi
 ktap_finished

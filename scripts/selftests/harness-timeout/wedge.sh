@@ -10,6 +10,6 @@
 ktap_print_header
 ktap_set_plan 1
 ktap_print_msg "wedging every CPU"
-insmod /rdcache/rdcache_splat.ko trigger=wedge
+insmod /rdcache/rdcache_splat.ko trigger=wedge || ktap_exit_fail_msg "insmod rdcache_splat.ko trigger=wedge failed"
 ktap_test_pass "not wedged"
 ktap_finished

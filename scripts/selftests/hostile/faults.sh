@@ -30,16 +30,20 @@ DBG=/sys/kernel/debug
 mkdir -p $M
 
 ktap_print_header
-ktap_set_plan 8
+# Six sweeps (or their skips), the totals, the rmmod and kmemleak.
+ktap_set_plan 9
+rdc_num max || ktap_exit_fail_msg "faults.sh: MAX '$max' is not a number"
 rdc_load || ktap_exit_fail_msg "insmod rdcache.ko failed"
 [ -w /proc/self/fail-nth ] || ktap_exit_fail_msg "no /proc/self/fail-nth (CONFIG_FAULT_INJECTION_DEBUG_FS)"
+# A setting that does not take leaves allocations out of the sweeps unseen.
 for a in failslab fail_page_alloc; do
-	echo N >$DBG/$a/ignore-gfp-wait
+	echo N >$DBG/$a/ignore-gfp-wait || ktap_exit_fail_msg "cannot write $DBG/$a/ignore-gfp-wait"
 	# One line per injected failure ("FAULT_INJECTION: forcing a failure"), no stack.
-	echo 1 >$DBG/$a/verbose
+	echo 1 >$DBG/$a/verbose || ktap_exit_fail_msg "cannot write $DBG/$a/verbose"
 done
-echo 0 >$DBG/fail_page_alloc/min-order
-echo N >$DBG/fail_page_alloc/ignore-gfp-highmem
+echo 0 >$DBG/fail_page_alloc/min-order || ktap_exit_fail_msg "cannot write $DBG/fail_page_alloc/min-order"
+echo N >$DBG/fail_page_alloc/ignore-gfp-highmem ||
+	ktap_exit_fail_msg "cannot write $DBG/fail_page_alloc/ignore-gfp-highmem"
 rdc_kmemleak_clear
 
 # sweep NAME SETUP... -- COMMAND...: rdc-sys sweep runs COMMAND with fault
@@ -83,15 +87,25 @@ fi
 rdc_balanced
 ok=$?
 ktap_print_msg "totals after the sweeps: $RDC_TOTALS"
-[ $ok = 0 ] &&
-	ktap_test_pass "faults: module-wide counters balance, nothing left mounted" ||
+if [ $ok = 0 ]; then
+	ktap_test_pass "faults: module-wide counters balance, nothing left mounted"
+else
 	ktap_test_fail "faults: module-wide counters balance, nothing left mounted"
-for a in failslab fail_page_alloc; do echo Y >$DBG/$a/ignore-gfp-wait; done
-rdc_unload
+fi
+# The boot's later tests allocate with the defaults again.
+for a in failslab fail_page_alloc; do
+	echo Y >$DBG/$a/ignore-gfp-wait || ktap_exit_fail_msg "cannot restore $DBG/$a/ignore-gfp-wait"
+done
+if rdc_unload; then
+	ktap_test_pass "faults: rmmod rdcache after the sweeps"
+else
+	ktap_test_fail "faults: rmmod rdcache after the sweeps"
+fi
 rdc_kmemleak_scan
 case $? in
 0) ktap_test_pass "kmemleak: no unreferenced object after the sweeps" ;;
 2) ktap_test_skip "kmemleak is off in this boot" ;;
+3) ktap_test_fail "kmemleak: booted with kmemleak=on but it is off (disabled itself?): no scan after the sweeps" ;;
 *) ktap_test_fail "kmemleak: unreferenced objects after the sweeps (report in the kernel log)" ;;
 esac
 ktap_finished

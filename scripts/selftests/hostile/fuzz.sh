@@ -18,7 +18,8 @@ M=/mnt/fuzz
 mkdir -p $M
 
 ktap_print_header
-ktap_set_plan 3
+ktap_set_plan 4
+rdc_num count seed && [ "$count" -gt 0 ] || ktap_exit_fail_msg "usage: fuzz.sh [COUNT [SEED]], COUNT > 0"
 rdc_load || ktap_exit_fail_msg "insmod rdcache.ko failed"
 ktap_print_msg "fuzz seed=$seed count=$count"
 
@@ -29,15 +30,26 @@ for mode in options control; do
 	rc=$?
 	echo "$out" | grep -v '^progress' | head -40 | while IFS= read -r line; do ktap_print_msg "$line"; done
 	summary=$(echo "$out" | tail -1)
-	[ $rc = 0 ] && ktap_test_pass "fuzz $mode: $summary" || ktap_test_fail "fuzz $mode: $summary"
+	# The summary is the last line only if the fuzzer ran to the end.
+	if [ $rc = 0 ] && echo "$summary" | grep -q "^cases=[1-9][0-9]* ok=[0-9]* einval=[0-9]* mismatches=0$"; then
+		ktap_test_pass "fuzz $mode: $summary"
+	else
+		ktap_test_fail "fuzz $mode: $summary"
+	fi
 done
 
 # The fuzzer mounted and unmounted many superblocks: all must balance.
 rdc_balanced
 ok=$?
 ktap_print_msg "totals: $RDC_TOTALS"
-[ $ok = 0 ] &&
-	ktap_test_pass "fuzz: counters balance, nothing left mounted" ||
+if [ $ok = 0 ]; then
+	ktap_test_pass "fuzz: counters balance, nothing left mounted"
+else
 	ktap_test_fail "fuzz: counters balance, nothing left mounted"
-rdc_unload
+fi
+if rdc_unload; then
+	ktap_test_pass "fuzz: rmmod rdcache"
+else
+	ktap_test_fail "fuzz: rmmod rdcache"
+fi
 ktap_finished

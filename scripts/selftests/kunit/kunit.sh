@@ -18,13 +18,18 @@ if ! insmod /rdcache/rdcache.ko; then
 fi
 # Suites run synchronously during the load; their KTAP is in the log now.
 dmesg | sed -e 's/^\[ *[0-9.]*\] //' | sed -n '/^KTAP version 1$/,$p' >/tmp/kunit.ktap
-rmmod rdcache
+unloaded=1
+rmmod rdcache || unloaded=0
 cat /tmp/kunit.ktap
 if ! grep -q '^ok ' /tmp/kunit.ktap; then
 	echo "# no KUnit results in the kernel log"
 	exit 1
 fi
 if grep -q '^not ok ' /tmp/kunit.ktap; then
+	exit 1
+fi
+if [ $unloaded = 0 ] || grep -qw rdcache /proc/modules; then
+	echo "# rmmod rdcache failed after the KUnit suites"
 	exit 1
 fi
 exit 0

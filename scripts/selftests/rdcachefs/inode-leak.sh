@@ -11,28 +11,38 @@
 . ./lib.sh
 
 ktap_print_header
-ktap_set_plan 2
+ktap_set_plan 3
 rdc_load || ktap_exit_fail_msg "insmod rdcache.ko failed"
 mkdir -p /mnt/rdc
 
 mount -t rdcachefs -o depth=1,fanout=2,files=1 none /mnt/rdc || ktap_exit_fail_msg "mount failed"
-find /mnt/rdc >/dev/null
+find /mnt/rdc >/dev/null || ktap_exit_fail_msg "find /mnt/rdc failed"
 sb=$(rdc_last_sb)
 u0=$(rdc_field total unbalanced)
-echo selftest-leak >$RDC_DEBUGFS/control
-umount /mnt/rdc
+injected=1
+echo selftest-leak >$RDC_DEBUGFS/control || { injected=0; ktap_print_msg "writing selftest-leak failed"; }
+umount /mnt/rdc || ktap_exit_fail_msg "umount failed"
 u1=$(rdc_field total unbalanced)
 al=$(rdc_field "$sb" inodes_allocated)
 ev=$(rdc_field "$sb" inodes_evicted)
 ktap_print_msg "superblock #$sb: allocated=$al evicted=$ev, unbalanced superblocks $u0 -> $u1"
-[ "$u1" -eq $((u0 + 1)) ] && [ "$al" -eq $((ev + 1)) ] &&
-	ktap_test_pass "the phantom allocation is reported at umount" ||
-	ktap_test_fail "the phantom allocation is reported at umount"
-
-if echo selftest-leak >$RDC_DEBUGFS/control 2>/dev/null; then
-	ktap_test_fail "with nothing mounted there is nothing to unbalance (ENOENT)"
+if [ $injected = 1 ] && rdc_num sb u0 u1 al ev && [ "$u1" -eq $((u0 + 1)) ] && [ "$al" -eq $((ev + 1)) ]; then
+	ktap_test_pass "the phantom allocation is reported at umount"
 else
-	ktap_test_pass "with nothing mounted there is nothing to unbalance (ENOENT)"
+	ktap_test_fail "the phantom allocation is reported at umount"
 fi
-rdc_unload
+
+out=$(rdc-sys write $RDC_DEBUGFS/control selftest-leak 2>&1)
+rc=$?
+ktap_print_msg "selftest-leak with nothing mounted: rc=$rc: $out"
+if [ $rc -ne 0 ] && echo "$out" | grep -q "errno ENOENT"; then
+	ktap_test_pass "with nothing mounted there is nothing to unbalance (ENOENT)"
+else
+	ktap_test_fail "with nothing mounted there is nothing to unbalance (ENOENT)"
+fi
+if rdc_unload; then
+	ktap_test_pass "rmmod rdcache"
+else
+	ktap_test_fail "rmmod rdcache"
+fi
 ktap_finished

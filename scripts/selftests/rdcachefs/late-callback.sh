@@ -11,24 +11,39 @@
 . ./lib.sh
 
 ktap_print_header
-ktap_set_plan 2
+ktap_set_plan 3
 rdc_load || ktap_exit_fail_msg "insmod rdcache.ko failed"
 mkdir -p /mnt/rdc
 
-mount -t rdcachefs -o depth=1,fanout=1,files=1 none /mnt/rdc && find /mnt/rdc >/dev/null && umount /mnt/rdc
+mount -t rdcachefs -o depth=1,fanout=1,files=1 none /mnt/rdc || ktap_exit_fail_msg "mount failed"
+find /mnt/rdc >/dev/null || ktap_exit_fail_msg "find /mnt/rdc failed"
 sb=$(rdc_last_sb)
+umount /mnt/rdc || ktap_exit_fail_msg "umount failed"
+state=$(sed -n "s/^sb $sb state=\([a-z]*\).*/\1/p" $RDC_DEBUGFS/counters)
 before=$(rdc_field "$sb" late_callbacks)
-echo selftest-late >$RDC_DEBUGFS/control
+replayed=1
+echo selftest-late >$RDC_DEBUGFS/control || { replayed=0; ktap_print_msg "writing selftest-late failed"; }
 after=$(rdc_field "$sb" late_callbacks)
 total=$(rdc_field total late_callbacks)
-ktap_print_msg "superblock #$sb late callbacks: $before -> $after (module: $total)"
-[ "$before" -eq 0 ] && [ "$after" -eq 1 ] && ktap_test_pass "the replayed callback is counted late" ||
-	ktap_test_fail "the replayed callback is counted late"
-
-if echo bogus >$RDC_DEBUGFS/control 2>/dev/null; then
-	ktap_test_fail "an unknown control command is refused (EINVAL)"
+ktap_print_msg "superblock #$sb ($state) late callbacks: $before -> $after (module: $total)"
+if [ $replayed = 1 ] && [ "$state" = dead ] && rdc_num sb before after &&
+	[ "$before" -eq 0 ] && [ "$after" -eq 1 ]; then
+	ktap_test_pass "the replayed callback is counted late"
 else
-	ktap_test_pass "an unknown control command is refused (EINVAL)"
+	ktap_test_fail "the replayed callback is counted late"
 fi
-rdc_unload
+
+out=$(rdc-sys write $RDC_DEBUGFS/control bogus 2>&1)
+rc=$?
+ktap_print_msg "writing 'bogus': rc=$rc: $out"
+if [ $rc -ne 0 ] && echo "$out" | grep -q "errno EINVAL"; then
+	ktap_test_pass "an unknown control command is refused (EINVAL)"
+else
+	ktap_test_fail "an unknown control command is refused (EINVAL)"
+fi
+if rdc_unload; then
+	ktap_test_pass "rmmod rdcache"
+else
+	ktap_test_fail "rmmod rdcache"
+fi
 ktap_finished

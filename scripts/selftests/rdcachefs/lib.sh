@@ -7,8 +7,36 @@ rdc_load() {
 	grep -qw rdcachefs /proc/filesystems || insmod /rdcache/rdcache.ko
 }
 
+# rdc_unload: unload rdcache if it is loaded.  Fails if rmmod fails or the
+# module is still there afterwards; succeeds if it was not loaded.
 rdc_unload() {
-	grep -qw rdcache /proc/modules && rmmod rdcache
+	if grep -qw rdcache /proc/modules; then
+		rmmod rdcache || return 1
+	fi
+	! grep -qw rdcache /proc/modules
+}
+
+# rdc_num NAME...: whether each variable NAME holds a non-empty decimal
+# number.  A counter that could not be read is empty, and two empty strings
+# compare equal: check with this before comparing counters (with -eq).
+# Prints the first offending variable.
+rdc_num() {
+	for _rdc_n in "$@"; do
+		case $_rdc_n in
+		'' | [!A-Za-z_]* | *[!A-Za-z0-9_]*)
+			ktap_print_msg "rdc_num: '$_rdc_n' is not a variable name"
+			return 1
+			;;
+		esac
+		eval "_rdc_v=\${$_rdc_n-}"
+		case $_rdc_v in
+		'' | *[!0-9]*)
+			ktap_print_msg "not a number: $_rdc_n='$_rdc_v'"
+			return 1
+			;;
+		esac
+	done
+	return 0
 }
 
 # The number of the newest superblock in the counters file.
@@ -21,27 +49,27 @@ rdc_field() {
 	if [ "$1" = total ]; then
 		sed -n "s/^total .* $2=\([0-9a-z]*\).*/\1/p" $RDC_DEBUGFS/counters
 	else
-		sed -n "s/^sb $1 .*$2=\([0-9a-z]*\).*/\1/p" $RDC_DEBUGFS/counters
+		sed -n "s/^sb $1 \(.* \)\{0,1\}$2=\([0-9a-z]*\).*/\2/p" $RDC_DEBUGFS/counters
 	fi
 }
 
 # Expected entries of a shape, root included: sum over levels of F^l * (1 + N).
 rdc_entries() {
-	d=$1 f=$2 n=$3 total=0 dirs=1 l=0
-	while [ $l -le "$d" ]; do
-		total=$((total + dirs * (1 + n)))
-		dirs=$((dirs * f))
-		l=$((l + 1))
+	_rdc_d=$1 _rdc_f=$2 _rdc_k=$3 _rdc_total=0 _rdc_dirs=1 _rdc_l=0
+	while [ $_rdc_l -le "$_rdc_d" ]; do
+		_rdc_total=$((_rdc_total + _rdc_dirs * (1 + _rdc_k)))
+		_rdc_dirs=$((_rdc_dirs * _rdc_f))
+		_rdc_l=$((_rdc_l + 1))
 	done
-	echo $total
+	echo $_rdc_total
 }
 
 # Drop dentries and inodes.  7.3 takes 1..4 only: 4 first silences the
-# one-off "drop_caches: 2" message, then 2 drops the slab caches.
+# one-off "drop_caches: 2" message, then 2 drops the slab caches.  Fails if
+# a write fails.
 rdc_drop_caches() {
 	sync
-	echo 4 >/proc/sys/vm/drop_caches
-	echo 2 >/proc/sys/vm/drop_caches
+	echo 4 >/proc/sys/vm/drop_caches && echo 2 >/proc/sys/vm/drop_caches
 }
 
 RDC_KMEMLEAK=/sys/kernel/debug/kmemleak
@@ -56,17 +84,21 @@ rdc_kmemleak_clear() {
 # younger than 5 s are not reported, hence the wait; two scans, as
 # Documentation/dev-tools/kmemleak.rst advises.  Any report is copied to the
 # kernel log, where the host's classifier turns "unreferenced object" into a
-# failure.  Returns 0 if clean, 1 if something leaked, 2 if kmemleak is off.
+# failure.  Returns 0 if clean, 1 if something leaked, 2 if kmemleak is off,
+# 3 if the boot asked for it (kmemleak=on) but it is off: it disables itself
+# for good on an internal error, such as a failed allocation of its own.
 rdc_kmemleak_scan() {
+	_rdc_off=2
+	grep -qw kmemleak=on /proc/cmdline && _rdc_off=3
 	# A kernel with kmemleak disabled keeps the file but refuses writes (EPERM).
-	[ -w $RDC_KMEMLEAK ] && echo scan >$RDC_KMEMLEAK 2>/dev/null || return 2
+	[ -w $RDC_KMEMLEAK ] && echo scan >$RDC_KMEMLEAK 2>/dev/null || return $_rdc_off
 	sleep 6
-	echo scan >$RDC_KMEMLEAK || return 2
-	echo scan >$RDC_KMEMLEAK || return 2
-	report=$(cat $RDC_KMEMLEAK)
-	[ -z "$report" ] && return 0
-	echo "$report" | head -80 | while IFS= read -r line; do
-		echo "kmemleak report: $line" >/dev/kmsg
+	echo scan >$RDC_KMEMLEAK || return $_rdc_off
+	echo scan >$RDC_KMEMLEAK || return $_rdc_off
+	_rdc_report=$(cat $RDC_KMEMLEAK) || return 1
+	[ -z "$_rdc_report" ] && return 0
+	echo "$_rdc_report" | head -80 | while IFS= read -r _rdc_line; do
+		echo "kmemleak report: $_rdc_line" >/dev/kmsg
 	done
 	return 1
 }
@@ -94,9 +126,11 @@ rdc_wait_dead() {
 	done
 }
 
-# rdc_wait_quiet: wait (up to 5 s) until no superblock is live or dying.
+# rdc_wait_quiet: wait (up to 5 s) until no superblock is live or dying;
+# returns 1 if some still is, or the counters cannot be read.
 rdc_wait_quiet() {
 	_rdc_try=0
+	[ -r $RDC_DEBUGFS/counters ] || return 1
 	while grep -q "state=\(live\|dying\)" $RDC_DEBUGFS/counters; do
 		[ $_rdc_try -ge 500 ] && return 1
 		usleep 10000
@@ -108,12 +142,20 @@ rdc_wait_quiet() {
 # rdc_balanced: once no superblock is live or dying, whether the module-wide
 # totals balance (as many inodes evicted as allocated, no late callback) and
 # nothing of ours is mounted.  Leaves a one-line summary in RDC_TOTALS.
+# Fails if a superblock is still live or dying after 5 s, or a counter
+# cannot be read as a number.
 rdc_balanced() {
-	rdc_wait_quiet
+	_rdc_q=0
+	rdc_wait_quiet || _rdc_q=1
 	_rdc_a=$(rdc_field total inodes_allocated)
 	_rdc_e=$(rdc_field total inodes_evicted)
 	_rdc_l=$(rdc_field total late_callbacks)
 	_rdc_m=$(grep -c rdcachefs /proc/mounts)
 	RDC_TOTALS="inodes_allocated=$_rdc_a inodes_evicted=$_rdc_e late_callbacks=$_rdc_l mounts=$_rdc_m"
-	[ "$_rdc_a" = "$_rdc_e" ] && [ "$_rdc_l" = 0 ] && [ "$_rdc_m" = 0 ]
+	if [ $_rdc_q = 1 ]; then
+		RDC_TOTALS="$RDC_TOTALS; a superblock still live or dying after 5 s"
+		return 1
+	fi
+	rdc_num _rdc_a _rdc_e _rdc_l _rdc_m &&
+		[ "$_rdc_a" -eq "$_rdc_e" ] && [ "$_rdc_l" -eq 0 ] && [ "$_rdc_m" -eq 0 ]
 }

@@ -32,26 +32,35 @@ find /mnt/b >/dev/null
 la1=$(rdc_field "$sa" lookups)
 lb1=$(rdc_field "$sb" lookups)
 ktap_print_msg "walking b: a's lookups $la0 -> $la1, b's $lb0 -> $lb1"
-[ "$sa" != "$sb" ] && [ "$la1" -eq "$la0" ] && [ "$lb1" -gt "$lb0" ] &&
-	ktap_test_pass "two mounts keep independent counters" ||
+if rdc_num sa sb la0 la1 lb0 lb1 && [ "$sa" -ne "$sb" ] && [ "$la1" -eq "$la0" ] && [ "$lb1" -gt "$lb0" ]; then
+	ktap_test_pass "two mounts keep independent counters"
+else
 	ktap_test_fail "two mounts keep independent counters"
+fi
 
 # busybox mount refuses non-root users itself; ask the kernel directly.
 out=$(su -s /bin/sh nobody -c "rdc-sys mount rdcachefs /mnt/b" 2>&1)
 rc=$?
 ktap_print_msg "mount(2) as nobody: rc=$rc: $out"
-[ $rc -ne 0 ] && echo "$out" | grep -q "errno EPERM" &&
-	ktap_test_pass "an unprivileged user cannot mount (EPERM)" ||
+if [ $rc -ne 0 ] && echo "$out" | grep -q "errno EPERM"; then
+	ktap_test_pass "an unprivileged user cannot mount (EPERM)"
+else
 	ktap_test_fail "an unprivileged user cannot mount (EPERM)"
+fi
 
 out=$(su -s /bin/sh nobody -c "cat $RDC_DEBUGFS/counters" 2>&1)
 rc=$?
 ktap_print_msg "reading the counters as nobody: rc=$rc: $(echo "$out" | head -1)"
-[ $rc -ne 0 ] && ktap_test_pass "an unprivileged user cannot read the counters" ||
+if [ $rc -ne 0 ]; then
+	ktap_test_pass "an unprivileged user cannot read the counters"
+else
 	ktap_test_fail "an unprivileged user cannot read the counters"
+fi
 
-umount /mnt/a /mnt/b
-if rmmod rdcache; then
+if ! umount /mnt/a /mnt/b; then
+	ktap_print_msg "umount /mnt/a /mnt/b failed"
+	ktap_test_fail "rmmod after umount"
+elif rmmod rdcache && ! grep -qw rdcache /proc/modules; then
 	ktap_test_pass "rmmod after umount"
 else
 	ktap_test_fail "rmmod after umount"

@@ -22,7 +22,8 @@ depth=8,fanout=64|more than 4194304
 depth=4194304,fanout=1|more than 4194304"
 
 ktap_print_header
-ktap_set_plan 13
+# One result per case, the defaults, and the rmmod.
+ktap_set_plan $(($(echo "$cases" | wc -l) + 2))
 rdc_load || ktap_exit_fail_msg "insmod rdcache.ko failed"
 mkdir -p /mnt/rdc
 
@@ -32,8 +33,9 @@ while IFS='|' read -r opt want; do
 	rc=$?
 	log=$(dmesg)
 	if [ $rc -eq 0 ]; then
-		umount /mnt/rdc
 		ktap_test_fail "-o $opt is refused"
+		# Later cases would mount on top of it.
+		umount /mnt/rdc || ktap_exit_fail_msg "-o $opt mounted and umount failed"
 		continue
 	fi
 	ktap_print_msg "-o $opt: $out"
@@ -48,11 +50,23 @@ $cases
 EOF2
 
 # The defaults mount.
-if mount -t rdcachefs none /mnt/rdc && [ -d /mnt/rdc/d2 ] && [ ! -e /mnt/rdc/d3 ]; then
-	ktap_test_pass "no options: default shape depth=2,fanout=3,files=2"
+mounted=0
+if mount -t rdcachefs none /mnt/rdc; then
+	mounted=1
+	if [ -d /mnt/rdc/d2 ] && [ ! -e /mnt/rdc/d3 ]; then
+		ktap_test_pass "no options: default shape depth=2,fanout=3,files=2"
+	else
+		ktap_test_fail "no options: default shape depth=2,fanout=3,files=2"
+	fi
 else
 	ktap_test_fail "no options: default shape depth=2,fanout=3,files=2"
 fi
-umount /mnt/rdc 2>/dev/null
-rdc_unload
+if [ $mounted = 1 ] && ! umount /mnt/rdc; then
+	ktap_print_msg "umount of the defaults mount failed"
+	ktap_test_fail "rmmod rdcache"
+elif rdc_unload; then
+	ktap_test_pass "rmmod rdcache"
+else
+	ktap_test_fail "rmmod rdcache"
+fi
 ktap_finished

@@ -17,10 +17,11 @@ cycles=${1:-200}
 # stress.sh 0 SECONDS: as many cycles as fit in SECONDS (make stress DURATION=...).
 duration=${2:-0}
 start=$(date +%s)
-if [ "$cycles" -eq 0 ]; then cycles=1000000; fi
 workers=${WORKERS:-2}
 ktap_print_header
-ktap_set_plan 3
+ktap_set_plan 4
+rdc_num cycles duration workers || ktap_exit_fail_msg "usage: stress.sh [CYCLES [SECONDS]] (WORKERS=N)"
+if [ "$cycles" -eq 0 ]; then cycles=1000000; fi
 rdc_load || ktap_exit_fail_msg "insmod rdcache.ko failed"
 mkdir -p /mnt/stress
 
@@ -34,22 +35,39 @@ while [ $i -le "$cycles" ]; do
 		break
 	fi
 	sb=$(rdc_last_sb)
-	find /mnt/stress >/dev/null 2>&1
-	usleep $(( (i * 7919) % 20000 ))
-	if [ $((i % 4)) -eq 0 ]; then umount -l /mnt/stress; else umount /mnt/stress; fi
-	# A worker that held the last pin runs ->kill_sb() after umount returns.
-	line=$(rdc_wait_dead "$sb")
-	al=${line##* inodes_allocated=}; al=${al%% *}
-	ev=${line##* inodes_evicted=}; ev=${ev%% *}
-	late=${line##* late_callbacks=}; late=${late%% *}
-	hl=${line##* husk_lists=}; hl=${hl%% *}
-	case "$line" in *"state=dead"*) ;; *) al=-1 ;; esac
-	if [ "$al" != "$ev" ] || [ "$late" != 0 ]; then
-		ktap_print_msg "cycle $i: $line"
+	if ! err=$(find /mnt/stress 2>&1 >/dev/null); then
+		ktap_print_msg "cycle $i: find /mnt/stress failed: $(echo "$err" | head -3)"
 		bad=$((bad + 1))
 	fi
-	[ "${hl:-0}" -gt 0 ] && husk_cycles=$((husk_cycles + 1))
-	[ $((i % 4)) -eq 2 ] && rdc_drop_caches
+	usleep $(( (i * 7919) % 20000 ))
+	if [ $((i % 4)) -eq 0 ]; then
+		umount -l /mnt/stress
+	else
+		umount /mnt/stress
+	fi || {
+		ktap_print_msg "cycle $i: umount failed"
+		bad=$((bad + 1))
+		break
+	}
+	# A worker that held the last pin runs ->kill_sb() after umount returns.
+	if ! line=$(rdc_wait_dead "$sb"); then
+		ktap_print_msg "cycle $i: superblock #$sb not dead 5 s after umount: $line"
+		bad=$((bad + 1))
+	else
+		al=${line##* inodes_allocated=}; al=${al%% *}
+		ev=${line##* inodes_evicted=}; ev=${ev%% *}
+		late=${line##* late_callbacks=}; late=${late%% *}
+		hl=${line##* husk_lists=}; hl=${hl%% *}
+		if ! rdc_num al ev late hl || [ "$al" -ne "$ev" ] || [ "$late" -ne 0 ]; then
+			ktap_print_msg "cycle $i: $line"
+			bad=$((bad + 1))
+		fi
+		rdc_num hl >/dev/null && [ "$hl" -gt 0 ] && husk_cycles=$((husk_cycles + 1))
+	fi
+	if [ $((i % 4)) -eq 2 ] && ! rdc_drop_caches; then
+		ktap_print_msg "cycle $i: writing /proc/sys/vm/drop_caches failed"
+		bad=$((bad + 1))
+	fi
 	[ $((i % 50)) -eq 0 ] && ktap_print_msg "progress: $i cycles, $husk_cycles with husks, $bad bad"
 	i=$((i + 1))
 	if [ "$duration" -gt 0 ] && [ $(($(date +%s) - start)) -ge "$duration" ]; then
@@ -59,14 +77,27 @@ while [ $i -le "$cycles" ]; do
 done
 
 total=$(sed -n 1p $RDC_DEBUGFS/counters)
+puts=$(rdc_field total worker_puts)
 ktap_print_msg "$total"
-ktap_print_msg "cycles=$((i - 1)) with_husks=$husk_cycles bad=$bad puts=$(rdc_field total worker_puts) batches=$(rdc_field total worker_batches) husks=$(rdc_field total husks)"
-[ $((i - 1)) -eq "$cycles" ] && [ $bad -eq 0 ] &&
-	ktap_test_pass "$cycles cycles: every superblock dead, inodes balanced, no late callback" ||
+ktap_print_msg "cycles=$((i - 1)) with_husks=$husk_cycles bad=$bad puts=$puts batches=$(rdc_field total worker_batches) husks=$(rdc_field total husks)"
+if [ $((i - 1)) -eq "$cycles" ] && [ $bad -eq 0 ]; then
+	ktap_test_pass "$cycles cycles: every superblock dead, inodes balanced, no late callback"
+else
 	ktap_test_fail "$cycles cycles: every superblock dead, inodes balanced, no late callback"
-[ "$(rdc_field total worker_puts)" -gt 0 ] && ktap_test_pass "workers put references into their lists" ||
+fi
+if rdc_num puts && [ "$puts" -gt 0 ]; then
+	ktap_test_pass "workers put references into their lists"
+else
 	ktap_test_fail "workers put references into their lists"
-[ $husk_cycles -gt 0 ] && ktap_test_pass "umount left husks on a worker's list in $husk_cycles of $cycles cycles" ||
+fi
+if [ $husk_cycles -gt 0 ]; then
+	ktap_test_pass "umount left husks on a worker's list in $husk_cycles of $cycles cycles"
+else
 	ktap_test_fail "umount left husks on a worker's list in $husk_cycles of $cycles cycles"
-rdc_unload || ktap_test_fail "rmmod after the stress"
+fi
+if rdc_unload; then
+	ktap_test_pass "rmmod after the stress"
+else
+	ktap_test_fail "rmmod after the stress"
+fi
 ktap_finished
