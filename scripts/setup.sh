@@ -24,10 +24,16 @@ setup_packages() {
 	if [ ${#missing[@]} -gt 0 ]; then
 		need_root "apt-get update && apt-get install -y --no-install-recommends ${missing[*]}"
 		say "installing Debian packages: ${missing[*]}"
-		# A fresh machine has no package lists yet; update once.
-		if ! apt-cache show "${missing[0]}" >/dev/null 2>&1; then
-			apt-get update -q
-		fi
+		# A fresh machine has no package lists yet (or old ones): update once
+		# if any missing package has no installation candidate.  Not
+		# apt-cache show, which succeeds for a package another one merely
+		# refers to, as on a debootstrapped root with no lists.
+		for p in "${missing[@]}"; do
+			if ! apt-cache policy "$p" 2>/dev/null | grep -q 'Candidate: [0-9]'; then
+				apt-get update -q
+				break
+			fi
+		done
 		DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}"
 		did+=" packages"
 	fi
