@@ -14,6 +14,8 @@
 #   make hostile      fault injection, the fuzzer, privilege checks, load/unload cycles
 #   make stress       CYCLES=N or DURATION=SECONDS of the shrink-vs-umount stress
 #   make setup | kernel | module | clippy | fmt | fmtcheck | rust-analyzer | clean
+#   make record-fixtures  boot each splat trigger without a live self-test and save
+#                     its log slice as scripts/host/fixtures/rec-<trigger>.log
 #   make mutants      apply each deliberate bug of scripts/host/mutants.json to a
 #                     scratch copy and run the tests that must catch it
 #                     (MUTANTS="a b" picks some)
@@ -24,13 +26,13 @@
 
 DO := scripts/host/do.sh
 
-.PHONY: all run test smoke harness kunit rdcachefs stress negctl compile-fail classifier mutants hostile bench test-kcsan shell setup kernel module \
+.PHONY: all run test smoke harness kunit rdcachefs stress negctl compile-fail classifier record-fixtures mutants hostile bench test-kcsan shell setup kernel module \
 	clippy fmt fmtcheck rust-analyzer initramfs fresh-check clean
 
 all: module
 
-run test smoke harness kunit rdcachefs stress negctl compile-fail classifier mutants hostile bench test-kcsan shell setup \
-		kernel module clippy \
+run test smoke harness kunit rdcachefs stress negctl compile-fail classifier record-fixtures mutants hostile bench test-kcsan shell \
+		setup kernel module clippy \
 		fmt fmtcheck rust-analyzer initramfs:
 	@$(DO) $@
 

@@ -14,6 +14,10 @@
 //!     inode allocation that no inode backs on the newest mounted
 //!     superblock, so its umount must report `rdcache: INODE LEAK`.
 //!     `ENOENT` when nothing is mounted.
+//!   - `selftest-panic`: the harness's Rust-panic self-test (`make
+//!     record-fixtures`): `panic!()`s in the writing task, which the kernel's
+//!     panic handler turns into `BUG()`: an oops that kills the writer.  Like
+//!     lkdtm, for test kernels only; root only, like every file here.
 //! * `bench` (write, then read): the in-module benchmarks of [`bench`].
 
 use super::{bench, registry, RdcacheFs};
@@ -26,7 +30,7 @@ pub(crate) struct Control;
 
 impl debugfs::Writer for Control {
     fn write(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        writeln!(f, "commands: selftest-late selftest-leak")
+        writeln!(f, "commands: selftest-late selftest-leak selftest-panic")
     }
 }
 
@@ -65,6 +69,7 @@ impl debugfs::Reader for Control {
                 registry::count(tag, registry::Counter::InodesAllocated);
                 Ok(())
             }
+            b"selftest-panic" => panic!("rdcache: selftest-panic: a deliberate Rust panic"),
             _ => {
                 pr_err!("control: unknown command '{}'\n", BStr::from_bytes(cmd));
                 Err(EINVAL)

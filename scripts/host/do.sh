@@ -162,7 +162,9 @@ initramfs)
 	build_initramfs
 	echo "$INITRD"
 	;;
-test | run | smoke | harness | kunit | rdcachefs | stress | negctl | compile-fail | classifier | hostile) run_plan "$target" ;;
+test | run | smoke | harness | kunit | rdcachefs | stress | negctl | compile-fail | classifier | record-fixtures | hostile)
+	run_plan "$target"
+	;;
 mutants)
 	# Each mutant runs scripts/host/do.sh in a scratch copy of its own.
 	prepare

@@ -104,7 +104,7 @@ def main():
         if unknown:
             raise SystemExit(f"mutants.py: no mutant {', '.join(sorted(unknown))}")
         mutants = [m for m in mutants if m["name"] in names]
-    base = os.environ.get("MUTANTS_DIR", "/var/tmp/rdcache-mutants")
+    base = os.path.abspath(os.environ.get("MUTANTS_DIR", "/var/tmp/rdcache-mutants"))
     os.makedirs(base, exist_ok=True)
     tally = {"CAUGHT": 0, "SURVIVED": 0, "ERROR": 0}
     lines = []
@@ -114,12 +114,20 @@ def main():
         t0 = time.monotonic()
         verdict, detail, failed = run_one(m, base)
         secs = time.monotonic() - t0
-        tally[verdict] += 1
         expected = [t for t in m.get("caught_by", []) if t in failed]
         if verdict == "CAUGHT" and failed:
-            detail = "caught by " + ", ".join(failed[:6]) + (f" (+{len(failed) - 6})" if len(failed) > 6 else "")
-            if m.get("caught_by") and not expected:
-                detail += f"; not by the expected {', '.join(m['caught_by'])}"
+            # Caught only by a test meant to catch it: any other failure
+            # (a test already broken, a flaky one) proves nothing.
+            if not expected:
+                verdict = "SURVIVED"
+                detail = (f"none of {', '.join(m.get('caught_by', [])) or '(no caught_by)'} failed; "
+                          f"failed instead: {', '.join(failed[:6])}")
+            else:
+                others = [t for t in failed if t not in expected]
+                detail = "caught by " + ", ".join(expected) + (
+                    f"; also failed: {', '.join(others[:4])}" + (f" (+{len(others) - 4})" if len(others) > 4 else "")
+                    if others else "")
+        tally[verdict] += 1
         line = f"mutant {m['name']:28} {verdict:8} {detail} [{secs:.0f} s]"
         lines.append(line)
         print(line, flush=True)

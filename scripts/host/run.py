@@ -25,6 +25,7 @@ import glob
 import json
 import os
 import re
+import signal
 import subprocess
 import sys
 import time
@@ -43,9 +44,21 @@ SPLAT_KIND = {
     "warn": ("warning", "taint"),  # the log line, and the W taint bit on its own
     "lockdep": "lockdep",
     "kasan": "kasan",
+    "ubsan": "ubsan",
     "sleep": "sleep-in-atomic",
     "hung": "hung-task",
     "panic": "panic",
+}
+
+
+# The kinds each recorded trigger's fixture must show (make record-fixtures).
+RECORD_KIND = {
+    "refcount": "refcount", "list": "list-corruption", "ubsan-shift": "ubsan", "might-sleep": "sleep-in-atomic",
+    "hung-io": "hung-task", "rcu-stall": "rcu-stall", "rcu-exp-stall": "rcu-stall", "softlockup": "soft-lockup",
+    "lockdep-irq": "lockdep", "lockdep-nest": "lockdep", "lockdep-held-exit": "lockdep",
+    "lockdep-nonstatic": ("lockdep", "lockdep-off"), "lockdep-max": "lockdep-off", "rcu": "rcu",
+    "spinlock": "bug", "odebug": "odebug", "slab": "slab", "bug": "bug", "null-deref": ("bug", "oops"),
+    "gpf": "gpf", "flood": "printk-dropped", "rust-panic": "rust-panic", "ubsan": "ubsan",
 }
 
 
@@ -141,8 +154,12 @@ def ktap_plan_problem(lines):
 
 class Boot:
     def __init__(self, name, tests, cmdline="", boot_timeout=None, expect_noboot=False, beside=False,
-                 mem="2G"):
+                 mem="2G", outside_expect=None, outside_name=None):
         self.name = name
+        # A harness self-test of the lines outside the tests' slices: the
+        # kinds the outside-tests verdict must report, and its result's name.
+        self.outside_expect = outside_expect
+        self.outside_name = outside_name or f"{name}/outside-tests"
         self.mem = mem
         # May run beside other such boots (nothing in it is timing-sensitive).
         self.beside = beside
@@ -194,7 +211,7 @@ def plan(name):
     # test last, since it shortens the detector's timeout.  panic needs a
     # boot of its own; the leak runs last in the kmemleak boot.
     harness = [Boot("splats", [Test(f"harness/splat.sh:{k}", expect=SPLAT_KIND[k], name=f"harness/detects-{k}")
-                               for k in ("lockdep", "warn", "sleep", "kasan", "hung")], beside=True),
+                               for k in ("lockdep", "warn", "sleep", "ubsan", "kasan", "hung")], beside=True),
                Boot("splat-panic", [Test("harness/splat.sh:panic", expect="panic", name="harness/detects-panic")],
                     beside=True)]
     leak = Test("harness/splat.sh:leak", expect="kmemleak", name="harness/detects-leak")
@@ -208,6 +225,11 @@ def plan(name):
         Test("harness-timeout/overrun.sh", expect="timeout", name="harness/detects-timeout"),
         Test("harness-timeout/wedge.sh", expect="guest-hang", name="harness/detects-guest-hang"),
     ], beside=True))
+    # A splat printed after the last test has ended (a work item's WARN,
+    # while the guest lingers): the runner must find it outside the slices.
+    harness.append(Boot("late-splat", [Test("harness/splat.sh:delayed-warn", name="harness/arms-delayed-warn")],
+                        cmdline="rdcache_linger=4", outside_expect=("warning",),
+                        outside_name="harness/detects-splat-after-last-test", beside=True))
     # A kernel command line that never reaches /init: the kernel falls back to
     # /bin/sh on the console and sits there.  The runner must say so in time.
     # panic=0 keeps the panicked guest sitting there instead of rebooting.
@@ -236,7 +258,21 @@ def plan(name):
         Boot("fuzz", [Test("hostile/fuzz.sh:50000", timeout=1800), Test("hostile/privilege.sh")],
              cmdline="kunit.enable=0", beside=True),
     ]
+    # make record-fixtures: each trigger of rdcache_splat.ko whose report
+    # family has no live self-test in make test, recorded once into
+    # scripts/host/fixtures/rec-<trigger>.log (its test's log slice).  Those
+    # that leave lockdep on and the kernel sane share a boot; the others
+    # (lockdep switches itself off after one report; oopses) get their own.
+    shared = ["refcount", "list", "ubsan", "ubsan-shift", "might-sleep", "hung-io", "rcu-stall", "rcu-exp-stall",
+              "softlockup"]
+    alone = ["lockdep-irq", "lockdep-nest", "lockdep-held-exit", "lockdep-nonstatic", "lockdep-max", "rcu",
+             "spinlock", "odebug", "slab", "bug", "null-deref", "gpf", "rust-panic", "flood"]
+    record = [Boot("rec-shared", [Test(f"harness/splat.sh:{k}", expect=RECORD_KIND[k], name=f"record/{k}",
+                                       timeout=90) for k in shared], beside=True)]
+    record += [Boot(f"rec-{k}", [Test(f"harness/splat.sh:{k}", expect=RECORD_KIND[k], name=f"record/{k}",
+                                      timeout=120)], beside=True) for k in alone]
     plans = {
+        "record-fixtures": record,
         "smoke": smoke,
         "run": [Boot("main", [Test("smoke/smoke.sh"), Test("stress/stress.sh:50")]), negctl[0]],
         "harness": harness + [Boot("splat-leak", [leak], cmdline="kmemleak=on", beside=True)],
@@ -297,7 +333,8 @@ class Ktap:
             self.diag(f"{name}: {r}")
         if directive == "SKIP":
             self.counts["skip"] += 1
-            self.out(f"ok {self.n} {name} # SKIP")
+            why = next((r[len("SKIP: "):] for r in reasons if r.startswith("SKIP: ")), "")
+            self.out(f"ok {self.n} {name} # SKIP {why}".rstrip())
         elif ok:
             self.counts["pass"] += 1
             self.out(f"ok {self.n} {name}")
@@ -314,6 +351,24 @@ class Ktap:
         if c["skip"]:
             line += f", {c['skip']} skipped"
         self.out(line)
+
+
+class Counting:
+    """A Ktap or Recorder that counts the results given through it."""
+
+    def __init__(self, k):
+        self.k = k
+        self.results = 0
+
+    def diag(self, msg):
+        self.k.diag(msg)
+
+    def nested(self, line):
+        self.k.nested(line)
+
+    def result(self, *args, **kw):
+        self.results += 1
+        self.k.result(*args, **kw)
 
 
 class Recorder:
@@ -366,7 +421,11 @@ def marker_span(console, spec):
     if not run:
         return None, None
     after = [i for i in fin if i > run[0]]
-    return run[0], (after[0] if after else None)
+    if after:
+        return run[0], after[0]
+    # No Finished marker: up to the next test's Running marker, if any.
+    nxt = next((i for i in range(run[0] + 1, len(console)) if "kselftest: Running tests in " in console[i]), None)
+    return run[0], (None if nxt is None else nxt - 1)
 
 
 class Runner:
@@ -376,7 +435,9 @@ class Runner:
         self.smp = int(os.environ.get("SMP") or os.cpu_count() or 2)
         self.boot_timeout = float(os.environ.get("RDCACHE_BOOT_TIMEOUT") or 180)
         stamp = time.strftime("%Y%m%d-%H%M%S")
-        self.results = os.environ.get("RDCACHE_RESULTS") or os.path.join(TOP, "results", f"{stamp}-{args.plan}")
+        # Absolute: kunit.py changes into the kernel tree before it opens files.
+        self.results = os.path.abspath(os.environ.get("RDCACHE_RESULTS")
+                                       or os.path.join(TOP, "results", f"{stamp}-{args.plan}"))
         os.makedirs(self.results, exist_ok=True)
         latest = os.path.join(TOP, "results", "latest")
         if os.path.dirname(self.results) == os.path.dirname(latest):
@@ -429,6 +490,21 @@ class Runner:
     # ---- one boot ---------------------------------------------------------
 
     def run_boot(self, boot, k):
+        """Run one boot, reporting exactly boot.count() results whatever
+        happens: an exception in the runner fails the results not yet given."""
+        counted = Counting(k)
+        try:
+            self._run_boot(boot, counted)
+        except Exception as e:  # noqa: BLE001 - any runner bug must become a failed result
+            why = f"runner error: {type(e).__name__}: {e}"
+            k.diag(f"boot {boot.name}: {why}")
+            names = [t.name for t in boot.tests] + ([] if boot.expect_noboot else [boot.outside_name])
+            if boot.expect_noboot:
+                names = ["harness/detects-noboot"]
+            for name in names[counted.results:]:
+                k.result(name, False, reasons=[why])
+
+    def _run_boot(self, boot, k):
         bdir = os.path.join(self.results, boot.name)
         # A test whose kernel options this kernel lacks is a SKIP naming them.
         runnable = []
@@ -441,11 +517,12 @@ class Runner:
             else:
                 runnable.append(t)
         if not runnable and not boot.expect_noboot:
-            k.result(f"{boot.name}/outside-tests", True, directive="SKIP",
+            k.result(boot.outside_name, True, directive="SKIP",
                      reasons=["SKIP: every test of this boot was skipped, so it did not boot"])
             return
         boot = Boot(boot.name, runnable, cmdline=boot.cmdline, boot_timeout=boot.boot_timeout,
-                    expect_noboot=boot.expect_noboot, beside=boot.beside, mem=boot.mem)
+                    expect_noboot=boot.expect_noboot, beside=boot.beside, mem=boot.mem,
+                    outside_expect=boot.outside_expect, outside_name=boot.outside_name)
         qemu = vm.Boot(self.kernel, self.args.initrd, bdir, self.cmdline(boot, boot.tests), self.smp,
                        mem=boot.mem, accel=self.accel)
         k.diag(f"boot {boot.name}: {self.accel}, {self.smp} vCPUs, {len(boot.tests)} test(s); logs in {bdir}")
@@ -483,10 +560,13 @@ class Runner:
         if gone:
             problems.append(gone)
         findings = self.own_findings([ln for _, ln in outside], f"{boot.name}/outside-tests", k)
+        where = after_last = None
         if findings:
-            first = next(i for i, ln in outside if classify.classify_line(ln))
+            kept = {text for _, text in findings}
+            first = next(i for i, ln in outside if classify.strip_timestamp(ln) in kept)
             before = [names[j] for j in range(first, -1, -1) if j in names][:1]
             after = [names[j] for j in range(first, len(console)) if j in names][:1]
+            after_last = f"after the last test ({boot.tests[-1].name})" if boot.tests else None
             if not before:
                 where = "during boot, before the first test"
             elif not after:
@@ -498,9 +578,23 @@ class Runner:
                 k.diag(f"  {line}")
             self.decode([ln for _, ln in outside], findings,
                         os.path.join(qemu.outdir, "outside-tests.decoded"), k)
-        k.diag(f"{boot.name}/outside-tests: {len(outside)} of {len(console)} console lines outside the tests' slices")
-        self.seen[f"{boot.name}/outside-tests"] = {"findings": findings}
-        k.result(f"{boot.name}/outside-tests", not problems, reasons=problems)
+        k.diag(f"{boot.outside_name}: {len(outside)} of {len(console)} console lines outside the tests' slices")
+        self.seen[boot.outside_name] = {"findings": findings}
+        if boot.outside_expect:
+            # Only the expected kinds, only after the last test, and a
+            # guest that finished: anything else outside the tests fails.
+            seen = {kind for kind, _ in findings}
+            missing = [e for e in boot.outside_expect if e not in seen]
+            other = sorted(seen - set(boot.outside_expect))
+            k.diag(f"harness self-test: underlying verdict: {'not ok' if problems else 'ok'}"
+                   + (f" ({'; '.join(problems)})" if problems else ""))
+            reasons = [f"the runner did not report '{e}' outside the tests" for e in missing]
+            reasons += [f"unexpected outside the tests: {', '.join(other)}"] if other else []
+            reasons += [f"expected after the last test, found {where}"] if findings and where != after_last else []
+            reasons += [gone] if gone else []
+            k.result(boot.outside_name, not reasons, reasons=reasons)
+            return
+        k.result(boot.outside_name, not problems, reasons=problems)
 
     def own_findings(self, lines, name, k):
         """The classifier's findings in `lines`, less KCSAN reports whose
@@ -582,9 +676,10 @@ class Runner:
             pending.pop(0)
             if reason:
                 vm_gone = reason[1]
-                if not pending and t.expect:
-                    # A harness self-test that takes the VM down (panic,
-                    # wedge): its own verdict says whether that was right.
+                expected = set(t.expect or ()) | ({"vm-down"} if "panic" in (t.expect or ()) else set())
+                if not pending and reason[0] in expected:
+                    # A harness self-test that takes the VM down on purpose
+                    # (panic, wedge): its own verdict says whether it did.
                     return None
                 break
         if not vm_gone:
@@ -643,16 +738,20 @@ class Runner:
         for i in starts:
             chunk += lines[i:i + self.DECODE_LINES]
         env = dict(os.environ, LLVM=os.environ.get("LLVM_SUFFIX", "-19"))
+        proc = subprocess.Popen(["bash", tool, vmlinux, self.args.ksrc, TOP], stdin=subprocess.PIPE,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+                                start_new_session=True)
         try:
-            proc = subprocess.run(["bash", tool, vmlinux, self.args.ksrc, TOP], input="\n".join(chunk) + "\n",
-                                  capture_output=True, text=True, timeout=self.DECODE_SECONDS, env=env)
+            stdout, stderr = proc.communicate("\n".join(chunk) + "\n", timeout=self.DECODE_SECONDS)
         except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)  # the tools it started too
+            proc.communicate()
             k.diag(f"  decode_stacktrace.sh gave up after {self.DECODE_SECONDS} s")
             return
         with open(out, "w") as f:
-            f.write(proc.stdout + proc.stderr)
+            f.write(stdout + stderr)
         ours = []
-        for line in proc.stdout.splitlines():
+        for line in stdout.splitlines():
             t = classify.strip_timestamp(line).strip()
             if re.search(r"\[rdcache\w*\]", t) and re.search(r"\w+\.(c|rs|h):\d+", t):
                 ours.append(t)
@@ -662,14 +761,22 @@ class Runner:
             k.diag(f"  decoded: {line}")
 
     def kunit_parse(self, path):
-        """(ok, summary) of the tree's kunit.py reading one test's KTAP."""
+        """(ok, summary) of the tree's kunit.py reading one test's KTAP: ok
+        if it parsed with no failed, crashed or malformed test (its exit
+        status is also 1 for a test that only skips, so it is not used)."""
         tool = os.path.join(self.args.ksrc, "tools/testing/kunit/kunit.py")
-        proc = subprocess.run([sys.executable, tool, "parse", "--summary", os.path.abspath(path)],
-                              capture_output=True, text=True, timeout=120)
+        try:
+            proc = subprocess.run([sys.executable, tool, "parse", "--summary", os.path.abspath(path)],
+                                  capture_output=True, text=True, timeout=120)
+        except subprocess.TimeoutExpired:
+            return False, "kunit.py parse took more than 120 s"
         out = (proc.stdout + proc.stderr).strip().splitlines()
-        summary = next((ln for ln in out if "Testing complete" in ln), out[-1] if out else "no output")
+        summary = next((ln for ln in out if "Testing complete" in ln), None)
+        if summary is None:
+            return False, out[-1] if out else "no output"
         summary = re.sub(r"^\[[0-9:]+\] ", "", summary)
-        return proc.returncode == 0, summary
+        bad = {k: int(v) for k, v in re.findall(r"(failed|crashed|errors): (\d+)", summary) if int(v)}
+        return not bad, summary
 
     def _verdict(self, qemu, boot, t, rc, taint, reason, elapsed, nested, k):
         """Judge one test.  `reason` is (kind, text) when the VM failed it."""
@@ -723,7 +830,7 @@ class Runner:
         if bad_taint:
             problems.append(("taint", "kernel tainted during the test: " + ", ".join(bad_taint)))
         kinds = [p[0] for p in problems] + [kind for kind, _ in findings]
-        if rc is not None and not t.expect:
+        if rc == 0 and not t.expect:
             parsed, summary = self.kunit_parse(ktap_file)
             if not parsed:
                 problems.append(("ktap", f"kunit.py parse: {summary}"))
@@ -745,7 +852,12 @@ class Runner:
                    + (f" ({'; '.join(texts)})" if texts else ""))
             # The self-test's own assertions must hold too: only the expected
             # kind of failure may be there, not a test that failed by itself.
-            own = [text for kind, text in problems if kind == "exit" and "exit" not in t.expect]
+            # Anything the runner itself found that the self-test did not
+            # ask for (its script failing, a hang, the VM dying, a marker
+            # missing) fails it: a panic implies the VM going down.
+            allowed = set(t.expect) | ({"vm-down"} if "panic" in t.expect else set())
+            own = [text for kind, text in problems
+                   if kind in ("exit", "timeout", "guest-hang", "vm-down", "marker", "ktap") and kind not in allowed]
             missing = [e for e in t.expect if e not in kinds]
             k.diag(f"harness self-test: expected {', '.join(t.expect)}; "
                    f"seen {', '.join(dict.fromkeys(kinds)) or 'nothing'}")
@@ -755,7 +867,7 @@ class Runner:
             return
         if rc == 4 and not problems:
             self.seen[t.name]["skipped"] = "the test skipped itself"
-            k.result(t.name, True, directive="SKIP")
+            k.result(t.name, True, directive="SKIP", reasons=["SKIP: the test skipped itself (its KTAP above says why)"])
             return
         self.seen[t.name]["ok"] = not problems
         k.result(t.name, not problems, reasons=texts)
@@ -786,16 +898,36 @@ class Runner:
         return res
 
     def classifier_coverage(self):
-        """[(name, ok, reasons)]: every pattern of the classifier is proven by
-        at least one recorded fixture (scripts/host/classify_selftest.py)."""
+        """[(name, ok, reasons)], one `classifier/covers/<kind>` per kind of
+        the classifier: every pattern of the kind names at least one line of
+        a recorded fixture (scripts/host/classify_selftest.py).  A pattern no
+        trigger can produce on these kernels' config (NOT_PRODUCIBLE, with
+        its reason) is listed, and a kind that has only such patterns is a
+        SKIP saying why."""
         try:
             import classify_selftest  # noqa: E402
         except ImportError as e:
             return [("classifier/covers", False, [f"scripts/host/classify_selftest.py: {e}"])]
         covered, uncovered = classify_selftest.coverage()
-        res = [(f"classifier/covers/{kind}", True, []) for kind in sorted(covered)]
-        for kind, rx in uncovered:
-            res.append((f"classifier/covers/{kind}", False, [f"no fixture line matches {rx!r}"]))
+        res = []
+        problems = classify_selftest.fixture_problems()
+        for fixture, why in problems:
+            res.append((f"classifier/fixture/{fixture}", False, [why]))
+        for kind in classify_selftest.kinds():
+            missing = [rx for k, rx in uncovered if k == kind]
+            listed = {**classify_selftest.NOT_PRODUCIBLE, **classify_selftest.NOT_YET_RECORDED}
+            blind = [rx for rx in missing if rx not in listed]
+            notes = [f"not producible here, so unproven: {rx!r} ({classify_selftest.NOT_PRODUCIBLE[rx]})"
+                     for rx in missing if rx in classify_selftest.NOT_PRODUCIBLE]
+            notes += [f"no recording yet (a trigger could: {classify_selftest.NOT_YET_RECORDED[rx]}): {rx!r}"
+                      for rx in missing if rx in classify_selftest.NOT_YET_RECORDED]
+            name = f"classifier/covers/{kind}"
+            if blind:
+                res.append((name, False, [f"no fixture line is named by {rx!r}" for rx in blind] + notes))
+            elif kind not in covered:
+                res.append((name, True, ["SKIP: " + "; ".join(notes)], "SKIP"))
+            else:
+                res.append((name, True, [f"proven by {', '.join(covered[kind][:4])}"] + notes))
         return res
 
     def run_compile_fail(self):
@@ -835,6 +967,10 @@ class Runner:
         only = [b for b in os.environ.get("RDCACHE_ONLY", "").split(",") if b]
         if only:
             # Development: only these boots of the plan (make test RDCACHE_ONLY=faults,fuzz).
+            unknown = set(only) - {b.name for b in boots}
+            if unknown:
+                raise SystemExit(f"run.py: RDCACHE_ONLY names no boot of plan {self.args.plan}: "
+                                 f"{', '.join(sorted(unknown))} (have: {', '.join(b.name for b in boots)})")
             boots = [b for b in boots if b.name in only]
         fixtures = self.fixture_tests() if self.args.plan in ("test", "harness", "classifier") and not only else []
         cf = compile_fail.cases() if self.args.plan in ("test", "compile-fail") and not only else []
@@ -852,11 +988,12 @@ class Runner:
         # The last result: the tree's kunit.py reads the whole run's KTAP.
         total = len(fixtures) + len(coverage) + len(setup_order) + len(cf) + sum(b.count() for b in boots) + 1
         self.ktap.header(total)
+        self.total = total
         self.ktap.diag(f"rdcache {self.args.plan}: kernel {self.kernel}, results in {self.results}")
         if fixtures:
             self.run_fixtures()
-        for name, ok, reasons in coverage + setup_order:
-            self.ktap.result(name, ok, reasons=reasons)
+        for name, ok, reasons, *skip in coverage + setup_order:
+            self.ktap.result(name, ok, directive=skip[0] if skip else None, reasons=reasons)
         if cf:
             self.run_compile_fail()
         i = 0
@@ -880,6 +1017,8 @@ class Runner:
                     print(f"rdcache: {done}/{len(group)} boots done", file=sys.stderr, flush=True)
                 for rec in recs:
                     rec.replay(self.ktap)
+        if self.args.plan == "record-fixtures":
+            self.write_fixtures(boots)
         self.check_whole_ktap()
         self.ktap.finish()
         self.export_results()
@@ -888,6 +1027,33 @@ class Runner:
             if self.print_verdict() != "PASS":
                 rc = 1
         return rc
+
+    def write_fixtures(self, boots):
+        """make record-fixtures: each test's kernel-log slice becomes
+        scripts/host/fixtures/rec-<trigger>.log, headed by the kinds it must
+        show and where it came from."""
+        when = time.strftime("%Y-%m-%d")
+        for b in boots:
+            for t in b.tests:
+                trigger = t.name.split("/", 1)[1]
+                src = os.path.join(self.results, b.name, safe(t.name) + ".dmesg")
+                body = ""
+                if os.path.exists(src):
+                    with open(src, errors="replace") as f:
+                        body = f.read()
+                # Only a trigger that produced what it must (the self-test
+                # passed) replaces a fixture.
+                if not self.seen.get(t.name, {}).get("ok") or not body.strip():
+                    self.ktap.diag(f"record: {t.name} did not pass: rec-{trigger}.log left as it was")
+                    continue
+                dest = os.path.join(HERE, "fixtures", f"rec-{trigger}.log")
+                with open(dest, "w") as f:
+                    f.write(f"# expect: {', '.join(t.expect)}\n")
+                    f.write(f"# recorded: rdcache_splat.ko trigger={trigger}, the test's log slice, "
+                            f"Linux 7.3.4 debug config, QEMU {self.accel} {self.smp} vCPUs, {when} "
+                            f"(make record-fixtures)\n")
+                    f.write(body)
+                self.ktap.diag(f"record: wrote {os.path.relpath(dest, TOP)}")
 
     def kunit_py(self, ktap, *opts):
         """The tree's kunit.py parse over a KTAP file: (returncode, output)."""
@@ -907,15 +1073,10 @@ class Runner:
         # The top level only: each test's own KTAP (indented) was parsed on
         # its own when it ended, and a harness self-test's may be broken on
         # purpose (a panic mid-test, a result past the plan).
+        # The plan is the one printed at the start, less this result: a run
+        # that printed more or fewer results than it planned fails here.
         so_far = os.path.join(self.results, "kunit-parse-input.ktap")
-        with open(so_far, "w") as f:
-            plan_done = False
-            for line in lines:
-                if line.startswith("    "):
-                    continue
-                if not plan_done and re.match(r"1\.\.\d+$", line):
-                    line, plan_done = f"1..{self.ktap.n}", True
-                f.write(line + "\n")
+        self.top_level_ktap(lines, so_far, plan=self.total - 1)
         try:
             _, out = self.kunit_py(so_far)
         except (OSError, subprocess.TimeoutExpired) as e:
@@ -924,6 +1085,8 @@ class Runner:
         with open(os.path.join(self.results, "kunit-parse.log"), "w") as f:
             f.write(out)
         errors = [ln for ln in out.splitlines() if "[ERROR]" in ln or "[CRASHED]" in ln]
+        if self.ktap.n != self.total - 1:
+            errors.append(f"the run planned {self.total} results and printed {self.ktap.n + 1}")
         summary = next((ln for ln in out.splitlines() if "Testing complete" in ln), None)
         if summary is None:
             errors.append("no 'Testing complete' line")
@@ -936,16 +1099,39 @@ class Runner:
         self.ktap.diag(f"kunit.py parse of the whole run: {summary or 'no summary'}")
         self.ktap.result("ktap/kunit-parse", not errors, reasons=errors[:10])
 
+    @staticmethod
+    def top_level_ktap(lines, path, plan=None):
+        """Write the top level of the run's KTAP (each test's own, indented
+        KTAP left out) to `path`, optionally with another plan line."""
+        with open(path, "w") as f:
+            plan_done = False
+            for line in lines:
+                if line.startswith("    "):
+                    continue
+                if plan is not None and not plan_done and re.match(r"1\.\.\d+$", line):
+                    line, plan_done = f"1..{plan}", True
+                f.write(line + "\n")
+
     def export_results(self):
         """results.json (the shape `kunit.py --json` writes: KernelCI's) and
-        junit.xml, both written by the tree's kunit.py from the whole KTAP."""
+        junit.xml, both written by the tree's kunit.py from the run's
+        top-level KTAP: one entry per result of this run (a test's own
+        KTAP, which a self-test may break on purpose, would shift them)."""
         jpath = os.path.join(self.results, "results.json")
         xpath = os.path.join(self.results, "junit.xml")
+        with open(os.path.join(self.results, "ktap.log")) as f:
+            lines = f.read().splitlines()
+        top = os.path.join(self.results, "ktap-top-level.ktap")
+        self.top_level_ktap(lines, top)
         try:
-            self.kunit_py(os.path.join(self.results, "ktap.log"), "--json=" + jpath, "--junit=" + xpath)
-        except (OSError, subprocess.TimeoutExpired) as e:
+            _, out = self.kunit_py(top, "--json=" + jpath, "--junit=" + xpath)
+            with open(jpath) as f:
+                n = sum(1 for _ in json.load(f).get("test_cases", []))
+        except (OSError, ValueError, subprocess.TimeoutExpired) as e:
             print(f"rdcache: kunit.py could not write {jpath} / {xpath}: {e!r}", file=sys.stderr)
             return
+        if n != self.ktap.n:
+            print(f"rdcache: warning: results.json holds {n} results, the run {self.ktap.n}", file=sys.stderr)
         print(f"rdcache: results: {self.results}/ktap.log, results.json, junit.xml", file=sys.stderr)
 
     # make run's demonstration: which tests make the two columns.
