@@ -76,6 +76,14 @@
  *   bug                kernel BUG at %s:%u!      lib/bug.c __report_bug(), then
  *                      Oops: %s: %04lx [#%d]... ("invalid opcode")
  *                                           arch/x86/kernel/dumpstack.c __die_header()
+ *   lockdep-recursive, lockdep-inconsistent, lockdep-unbalanced, lockdep-freed,
+ *   lockdep-user-return, lockdep-wait-context, lockdep-subclass, lockdep-key
+ *                      the other lockdep headers of kernel/locking/lockdep.c
+ *                      (see each function below)
+ *   rcu-stall-irqsoff  rcu: INFO: %s detected stalls on CPUs/tasks:
+ *                                           kernel/rcu/tree_stall.h print_other_cpu_stall()
+ *   odebug-stack       ODEBUG: object %p is on stack %p, but NOT annotated.
+ *                                           lib/debugobjects.c debug_object_is_on_stack()
  *   delayed-warn       WARNING: ... (as warn), delay_ms after insmod, from a work item
  *   null-deref         BUG: kernel NULL pointer dereference, address: %px
  *                                           arch/x86/mm/fault.c show_fault_oops(), then
@@ -746,6 +754,192 @@ static int race_fn(void *unused)
 	return 0;
 }
 
+#ifdef CONFIG_PROVE_LOCKING
+/*
+ * The lockdep report headers the triggers above leave unproven, one trigger
+ * each (every lockdep report switches lockdep off: a boot each).
+ *
+ * lockdep-recursive: two locks initialised at one site are one class;
+ * nesting them without a subclass is "possible recursive locking" (no real
+ * deadlock: they are two locks).
+ */
+static spinlock_t same_class[2];
+
+static void splat_lockdep_recursive(void)
+{
+	int i;
+
+	for (i = 0; i < 2; i++)
+		spin_lock_init(&same_class[i]);
+	spin_lock(&same_class[0]);
+	spin_lock(&same_class[1]);
+	spin_unlock(&same_class[1]);
+	spin_unlock(&same_class[0]);
+}
+
+/*
+ * lockdep-inconsistent: a lock taken in softirq context (a timer), then in
+ * process context with softirqs enabled: {IN-SOFTIRQ-W} -> {SOFTIRQ-ON-W},
+ * "inconsistent lock state" (print_usage_bug()).
+ */
+static DEFINE_SPINLOCK(incons_lock);
+static struct timer_list incons_timer;
+static DECLARE_COMPLETION(incons_done);
+
+static void incons_timer_fn(struct timer_list *t)
+{
+	spin_lock(&incons_lock);
+	spin_unlock(&incons_lock);
+	complete(&incons_done);
+}
+
+static void splat_lockdep_inconsistent(void)
+{
+	timer_setup(&incons_timer, incons_timer_fn, 0);
+	mod_timer(&incons_timer, jiffies + 1);
+	wait_for_completion(&incons_done);
+	timer_delete_sync(&incons_timer);
+	spin_lock(&incons_lock);
+	spin_unlock(&incons_lock);
+}
+
+/* lockdep-unbalanced: unlocking a mutex nobody holds (print_unlock_imbalance_bug()). */
+static DEFINE_MUTEX(unbalanced);
+
+static void splat_lockdep_unbalanced(void)
+{
+	mutex_unlock(&unbalanced);
+}
+
+/*
+ * lockdep-freed: kfree() of memory that holds a held mutex: "held lock
+ * freed!" from the slab free path (debug_check_no_locks_freed()).  The
+ * mutex is never touched again; lockdep is off from there on, so its stale
+ * entry in this task's held locks is not looked at.
+ */
+struct held_mutex {
+	struct mutex m;
+};
+
+static void splat_lockdep_freed(void)
+{
+	struct held_mutex *h = kmalloc(sizeof(*h), GFP_KERNEL);
+
+	if (!h)
+		return;
+	mutex_init(&h->m);
+	mutex_lock(&h->m);
+	kfree(h);
+}
+
+/*
+ * lockdep-user-return: insmod returns to user space holding a mutex: "lock
+ * held when returning to user space!" (lockdep_sys_exit()).  Module exit
+ * releases it (lockdep is off by then).
+ */
+static DEFINE_MUTEX(held_across_return);
+static bool holds_across_return;
+
+static void splat_lockdep_user_return(void)
+{
+	mutex_lock(&held_across_return);
+	holds_across_return = true;
+}
+
+/* lockdep-wait-context: a spinlock_t inside a raw_spinlock_t (PROVE_RAW_LOCK_NESTING). */
+static DEFINE_RAW_SPINLOCK(wait_outer);
+static DEFINE_SPINLOCK(wait_inner);
+
+static void splat_lockdep_wait_context(void)
+{
+	raw_spin_lock(&wait_outer);
+	spin_lock(&wait_inner);
+	spin_unlock(&wait_inner);
+	raw_spin_unlock(&wait_outer);
+}
+
+/* lockdep-subclass: a subclass past MAX_LOCKDEP_SUBCLASSES (look_up_lock_class()). */
+static DEFINE_SPINLOCK(subclass_lock);
+
+static void splat_lockdep_subclass(void)
+{
+	spin_lock_nested(&subclass_lock, MAX_LOCKDEP_SUBCLASSES);
+	spin_unlock(&subclass_lock);
+}
+
+/*
+ * lockdep-key: a lock class key in kmalloc()ed memory that was never
+ * lockdep_register_key()ed: "BUG: key ... has not been registered!", then
+ * DEBUG_LOCKS_WARN_ON(1) (lockdep_init_map_type()); lockdep is off, so
+ * debug_show_held_locks() says "INFO: lockdep is turned off.".
+ */
+static void splat_lockdep_key(void)
+{
+	struct lock_class_key *key = kzalloc(sizeof(*key), GFP_KERNEL);
+	spinlock_t l;
+
+	if (!key)
+		return;
+	spin_lock_init(&l);
+	lockdep_set_class(&l, key);
+	debug_show_held_locks(current);
+	kfree(key);
+}
+#else
+static void splat_needs_prove_locking(void)
+{
+	pr_err("this trigger needs CONFIG_PROVE_LOCKING\n");
+}
+#define splat_lockdep_recursive splat_needs_prove_locking
+#define splat_lockdep_inconsistent splat_needs_prove_locking
+#define splat_lockdep_unbalanced splat_needs_prove_locking
+#define splat_lockdep_freed splat_needs_prove_locking
+#define splat_lockdep_user_return splat_needs_prove_locking
+#define splat_lockdep_wait_context splat_needs_prove_locking
+#define splat_lockdep_subclass splat_needs_prove_locking
+#define splat_lockdep_key splat_needs_prove_locking
+static bool holds_across_return;
+static DEFINE_MUTEX(held_across_return);
+#endif
+
+/*
+ * rcu-stall-irqsoff: this CPU spins with interrupts off for stall_ms: its
+ * own tick cannot see the stall, another CPU's does ("detected stalls on
+ * CPUs/tasks", print_other_cpu_stall()).  mdelay(), not jiffies: this CPU
+ * may be the one that updates jiffies.
+ */
+static int splat_rcu_stall_irqsoff(void)
+{
+	unsigned int i;
+
+	if (num_online_cpus() < 2) {
+		pr_err("rcu-stall-irqsoff needs 2 CPUs\n");
+		return -ENODEV;
+	}
+	synchronize_rcu();
+	start_poll_synchronize_rcu();
+	pr_info("rcu-stall-irqsoff: spinning for %u ms with interrupts off\n", stall_ms);
+	local_irq_disable();
+	for (i = 0; i < stall_ms; i++)
+		mdelay(1);
+	local_irq_enable();
+	pr_info("rcu-stall-irqsoff: done\n");
+	return 0;
+}
+
+/*
+ * odebug-stack: an rcu_head on the stack initialised with init_rcu_head(),
+ * not init_rcu_head_on_stack(): "ODEBUG: object ... is on stack ..., but NOT
+ * annotated." (debug_object_is_on_stack()).
+ */
+static noinline void splat_odebug_stack(void)
+{
+	struct rcu_head h;
+
+	init_rcu_head(&h);
+	destroy_rcu_head(&h);
+}
+
 /*
  * delayed-warn: a WARN from a work item delay_ms after insmod returned, so
  * that it lands after the test that loaded the module has ended (its boot
@@ -853,6 +1047,26 @@ static int __init splat_init(void)
 				return err;
 			}
 		}
+	} else if (!strcmp(trigger, "lockdep-recursive")) {
+		splat_lockdep_recursive();
+	} else if (!strcmp(trigger, "lockdep-inconsistent")) {
+		splat_lockdep_inconsistent();
+	} else if (!strcmp(trigger, "lockdep-unbalanced")) {
+		splat_lockdep_unbalanced();
+	} else if (!strcmp(trigger, "lockdep-freed")) {
+		splat_lockdep_freed();
+	} else if (!strcmp(trigger, "lockdep-user-return")) {
+		splat_lockdep_user_return();
+	} else if (!strcmp(trigger, "lockdep-wait-context")) {
+		splat_lockdep_wait_context();
+	} else if (!strcmp(trigger, "lockdep-subclass")) {
+		splat_lockdep_subclass();
+	} else if (!strcmp(trigger, "lockdep-key")) {
+		splat_lockdep_key();
+	} else if (!strcmp(trigger, "rcu-stall-irqsoff")) {
+		return splat_rcu_stall_irqsoff();
+	} else if (!strcmp(trigger, "odebug-stack")) {
+		splat_odebug_stack();
 	} else if (!strcmp(trigger, "delayed-warn")) {
 		schedule_delayed_work(&delayed_warn, msecs_to_jiffies(delay_ms));
 	} else if (!strcmp(trigger, "panic")) {
@@ -869,6 +1083,8 @@ static void __exit splat_exit(void)
 	int i;
 
 	cancel_delayed_work_sync(&delayed_warn);
+	if (holds_across_return)
+		mutex_unlock(&held_across_return);
 	if (hung_thread)
 		kthread_stop(hung_thread);
 	for (i = 0; i < 2; i++)

@@ -59,6 +59,10 @@ RECORD_KIND = {
     "lockdep-nonstatic": ("lockdep", "lockdep-off"), "lockdep-max": "lockdep-off", "rcu": "rcu",
     "spinlock": "bug", "odebug": "odebug", "slab": "slab", "bug": "bug", "null-deref": ("bug", "oops"),
     "gpf": "gpf", "flood": "printk-dropped", "rust-panic": "rust-panic", "ubsan": "ubsan",
+    "lockdep-recursive": "lockdep", "lockdep-inconsistent": "lockdep", "lockdep-unbalanced": "lockdep",
+    "lockdep-freed": "lockdep", "lockdep-user-return": "lockdep", "lockdep-wait-context": "lockdep",
+    "lockdep-subclass": ("lockdep", "lockdep-off"), "lockdep-key": ("lockdep", "lockdep-off"),
+    "rcu-stall-irqsoff": "rcu-stall", "odebug-stack": "odebug",
 }
 
 
@@ -222,6 +226,7 @@ def plan(name):
         Test("harness-status/exit.sh:1", expect="exit", name="harness/detects-exit-1"),
         Test("harness-status/exit.sh:syntax", expect="exit", name="harness/detects-syntax-error"),
         Test("harness-status/exit.sh:overplan", expect="exit", name="harness/detects-result-past-plan"),
+        Test("harness-status/exit.sh:dup-marker", expect="marker", name="harness/detects-duplicate-marker"),
         Test("harness-timeout/overrun.sh", expect="timeout", name="harness/detects-timeout"),
         Test("harness-timeout/wedge.sh", expect="guest-hang", name="harness/detects-guest-hang"),
     ], beside=True))
@@ -266,7 +271,10 @@ def plan(name):
     shared = ["refcount", "list", "ubsan", "ubsan-shift", "might-sleep", "hung-io", "rcu-stall", "rcu-exp-stall",
               "softlockup"]
     alone = ["lockdep-irq", "lockdep-nest", "lockdep-held-exit", "lockdep-nonstatic", "lockdep-max", "rcu",
-             "spinlock", "odebug", "slab", "bug", "null-deref", "gpf", "rust-panic", "flood"]
+             "spinlock", "odebug", "slab", "bug", "null-deref", "gpf", "rust-panic", "flood",
+             "lockdep-recursive", "lockdep-inconsistent", "lockdep-unbalanced", "lockdep-freed",
+             "lockdep-user-return", "lockdep-wait-context", "lockdep-subclass", "lockdep-key",
+             "rcu-stall-irqsoff", "odebug-stack"]
     record = [Boot("rec-shared", [Test(f"harness/splat.sh:{k}", expect=RECORD_KIND[k], name=f"record/{k}",
                                        timeout=90) for k in shared], beside=True)]
     record += [Boot(f"rec-{k}", [Test(f"harness/splat.sh:{k}", expect=RECORD_KIND[k], name=f"record/{k}",
@@ -897,6 +905,52 @@ class Runner:
                                                f"{len(res)} result(s): {proc.stderr.strip()[-300:]}"]))
         return res
 
+    def verdict_selftests(self):
+        """[(name, ok, reasons)]: make run's verdict computed on made-up
+        tables, one per way it must go (`make-run-verdict/<case>`)."""
+        import contextlib
+        import io
+
+        good_safe = {"ok": True, "findings": [], "nested": [
+            "# total superblocks=50 late_callbacks=0",
+            "# cycles=50 with_husks=40 bad=0 puts=100 batches=10 husks=200"]}
+        neg_kinds = ["dentry-busy", "busy-inodes", "late-callback", "inode-leak", "kasan"]
+        good_neg = {"ok": True, "findings": [(k, k) for k in neg_kinds]}
+
+        def variant(d, **kw):
+            return {**d, **kw}
+
+        cases = [
+            ("pass", good_safe, good_neg, [], "PASS", None),
+            ("negative-control-without-kasan", good_safe,
+             variant(good_neg, findings=[(k, k) for k in neg_kinds[:-1]]), [], "FAIL", "KASAN / oops / GPF"),
+            ("race-never-happened", variant(good_safe, nested=[good_safe["nested"][0],
+                                                               "# cycles=50 with_husks=0 bad=0 puts=100 batches=10 "
+                                                               "husks=0"]),
+             good_neg, [], "FAIL", "the race did not happen"),
+            ("safe-run-detects-something", variant(good_safe, findings=[("dentry-busy", "BUG: Dentry")]), good_neg,
+             [], "FAIL", "BUG: Dentry"),
+            ("negative-control-not-booted", good_safe, None, [], "INCOMPLETE", "did not run"),
+            ("safe-run-skipped", {"skipped": "CONFIG_KASAN=y"}, good_neg, [], "INCOMPLETE", "CONFIG_KASAN=y"),
+            ("another-test-failed", good_safe, good_neg, ["smoke/smoke"], "FAIL", "smoke/smoke"),
+        ]
+        res = []
+        for name, safe, neg, failed, want, text in cases:
+            stub = Runner.__new__(Runner)
+            stub.seen = {self.RUN_SAFE: safe}
+            if neg is not None:
+                stub.seen[self.RUN_NEG] = neg
+            stub.ktap = Ktap(os.devnull)
+            stub.ktap.failed = list(failed)
+            stub.smp, stub.accel, stub.results = 2, "tcg", "-"
+            out = io.StringIO()
+            with contextlib.redirect_stdout(out):
+                got = stub.print_verdict()
+            line = next((ln for ln in out.getvalue().splitlines() if ln.startswith("rdcache verdict:")), "")
+            ok = got == want and (text is None or text in line)
+            res.append((f"make-run-verdict/{name}", ok, [] if ok else [f"wanted {want} ({text}); got: {line}"]))
+        return res
+
     def classifier_coverage(self):
         """[(name, ok, reasons)], one `classifier/covers/<kind>` per kind of
         the classifier: every pattern of the kind names at least one line of
@@ -977,6 +1031,8 @@ class Runner:
         # Host-side: set-up comes before every toolchain check (quick, so it
         # runs before the plan line is printed: its results are counted).
         setup_order = self.run_setup_order() if self.args.plan == "test" and not only else []
+        if self.args.plan in ("test", "run") and not only:
+            setup_order += self.verdict_selftests()
         coverage = self.classifier_coverage() if fixtures else []
         specs = [t.spec for b in boots for t in b.tests]
         for b in boots:

@@ -73,8 +73,9 @@ hung)
 hung-io)
 	hung_test hung-io "INFO: task rdcache_hung_io:[0-9]+ blocked in I/O wait for more than"
 	;;
-rcu-stall)
-	# A self-detected stall comes rcu_cpu_stall_timeout (clamped to >= 3 s)
+rcu-stall | rcu-stall-irqsoff)
+	# rcu-stall-irqsoff spins with interrupts off instead, so that another
+	# CPU reports it.  A self-detected stall comes rcu_cpu_stall_timeout (clamped to >= 3 s)
 	# + 5 s (PROVE_RCU) after a grace period starts: 3 + 5 s here, and the
 	# module spins 12 s.  Needs 2 CPUs (the module says so otherwise).
 	p=/sys/module/rcupdate/parameters
@@ -82,7 +83,7 @@ rcu-stall)
 	echo 3 >$p/rcu_cpu_stall_timeout
 	ere="rcu: INFO: rcu_preempt (self-detected stall on CPU|detected stalls on CPUs/tasks)"
 	n0=$(kmsg_count "$ere")
-	insmod /rdcache/rdcache_splat.ko trigger=rcu-stall stall_ms=12000
+	insmod /rdcache/rdcache_splat.ko trigger="$kind" stall_ms=12000
 	rc=$?
 	echo "$old" >$p/rcu_cpu_stall_timeout
 	[ $rc = 0 ] || ktap_exit_fail_msg "insmod failed"
