@@ -64,19 +64,8 @@ NOT_PRODUCIBLE = {
 # gap is visible in every run; a new pattern that is neither proven nor
 # listed here or in NOT_PRODUCIBLE fails classifier/covers/<kind>.
 NOT_YET_RECORDED = {
-    r"^WARNING: possible recursive locking detected$": "two locks of one class nested without a subclass",
-    r"^WARNING: inconsistent lock state$": "a lock taken in softirq context and with softirqs on",
-    r"^WARNING: possible irq lock inversion dependency detected$": "an irq-safe/irq-unsafe pair taken in reverse",
-    r"^WARNING: bad unlock balance detected!$": "unlocking a lock not held",
-    r"^WARNING: held lock freed!$": "kfree() of memory that holds a held mutex",
-    r"^WARNING: lock held when returning to user space!$": "a mutex held across the return of insmod",
-    r"^\[ BUG: Invalid wait context \]$": "a spinlock_t taken inside a raw_spinlock_t",
-    r"^BUG: looking up invalid subclass: \d+$": "spin_lock_nested() with subclass 8 or more",
-    r"^BUG: key \S+ has not been registered!$": "lockdep_set_class() with a key in kmalloc()ed memory",
-    r"^DEBUG_LOCKS_WARN_ON\(.*\)": "follows the unregistered key above",
-    r"^INFO: lockdep is turned off\.$": "debug_show_held_locks() once lockdep is off",
-    r"^rcu: INFO: \w+ detected stalls on CPUs/tasks:$": "a CPU spinning with interrupts off past the stall timeout",
-    r"^ODEBUG: object \S+ is (NOT )?on stack \S+, but (NOT )?annotated\.$": "an unannotated on-stack rcu_head",
+    r"^WARNING: possible irq lock inversion dependency detected$":
+        "an irq-safe lock and an irq-unsafe one taken in both orders, the unsafe one last in irq context",
 }
 
 
