@@ -727,6 +727,40 @@ class Runner:
     DECODE_LINES = 80
     DECODE_SECONDS = 45
 
+    @classmethod
+    def decode_chunk(cls, lines, findings):
+        """(report starts, lines to decode): the first DECODE_REPORTS
+        reports of a slice, DECODE_LINES lines each."""
+        text = [classify.strip_timestamp(ln) for ln in lines]
+        starts = []
+        pos = 0
+        for kind, line in findings:
+            if len(starts) == cls.DECODE_REPORTS:
+                break
+            i = text.index(line, pos)  # findings come in the slice's order
+            pos = i + 1
+            if not starts or i >= starts[-1] + cls.DECODE_LINES:
+                starts.append(i)
+        chunk = []
+        for i in starts:
+            chunk += lines[i:i + cls.DECODE_LINES]
+        return starts, chunk
+
+    def decode_bounded(self):
+        """[(name, ok, reasons)]: a slice of 3,000 recorded WARN reports
+        gives decode_stacktrace.sh three reports' worth of lines, not 3,000."""
+        with open(os.path.join(HERE, "fixtures", "splat-warn.log"), errors="replace") as f:
+            report = [ln for ln in f.read().splitlines() if not ln.startswith("# ")]
+        lines = report * 3000
+        findings = classify.classify(lines)
+        t0 = time.monotonic()
+        starts, chunk = self.decode_chunk(lines, findings)
+        secs = time.monotonic() - t0
+        ok = len(starts) == self.DECODE_REPORTS and len(chunk) <= self.DECODE_REPORTS * self.DECODE_LINES
+        return [("harness/decode-is-bounded", ok,
+                 [f"{len(findings)} findings in {len(lines)} lines: {len(starts)} reports, {len(chunk)} lines "
+                  f"to decode, chosen in {secs:.2f} s"])]
+
     def decode(self, lines, findings, out, k):
         """Run the tree's scripts/decode_stacktrace.sh over the first few
         reports of a slice; list the decoded frames in rdcache's own modules."""
@@ -734,17 +768,7 @@ class Runner:
         vmlinux = os.path.join(self.args.kdir, "vmlinux")
         if not (os.path.exists(tool) and os.path.exists(vmlinux)):
             return
-        text = [classify.strip_timestamp(ln) for ln in lines]
-        starts = []
-        for kind, line in findings:
-            if len(starts) == self.DECODE_REPORTS:
-                break
-            i = text.index(line, starts[-1] + 1 if starts else 0)
-            if not starts or i >= starts[-1] + self.DECODE_LINES:
-                starts.append(i)
-        chunk = []
-        for i in starts:
-            chunk += lines[i:i + self.DECODE_LINES]
+        starts, chunk = self.decode_chunk(lines, findings)
         env = dict(os.environ, LLVM=os.environ.get("LLVM_SUFFIX", "-19"))
         proc = subprocess.Popen(["bash", tool, vmlinux, self.args.ksrc, TOP], stdin=subprocess.PIPE,
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
@@ -1033,6 +1057,8 @@ class Runner:
         setup_order = self.run_setup_order() if self.args.plan == "test" and not only else []
         if self.args.plan in ("test", "run") and not only:
             setup_order += self.verdict_selftests()
+        if self.args.plan == "test" and not only:
+            setup_order += self.decode_bounded()
         coverage = self.classifier_coverage() if fixtures else []
         specs = [t.spec for b in boots for t in b.tests]
         for b in boots:
