@@ -195,22 +195,35 @@ static void splat_lockdep(void)
  */
 static DEFINE_SPINLOCK(irq_safe);
 static DEFINE_SPINLOCK(irq_unsafe);
-static struct timer_list irq_timer;
-static DECLARE_COMPLETION(irq_timer_ran);
 
-static void irq_timer_fn(struct timer_list *unused)
+/*
+ * Take @l once in softirq context (a timer callback) and wait until that is
+ * done and the timer is gone: lockdep then knows @l as SOFTIRQ-safe.  One
+ * trigger per insmod, so one timer does.
+ */
+static spinlock_t *softirq_lock;
+static struct timer_list softirq_timer;
+static DECLARE_COMPLETION(softirq_done);
+
+static void softirq_timer_fn(struct timer_list *unused)
 {
-	spin_lock(&irq_safe);
-	spin_unlock(&irq_safe);
-	complete(&irq_timer_ran);
+	spin_lock(softirq_lock);
+	spin_unlock(softirq_lock);
+	complete(&softirq_done);
+}
+
+static void lock_in_softirq(spinlock_t *l)
+{
+	softirq_lock = l;
+	timer_setup(&softirq_timer, softirq_timer_fn, 0);
+	mod_timer(&softirq_timer, jiffies + 1);
+	wait_for_completion(&softirq_done);
+	timer_delete_sync(&softirq_timer);
 }
 
 static void splat_lockdep_irq(void)
 {
-	timer_setup(&irq_timer, irq_timer_fn, 0);
-	mod_timer(&irq_timer, jiffies + 1);
-	wait_for_completion(&irq_timer_ran);
-	timer_delete_sync(&irq_timer);
+	lock_in_softirq(&irq_safe);
 
 	spin_lock(&irq_unsafe);
 	spin_unlock(&irq_unsafe);
@@ -783,22 +796,10 @@ static void splat_lockdep_recursive(void)
  * "inconsistent lock state" (print_usage_bug()).
  */
 static DEFINE_SPINLOCK(incons_lock);
-static struct timer_list incons_timer;
-static DECLARE_COMPLETION(incons_done);
-
-static void incons_timer_fn(struct timer_list *t)
-{
-	spin_lock(&incons_lock);
-	spin_unlock(&incons_lock);
-	complete(&incons_done);
-}
 
 static void splat_lockdep_inconsistent(void)
 {
-	timer_setup(&incons_timer, incons_timer_fn, 0);
-	mod_timer(&incons_timer, jiffies + 1);
-	wait_for_completion(&incons_done);
-	timer_delete_sync(&incons_timer);
+	lock_in_softirq(&incons_lock);
 	spin_lock(&incons_lock);
 	spin_unlock(&incons_lock);
 }
