@@ -274,8 +274,11 @@ static int run_until_dead(int (*fn)(void *), const char *name)
 	wake_up_process(t);
 	for (i = 0; i < 1000 && READ_ONCE(t->__state) != TASK_DEAD; i++)
 		msleep(10);
-	if (READ_ONCE(t->__state) != TASK_DEAD)
-		pr_err("%s: thread not dead after 10 s\n", name);
+	if (READ_ONCE(t->__state) != TASK_DEAD) {
+		/* It may still run our code: never let rmmod free it (rmmod fails, visibly). */
+		pr_err("%s: thread not dead after 10 s; the module stays loaded\n", name);
+		__module_get(THIS_MODULE);
+	}
 	put_task_struct(t);
 	return 0;
 }
