@@ -17,28 +17,24 @@ module! {
     license: "GPL",
 }
 
-#[pin_data(PinnedDrop)]
+/// Fields drop in order: debugfs (no new benchmarks), the registration,
+/// then the workqueue, whose destruction waits until every work item (a
+/// worker that ran the last `->kill_sb()` itself, a benchmark thread) has
+/// returned, so no module code runs after exit.
+#[pin_data]
 struct Rdcache {
     #[pin]
     debugfs: rdcachefs::control::Debugfs,
-    #[pin]
     fs: dcache::fs::Registration<rdcachefs::RdcacheFs>,
+    queue: dcache::workqueue::QueueOwner,
 }
 
 impl kernel::InPlaceModule for Rdcache {
     fn init(module: &'static ThisModule) -> impl PinInit<Self, Error> {
         try_pin_init!(Self {
+            queue: rdcachefs::start_queue()?,
+            fs: rdcachefs::register(module)?,
             debugfs <- rdcachefs::control::Debugfs::new(),
-            fs <- rdcachefs::register(module),
         })
-    }
-}
-
-#[pinned_drop]
-impl PinnedDrop for Rdcache {
-    fn drop(self: Pin<&mut Self>) {
-        // No mount exists (each pins the module), but a worker that ran the
-        // last ->kill_sb() itself may still be finishing.
-        rdcachefs::workers::wait_all();
     }
 }

@@ -21,35 +21,65 @@
 //! A [`LockedDentry`] is a dentry whose own `d_lock` is held, obtained only
 //! through one of those witnesses; it is what moving an *unused* dentry onto a
 //! shrink list demands (rule 1).
+//!
+//! # `d_lock` and what may run under it
+//!
+//! Everything a `&Dentry` offers is a lock-free snapshot.  What takes a
+//! `d_lock` or may `dput()` (cloning, dropping, [`DentryRef::name`],
+//! [`DentryRef::parent`], lookups) is on [`DentryRef`], and
+//! [`DentryRef::lock_children`] borrows the reference mutably, so none of it
+//! is reachable *through the locked reference* while its guard lives; a
+//! guard locks at most one child at a time ([`ChildrenGuard::lock_child`]
+//! borrows it mutably), so no child is locked twice and no two siblings
+//! nest.  Another [`DentryRef`] to the same dentry, or to one of its
+//! children, used in the same thread while the guard lives can still spin on
+//! the held lock (lockref falls back to it): that is a deadlock, which
+//! lockdep reports, not undefined behaviour; don't.
+//!
+//! # Why not `ARef<Dentry>`
+//!
+//! 7.3's `fs/file.rs` makes `File` `AlwaysRefCounted` and hands out
+//! `ARef<File>`.  An `ARef` has no lifetime, and a counted dentry reference
+//! must not outlive the superblock pin that covers it (rule 5), so
+//! [`DentryRef`] keeps its own type with the pin's lifetime `'pin`.
 
+use super::fs::FileSystem;
 use super::{
     glue,
     inode::{Inode, InodeRef},
     super_block::{ActiveSuper, NotThreadSafe, SuperBlock},
 };
 use core::{marker::PhantomData, mem::ManuallyDrop, ops::Deref, ptr::NonNull};
-use kernel::{bindings, error::from_err_ptr, prelude::*, types::Opaque};
+use kernel::{
+    bindings,
+    error::{from_err_ptr, to_result},
+    prelude::*,
+    task::might_sleep,
+    types::Opaque,
+};
 
-/// A `struct dentry`.
+/// A `struct dentry` of a filesystem of brand `T`.
 ///
 /// # Invariants
 ///
-/// A `&Dentry` is only created while the dentry is alive (not freed) for the
-/// reference's lifetime, and its superblock is not shut down meanwhile.
+/// A `&Dentry<T>` is only created while the dentry is alive (not freed) for
+/// the reference's lifetime, and its superblock, one of `T`'s type, is kept
+/// active meanwhile (so not shut down).
 #[repr(transparent)]
-pub struct Dentry(Opaque<bindings::dentry>);
+pub struct Dentry<T>(Opaque<bindings::dentry>, PhantomData<fn() -> T>);
 
 // SAFETY: `&Dentry` reads only under the dcache's own locks, atomics or `READ_ONCE`.
-unsafe impl Sync for Dentry {}
+unsafe impl<T> Sync for Dentry<T> {}
 // SAFETY: `Dentry` is only used by reference.
-unsafe impl Send for Dentry {}
+unsafe impl<T> Send for Dentry<T> {}
 
-impl Dentry {
+impl<T> Dentry<T> {
     /// Creates a reference from a raw pointer.
     ///
     /// # Safety
     ///
-    /// `ptr` points to a dentry that stays alive, with its superblock up, for `'a`.
+    /// `ptr` points to a dentry of a superblock of `T`'s type that stays
+    /// alive, with its superblock kept active, for `'a`.
     pub(crate) unsafe fn from_raw<'a>(ptr: *mut bindings::dentry) -> &'a Self {
         // SAFETY: `repr(transparent)`; the caller guarantees the lifetime.
         unsafe { &*ptr.cast() }
@@ -61,14 +91,15 @@ impl Dentry {
     }
 
     /// The dentry's superblock (`d_sb`, constant for its life).
-    pub fn sb(&self) -> &SuperBlock {
+    pub fn sb(&self) -> &SuperBlock<T> {
         // SAFETY: `d_sb` is constant; the invariant keeps the superblock up for `&self`.
         unsafe { SuperBlock::from_raw((*self.as_raw()).d_sb) }
     }
 
-    /// `d_count()`: a racy snapshot of the reference count, for tests and
-    /// diagnostics only.  It may change as soon as it is read.
-    pub fn count(&self) -> u32 {
+    /// The reference count (`d_lockref.count`): a racy snapshot, for tests
+    /// and diagnostics only, that may change as soon as it is read; negative
+    /// (-128) once the dentry is dead.
+    pub fn count(&self) -> i32 {
         // SAFETY: `self` is alive; `d_count()` is a plain read.
         unsafe { glue::rdc_d_count(self.as_raw()) }
     }
@@ -132,22 +163,22 @@ impl DentryName {
 ///
 /// `ptr` points to a dentry on which this object owns one count, and the
 /// dentry's superblock is kept active for `'pin`.
-pub struct DentryRef<'pin> {
+pub struct DentryRef<'pin, T> {
     ptr: NonNull<bindings::dentry>,
-    _pin: PhantomData<&'pin ActiveSuper>,
+    _pin: PhantomData<&'pin ActiveSuper<T>>,
 }
 
 // SAFETY: `dput()` may run on any thread; the pin borrowed is `Sync`.
-unsafe impl Send for DentryRef<'_> {}
+unsafe impl<T> Send for DentryRef<'_, T> {}
 // SAFETY: `&DentryRef` gives `&Dentry` and new references, both thread-safe.
-unsafe impl Sync for DentryRef<'_> {}
+unsafe impl<T> Sync for DentryRef<'_, T> {}
 
-impl<'pin> DentryRef<'pin> {
+impl<'pin, T> DentryRef<'pin, T> {
     /// Takes a new reference with `dget()`.
     ///
     /// # Safety
     ///
-    /// `ptr` is alive, and its superblock is kept active for `'pin`.
+    /// `ptr` is alive, of a superblock of `T`'s type kept active for `'pin`.
     pub(crate) unsafe fn from_raw_dget(ptr: *mut bindings::dentry) -> Self {
         // SAFETY: The caller guarantees `ptr` is alive.
         let ptr = unsafe { glue::rdc_dget(ptr) };
@@ -164,7 +195,7 @@ impl<'pin> DentryRef<'pin> {
     /// # Safety
     ///
     /// `ptr` is a non-null dentry on which the caller owns a count, which it
-    /// hands over; its superblock is kept active for `'pin`.
+    /// hands over; its superblock, of `T`'s type, is kept active for `'pin`.
     unsafe fn from_raw_owned(ptr: *mut bindings::dentry) -> Self {
         // INVARIANT: The caller hands over its count, covered by the pin.
         Self {
@@ -181,36 +212,33 @@ impl<'pin> DentryRef<'pin> {
 
     /// A counted reference to the parent (`dget_parent()`); the root's parent
     /// is itself.  Never sleeps.
-    pub fn parent(&self) -> DentryRef<'pin> {
+    pub fn parent(&self) -> DentryRef<'pin, T> {
         // SAFETY: `dget_parent()` gives a counted, non-null dentry of our superblock: same pin.
         unsafe { DentryRef::from_raw_owned(bindings::dget_parent(self.as_raw())) }
     }
 
     /// The inode of a positive dentry, with its own reference (`ihold()`),
-    /// covered by the same pin, or `None` for a negative one.  Never sleeps;
-    /// dropping the result is `iput()` and may.
-    pub fn inode(&self) -> Option<InodeRef<'pin>> {
-        // SAFETY: `self` is alive; `d_inode` is stable under `d_lock`.
-        unsafe { glue::rdc_d_lock(self.as_raw()) };
-        // SAFETY: `d_lock` is held.
+    /// covered by the same pin, or `None` for a negative one.  Lock-free and
+    /// never sleeps; dropping the result is `iput()` and may.
+    pub fn inode(&self) -> Option<InodeRef<'pin, T>> {
+        // SAFETY: `self` is alive; see `rdc_d_inode()` for why a non-null
+        // `d_inode` stays while we hold our count.
         let inode = unsafe { glue::rdc_d_inode(self.as_raw()) };
-        let r = if inode.is_null() {
-            None
-        } else {
-            // SAFETY: Under `d_lock` a positive dentry's inode is alive.
-            let inode = unsafe { Inode::from_raw(inode) };
-            // SAFETY: Alive (above), in our superblock, which `'pin` keeps active.
-            Some(unsafe { InodeRef::ihold(inode) })
-        };
-        // SAFETY: We took `d_lock` above.
-        unsafe { glue::rdc_d_unlock(self.as_raw()) };
-        r
+        if inode.is_null() {
+            return None;
+        }
+        // SAFETY: The positive dentry holds a reference to its inode for as
+        // long as our count keeps it positive (above): alive, `i_count > 0`,
+        // of our superblock.
+        let inode = unsafe { Inode::<T>::from_raw(inode) };
+        // SAFETY: As above; `'pin` keeps the superblock active.
+        Some(unsafe { InodeRef::ihold(inode) })
     }
 
     /// The cached child called `name`, with a reference
     /// (`try_lookup_noperm()`); `None` if it is not in the dcache.  Never
     /// calls into the filesystem.
-    pub fn try_lookup(&self, name: &CStr) -> Result<Option<DentryRef<'pin>>> {
+    pub fn try_lookup(&self, name: &CStr) -> Result<Option<DentryRef<'pin, T>>> {
         // SAFETY: `self` is alive and `name` is NUL-terminated.
         let d = from_err_ptr(unsafe { glue::rdc_try_lookup(self.as_raw(), name.as_char_ptr()) })?;
         Ok(NonNull::new(d).map(|d| {
@@ -224,7 +252,7 @@ impl<'pin> DentryRef<'pin> {
     /// result may be negative (no inode).  `ENOTDIR` if this dentry is not a
     /// directory (a negative one included).  **May sleep**: it takes the
     /// directory's inode lock.
-    pub fn lookup(&self, name: &CStr) -> Result<DentryRef<'pin>> {
+    pub fn lookup(&self, name: &CStr) -> Result<DentryRef<'pin, T>> {
         // SAFETY: `self` is alive, `name` NUL-terminated; the caller may sleep (see above).
         let d = from_err_ptr(unsafe { glue::rdc_lookup(self.as_raw(), name.as_char_ptr()) })?;
         // SAFETY: The lookup gave us a count on a child in our superblock.
@@ -234,7 +262,7 @@ impl<'pin> DentryRef<'pin> {
     /// Evicts every unused dentry below this one (`shrink_dcache_parent()`),
     /// waiting for kills other threads have in progress there.  **May sleep.**
     pub fn shrink_dcache_parent(&self) {
-        kernel::task::might_sleep();
+        might_sleep();
         // SAFETY: `self` is alive; the context may sleep.
         unsafe { bindings::shrink_dcache_parent(self.as_raw()) };
     }
@@ -243,36 +271,16 @@ impl<'pin> DentryRef<'pin> {
     /// (`d_invalidate()`), detaching mounts on it.  Our own reference keeps
     /// it alive.  **May sleep.**
     pub fn d_invalidate(&self) {
-        kernel::task::might_sleep();
+        might_sleep();
         // SAFETY: `self` is alive; the context may sleep.
         unsafe { bindings::d_invalidate(self.as_raw()) };
-    }
-
-    /// Creates `name` in this directory with a new inode, as
-    /// `simple_fill_super()` does for its files (`d_alloc_name()` +
-    /// `new_inode()` + `d_add()` under the directory's inode lock), and
-    /// returns a reference to it.  `EEXIST` if the name is cached already.
-    /// May sleep.
-    pub fn create_child(&self, name: &CStr, dir: bool) -> Result<DentryRef<'pin>> {
-        let mode = if dir {
-            bindings::S_IFDIR | 0o755
-        } else {
-            bindings::S_IFREG | 0o644
-        };
-        // The mode fits `umode_t`: file type and permission bits only.
-        let mode = mode as bindings::umode_t;
-        // SAFETY: `self` is alive, `name` NUL-terminated; the caller may sleep (see above).
-        let d = from_err_ptr(unsafe {
-            glue::rdc_create_child(self.as_raw(), name.as_char_ptr(), mode)
-        })?;
-        // SAFETY: The new dentry comes with the count we now own, in our superblock.
-        Ok(unsafe { DentryRef::from_raw_owned(d) })
     }
 
     /// Copies the name out under `d_lock`.  Never sleeps, never allocates.
     ///
     /// Takes `d_lock`: not for use while this thread holds a
-    /// [`ChildrenGuard`] or [`LockedDentry`] (use their `name()` instead).
+    /// [`ChildrenGuard`] on this dentry or its parent (use the guard's
+    /// [`Child::name`] or [`LockedDentry::name`] instead).
     pub fn name(&self) -> DentryName {
         // SAFETY: We own a count, so the dentry is alive; `d_name` is stable under its `d_lock`.
         unsafe { glue::rdc_d_lock(self.as_raw()) };
@@ -289,7 +297,10 @@ impl<'pin> DentryRef<'pin> {
 
     /// Locks this dentry's `d_lock` to work on its children.  Never sleeps;
     /// the guard is a spinlock guard, so nothing may sleep while it lives.
-    pub fn lock_children(&self) -> ChildrenGuard<'_> {
+    /// It borrows `self` mutably: nothing that takes this `d_lock` again is
+    /// reachable through `self` until it is dropped (see the module docs for
+    /// other references).
+    pub fn lock_children(&mut self) -> ChildrenGuard<'_, T> {
         // SAFETY: `self` is alive.
         unsafe { glue::rdc_d_lock(self.as_raw()) };
         // INVARIANT: We hold the parent's `d_lock`.
@@ -300,16 +311,67 @@ impl<'pin> DentryRef<'pin> {
     }
 }
 
-impl Deref for DentryRef<'_> {
-    type Target = Dentry;
+/// Whether `name` may become a new entry: 1..=`NAME_MAX` bytes, not `.` or
+/// `..`, no `/` (what `lookup_one_common()` and `may_create()` refuse).
+fn valid_new_name(name: &[u8]) -> bool {
+    !name.is_empty()
+        && name.len() <= bindings::NAME_MAX as usize
+        && name != b"."
+        && name != b".."
+        && !name.contains(&b'/')
+}
 
-    fn deref(&self) -> &Dentry {
+/// Operations that change a tree: only on filesystems of this layer, whose
+/// dentry and inode operations are this layer's (a foreign filesystem, e.g.
+/// kernfs or tmpfs, has its own rules for its dentries and inodes).
+impl<'pin, T: FileSystem> DentryRef<'pin, T> {
+    /// Creates `name` in this directory with a new inode, as
+    /// `simple_fill_super()` does for its files (`d_alloc_name()` +
+    /// `new_inode()` + `d_add()` under the directory's inode lock), and
+    /// returns a reference to it.  `EINVAL` for a name that cannot be an
+    /// entry (empty, `.`, `..`, with a `/`, over `NAME_MAX`), `ENOTDIR` if
+    /// this is not a directory, `ENOENT` if it was removed, `EEXIST` if the
+    /// name is cached already.  May sleep.
+    pub fn create_child(&self, name: &CStr, dir: bool) -> Result<DentryRef<'pin, T>> {
+        if !valid_new_name(name.to_bytes()) {
+            return Err(EINVAL);
+        }
+        let mode = if dir {
+            bindings::S_IFDIR | 0o755
+        } else {
+            bindings::S_IFREG | 0o644
+        };
+        // The mode fits `umode_t`: file type and permission bits only.
+        let mode = mode as bindings::umode_t;
+        // SAFETY: `self` is alive, `name` NUL-terminated; the caller may sleep (see above).
+        let d = from_err_ptr(unsafe {
+            glue::rdc_create_child(self.as_raw(), name.as_char_ptr(), mode)
+        })?;
+        // SAFETY: The new dentry comes with the count we now own, in our superblock.
+        Ok(unsafe { DentryRef::from_raw_owned(d) })
+    }
+
+    /// Marks a positive dentry's inode, and with it every alias, not to be
+    /// cached once unused (`d_mark_dontcache()`): their last `dput()` (or
+    /// [`ShrinkList::put`](super::ShrinkList::put)) kills them.  `ENOENT` for
+    /// a negative dentry.  Takes the inode's `i_lock` and the aliases'
+    /// `d_lock`s; never sleeps.
+    pub fn mark_dontcache(&self) -> Result {
+        // SAFETY: `self` is alive and counted; the call takes only spinlocks.
+        to_result(unsafe { glue::rdc_d_mark_dontcache(self.as_raw()) })
+    }
+}
+
+impl<T> Deref for DentryRef<'_, T> {
+    type Target = Dentry<T>;
+
+    fn deref(&self) -> &Dentry<T> {
         // SAFETY: Our count keeps the dentry alive for `&self`; the pin keeps its sb up.
         unsafe { Dentry::from_raw(self.ptr.as_ptr()) }
     }
 }
 
-impl Clone for DentryRef<'_> {
+impl<T> Clone for DentryRef<'_, T> {
     /// `dget()`; never sleeps.
     fn clone(&self) -> Self {
         // SAFETY: `self` is alive and covered by the same pin.
@@ -317,9 +379,10 @@ impl Clone for DentryRef<'_> {
     }
 }
 
-impl Drop for DentryRef<'_> {
+impl<T> Drop for DentryRef<'_, T> {
     /// `dput()`: may sleep.
     fn drop(&mut self) {
+        might_sleep();
         // SAFETY: We own one count (invariant) and give it up here.
         unsafe { bindings::dput(self.ptr.as_ptr()) };
     }
@@ -330,14 +393,14 @@ impl Drop for DentryRef<'_> {
 /// # Invariants
 ///
 /// The current thread holds `parent`'s `d_lock`.
-pub struct ChildrenGuard<'a> {
-    parent: &'a Dentry,
+pub struct ChildrenGuard<'a, T> {
+    parent: &'a Dentry<T>,
     _not_send: NotThreadSafe,
 }
 
-impl<'a> ChildrenGuard<'a> {
+impl<'a, T> ChildrenGuard<'a, T> {
     /// The directory's children (cursors of open directories skipped).
-    pub fn iter(&self) -> Children<'_> {
+    pub fn iter(&self) -> Children<'_, T> {
         // SAFETY: We hold the parent's `d_lock` (invariant).
         let first = unsafe { glue::rdc_d_first_child(self.parent.as_raw()) };
         Children {
@@ -346,27 +409,33 @@ impl<'a> ChildrenGuard<'a> {
         }
     }
 
-    /// Locks `child`'s own `d_lock` (nested inside its parent's), giving the
-    /// witness that [`ShrinkList::move_to_list`](super::ShrinkList::move_to_list)
-    /// needs.  `None` if `child` is not a child of this directory.
-    pub fn lock_child<'g>(&'g self, child: Child<'g>) -> Option<LockedDentry<'g>> {
-        let child = child.dentry;
-        // SAFETY: `child` is alive; the parent's `d_lock` pins `d_parent` to or from it.
-        let parent = unsafe { (*child.as_raw()).d_parent };
-        if parent != self.parent.as_raw() || child.as_raw() == self.parent.as_raw() {
-            return None;
-        }
-        // SAFETY: A child of the locked parent: the order `DENTRY_D_LOCK_NESTED` names.
-        unsafe { glue::rdc_d_lock_nested(child.as_raw()) };
-        // INVARIANT: We hold `child`'s `d_lock` while `'g` borrows the guard.
+    /// Locks the `d_lock` of the first child for which `pick` returns true
+    /// (nested inside its parent's), giving the witness that
+    /// [`ShrinkList::move_to_list`](super::ShrinkList::move_to_list) needs.
+    /// `None` if no child is picked.
+    ///
+    /// The result borrows the guard mutably: one child is locked at a time,
+    /// so no child is locked twice and no two siblings nest.  Never sleeps.
+    pub fn lock_child(
+        &mut self,
+        mut pick: impl FnMut(&Child<'_, T>) -> bool,
+    ) -> Option<LockedDentry<'_, T>> {
+        let child = self.iter().find(|c| pick(c))?.dentry.as_raw();
+        // SAFETY: A child of the locked parent (`iter()`), not the parent
+        // itself (a root is its own parent but not on its own `d_children`):
+        // the order `DENTRY_D_LOCK_NESTED` names.
+        unsafe { glue::rdc_d_lock_nested(child) };
+        // INVARIANT: We hold `child`'s `d_lock` while the result borrows the
+        // guard, whose parent `d_lock` keeps the child from being freed.
         Some(LockedDentry {
-            dentry: child,
+            // SAFETY: As for `iter()`'s children, for as long as the guard is borrowed.
+            dentry: unsafe { Dentry::from_raw(child) },
             _not_send: PhantomData,
         })
     }
 }
 
-impl Drop for ChildrenGuard<'_> {
+impl<T> Drop for ChildrenGuard<'_, T> {
     fn drop(&mut self) {
         // SAFETY: We hold the parent's `d_lock` (invariant).
         unsafe { glue::rdc_d_unlock(self.parent.as_raw()) };
@@ -374,15 +443,15 @@ impl Drop for ChildrenGuard<'_> {
 }
 
 /// Iterator over a locked directory's children.
-pub struct Children<'g> {
+pub struct Children<'g, T> {
     next: *mut bindings::dentry,
-    _guard: PhantomData<&'g ChildrenGuard<'g>>,
+    _guard: PhantomData<&'g Dentry<T>>,
 }
 
-impl<'g> Iterator for Children<'g> {
-    type Item = Child<'g>;
+impl<'g, T> Iterator for Children<'g, T> {
+    type Item = Child<'g, T>;
 
-    fn next(&mut self) -> Option<Child<'g>> {
+    fn next(&mut self) -> Option<Child<'g, T>> {
         while !self.next.is_null() {
             let d = self.next;
             // SAFETY: `d` is linked under the parent whose `d_lock` the guard holds.
@@ -391,7 +460,9 @@ impl<'g> Iterator for Children<'g> {
             if unsafe { glue::rdc_d_is_cursor(d) } {
                 continue;
             }
-            // SAFETY: The child cannot be freed while the guard (`'g`) holds its parent's `d_lock`.
+            // SAFETY: The child cannot be freed while the guard (`'g`) holds
+            // its parent's `d_lock`; it is in the parent's superblock, which
+            // the parent's counted reference keeps active.
             let dentry = unsafe { Dentry::from_raw(d) };
             // INVARIANT: Likewise, it stays a child of the locked parent.
             return Some(Child { dentry });
@@ -402,17 +473,18 @@ impl<'g> Iterator for Children<'g> {
 
 /// A child seen under its parent's `d_lock` ([`ChildrenGuard::iter`]).
 ///
+/// Not `Clone`: the guard hands out each child once per walk.
+///
 /// # Invariants
 ///
 /// For `'g` the current thread holds the `d_lock` of `dentry`'s parent.
-#[derive(Clone, Copy)]
-pub struct Child<'g> {
-    dentry: &'g Dentry,
+pub struct Child<'g, T> {
+    dentry: &'g Dentry<T>,
 }
 
-impl<'g> Child<'g> {
+impl<'g, T> Child<'g, T> {
     /// The child.
-    pub fn dentry(&self) -> &'g Dentry {
+    pub fn dentry(&self) -> &'g Dentry<T> {
         self.dentry
     }
 
@@ -433,14 +505,14 @@ impl<'g> Child<'g> {
 ///
 /// The current thread holds `dentry`'s `d_lock`, and `dentry` cannot be freed
 /// for `'a`.
-pub struct LockedDentry<'a> {
-    dentry: &'a Dentry,
+pub struct LockedDentry<'a, T> {
+    dentry: &'a Dentry<T>,
     _not_send: NotThreadSafe,
 }
 
-impl LockedDentry<'_> {
-    /// The dentry.
-    pub fn dentry(&self) -> &Dentry {
+impl<T> LockedDentry<'_, T> {
+    /// The dentry.  Everything `&Dentry` offers is lock-free.
+    pub fn dentry(&self) -> &Dentry<T> {
         self.dentry
     }
 
@@ -454,12 +526,12 @@ impl LockedDentry<'_> {
     }
 
     /// The reference count; exact while `d_lock` is held.
-    pub fn count(&self) -> u32 {
+    pub fn count(&self) -> i32 {
         self.dentry.count()
     }
 }
 
-impl Drop for LockedDentry<'_> {
+impl<T> Drop for LockedDentry<'_, T> {
     fn drop(&mut self) {
         // SAFETY: We hold `d_lock` (invariant).
         unsafe { glue::rdc_d_unlock(self.dentry.as_raw()) };

@@ -29,8 +29,20 @@
 //!
 //! The registering module owns the type, so it cannot be unloaded while a
 //! superblock of the type exists (`delete_module()` answers `EWOULDBLOCK`).
+//!
+//! # Static types
+//!
+//! The `file_system_type` lives in a `static` [`Type<T>`], never on the
+//! heap: superblocks reach it through `s_type` until their `->kill_sb()`
+//! returned, which may be after the [`Registration`] is gone (a
+//! registration can be dropped early; only the module is pinned by a
+//! superblock), and lockdep wants its lock keys in static storage.  A
+//! [`Type`] is filled in and registered once: a second registration is
+//! refused, since superblocks or mounts being configured under the first
+//! may still read it.  Option specs are built on the stack per parse, so
+//! nothing of the type is ever freed.
 
-use super::{dentry::Dentry, glue, super_block::WeakSuper};
+use super::{glue, super_block::WeakSuper};
 use core::{ffi::c_void, fmt, marker::PhantomData};
 use kernel::{
     bindings,
@@ -38,9 +50,15 @@ use kernel::{
     ffi,
     prelude::*,
     str::CString,
+    sync::atomic::{Acquire, Atomic, Relaxed, Release},
     types::Opaque,
     ThisModule,
 };
+
+/// The brand of dentries, inodes, superblocks and mounts of a filesystem
+/// type this layer did not register (or that was mounted by name): its tree
+/// can be read, referenced and shrunk, but not built on.
+pub enum Foreign {}
 
 /// An inode as a [`FileSystem`] describes it.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -67,13 +85,18 @@ pub enum Callback {
 /// The longest name [`FileSystem::child`] may produce.
 pub const CHILD_NAME_MAX: usize = 64;
 
+/// The most options ([`FileSystem::PARAMS`]) a type may have.
+pub const MAX_PARAMS: usize = 16;
+
 /// A read-only filesystem type.
 pub trait FileSystem: Sized + 'static {
     /// The type's name (`mount -t`).
     const NAME: &'static CStr;
     /// `s_magic`.
     const MAGIC: u32;
-    /// Names of the mount options, all decimal `u32`s; `set_param` gets the index.
+    /// Names of the mount options, all decimal `u32`s; `set_param` gets the
+    /// index.  At most [`MAX_PARAMS`]; registration fails with `EINVAL`
+    /// otherwise.
     const PARAMS: &'static [&'static CStr];
     /// Mount options being collected.
     type Options: Default + Send;
@@ -98,25 +121,34 @@ pub trait FileSystem: Sized + 'static {
     /// The child `name` of directory `dir`, if it exists.  May sleep.
     fn lookup(data: &Self::Data, dir: u64, name: &[u8]) -> Option<Node>;
     /// The `index`-th child of `dir`: its name written to `name` (its length
-    /// returned) and its node.
+    /// returned) and its node.  A length over [`CHILD_NAME_MAX`] is clamped
+    /// to it; an empty name, or one with a `/`, ends the listing with `EIO`.
     fn child(
         data: &Self::Data,
         dir: u64,
         index: u64,
         name: &mut [u8; CHILD_NAME_MAX],
     ) -> Option<(usize, Node)>;
-    /// The contents of file `file`, written to `buf`; returns the length.
+    /// The contents of file `file`, written to `buf`; returns the length,
+    /// which is clamped to `buf`'s.
     fn read(data: &Self::Data, file: u64, buf: &mut [u8]) -> usize;
     /// A lookup allocated an inode for `node`.
     fn inode_allocated(data: &Self::Data, node: &Node);
     /// A dentry or inode callback ran for the superblock tagged `tag` (0 for
     /// objects this layer did not make).  Must not assume the superblock is up.
     fn callback(tag: u32, what: Callback);
+    /// `->d_delete()`: whether a dentry called `name` of the superblock
+    /// tagged `tag`, now unused, should be killed rather than cached.  Runs
+    /// under the dentry's `d_lock`: must not sleep.  Must not assume the
+    /// superblock is up.  The default caches everything.
+    fn d_delete(_tag: u32, _name: &[u8]) -> bool {
+        false
+    }
     /// The superblock is set up (its root is in place; it is not yet
     /// visible).  `sb` may be kept, e.g. by workers: its
     /// [`WeakSuper::try_activate`] fails once `->kill_sb()` begins.  An error
     /// fails the mount; `->kill_sb()` then runs as for any other failure.
-    fn mounted(_data: &Self::Data, _sb: WeakSuper) -> Result {
+    fn mounted(_data: &Self::Data, _sb: WeakSuper<Self>) -> Result {
         Ok(())
     }
     /// `->kill_sb()` begins; the superblock is still whole.
@@ -150,12 +182,13 @@ impl FsContext<'_> {
 pub(crate) struct RdcFsType {
     pub(crate) fst: bindings::file_system_type,
     pub(crate) ops: *const RdcFsOps,
-    pub(crate) spec: *mut c_void,
 }
 
 /// Mirror of `struct rdc_fs_ops` in `glue.h`.
 #[repr(C)]
 pub(crate) struct RdcFsOps {
+    nparams: ffi::c_uint,
+    param_name: Option<unsafe extern "C" fn(ffi::c_uint) -> *const ffi::c_char>,
     opts_alloc: Option<unsafe extern "C" fn() -> *mut c_void>,
     opts_free: Option<unsafe extern "C" fn(*mut c_void)>,
     set_param: Option<
@@ -170,72 +203,115 @@ pub(crate) struct RdcFsOps {
     fill_super: Option<unsafe extern "C" fn(*mut bindings::super_block, *mut c_void) -> ffi::c_int>,
 }
 
-/// A registered filesystem type.
+/// Never registered.
+const UNUSED: u32 = 0;
+/// Being filled in and registered, or registered by a live [`Registration`].
+const REGISTERED: u32 = 1;
+/// Unregistered; never registered again.
+const DONE: u32 = 2;
+
+/// The static storage of `T`'s `file_system_type`.
+///
+/// Declare one per filesystem, `static TYPE: Type<MyFs> = Type::new();`,
+/// and register it with [`Registration::new`].
 ///
 /// # Invariants
 ///
-/// `t` is initialised by `rdc_fs_type_init()` and registered from the end of
-/// [`Registration::new`]'s initialiser until drop; `names` holds the option
-/// names its spec points to.
-#[pin_data(PinnedDrop)]
-pub struct Registration<T: FileSystem> {
-    #[pin]
+/// `t` is written only by the one [`Registration::new`] that moved `state`
+/// from `UNUSED`, before `register_filesystem()`; from then on the VFS and
+/// this layer only read it.  `state` is `REGISTERED` exactly while `t` is
+/// registered by a live [`Registration`].
+pub struct Type<T: FileSystem> {
     t: Opaque<RdcFsType>,
-    names: KVec<*const ffi::c_char>,
-    _p: PhantomData<T>,
+    state: Atomic<u32>,
+    _p: PhantomData<fn() -> T>,
 }
 
-// SAFETY: After registration the VFS only reads `t`; `names` points to `'static` strings.
-unsafe impl<T: FileSystem> Send for Registration<T> {}
-// SAFETY: `&Registration` exposes nothing.
-unsafe impl<T: FileSystem> Sync for Registration<T> {}
+// SAFETY: After its one initialisation `t` is only read (invariant); `state` is atomic.
+unsafe impl<T: FileSystem> Sync for Type<T> {}
 
-impl<T: FileSystem> Registration<T> {
-    /// Registers `T`, owned by `module`.
-    pub fn new(module: &'static ThisModule) -> impl PinInit<Self, Error> {
-        try_pin_init!(&this in Self {
-            names: {
-                let mut names = KVec::with_capacity(T::PARAMS.len(), GFP_KERNEL)?;
-                for n in T::PARAMS {
-                    names.push(n.as_char_ptr(), GFP_KERNEL)?;
-                }
-                names
-            },
-            t <- Opaque::try_ffi_init(|ptr: *mut RdcFsType| {
-                // SAFETY: A valid, exclusive, pinned slot; all-zero is a valid C struct.
-                unsafe { ptr.write(core::mem::zeroed()) };
-                // SAFETY: `ptr` was just initialised and is ours.
-                let t = unsafe { &mut *ptr };
-                t.fst.name = T::NAME.as_char_ptr();
-                t.fst.owner = module.as_ptr();
-                t.fst.kill_sb = Some(kill_sb::<T>);
-                t.ops = &Ops::<T>::FS_OPS;
-                // SAFETY: `names` is initialised (above); its `'static` names outlive `t`.
-                let names = unsafe { &(*this.as_ptr()).names };
-                let n = u32::try_from(names.len())?;
-                // SAFETY: `t` and the `n` names are valid.
-                to_result(unsafe { glue::rdc_fs_type_init(ptr, names.as_ptr(), n) })?;
-                // SAFETY: `t` is initialised and pinned; `PinnedDrop` unregisters it first.
-                let r = to_result(unsafe { bindings::register_filesystem(&mut t.fst) });
-                if r.is_err() {
-                    // SAFETY: Built by `rdc_fs_type_init()` above, never registered.
-                    unsafe { glue::rdc_fs_type_free(ptr) };
-                }
-                r
-            }),
+impl<T: FileSystem> Type<T> {
+    /// Storage for `T`'s type, filled in by its registration.
+    #[allow(clippy::new_without_default)]
+    pub const fn new() -> Self {
+        Self {
+            t: Opaque::zeroed(),
+            state: Atomic::new(UNUSED),
             _p: PhantomData,
-        })
+        }
+    }
+
+    /// Whether a live [`Registration`] holds the type registered.
+    pub fn is_registered(&self) -> bool {
+        self.state.load(Acquire) == REGISTERED
+    }
+
+    pub(crate) fn as_raw(&self) -> *mut bindings::file_system_type {
+        // `fst` is the first field of the `repr(C)` `RdcFsType`.
+        self.t.get().cast()
     }
 }
 
-#[pinned_drop]
-impl<T: FileSystem> PinnedDrop for Registration<T> {
-    fn drop(self: Pin<&mut Self>) {
-        let t = self.t.get();
-        // SAFETY: Registered (invariant); no superblock exists, each pins the owner module.
-        unsafe { bindings::unregister_filesystem(&mut (*t).fst) };
-        // SAFETY: Unregistered: nothing parses options against the spec any more.
-        unsafe { glue::rdc_fs_type_free(t) };
+/// A registered filesystem type.
+///
+/// Dropping it unregisters the type; superblocks of the type that still
+/// exist keep working (their `s_type` is the static [`Type`]) and keep the
+/// owner module loaded.
+///
+/// # Invariants
+///
+/// `ty` is registered, with `state` `REGISTERED`, from [`Registration::new`]
+/// until drop.
+pub struct Registration<T: FileSystem> {
+    ty: &'static Type<T>,
+}
+
+impl<T: FileSystem> Registration<T> {
+    /// Registers `ty`, owned by `module`.  `EBUSY` if `ty` was registered
+    /// before (in this module's lifetime), or if another type has `T::NAME`;
+    /// `EINVAL` for more than [`MAX_PARAMS`] options.
+    pub fn new(ty: &'static Type<T>, module: &'static ThisModule) -> Result<Self> {
+        let name = T::NAME.to_str().unwrap_or("?");
+        if T::PARAMS.len() > MAX_PARAMS {
+            pr_err!(
+                "{name}: {} mount options, more than {MAX_PARAMS}\n",
+                T::PARAMS.len()
+            );
+            return Err(EINVAL);
+        }
+        if ty.state.cmpxchg(UNUSED, REGISTERED, Relaxed).is_err() {
+            pr_err!("{name}: its file_system_type was registered once already\n");
+            return Err(EBUSY);
+        }
+        let ptr = ty.t.get();
+        // SAFETY: We moved `state` from `UNUSED`, so `t` is ours to write and
+        // nothing reads it yet (invariant); a static is valid for writes.
+        unsafe {
+            (*ptr).fst.name = T::NAME.as_char_ptr();
+            (*ptr).fst.owner = module.as_ptr();
+            (*ptr).fst.kill_sb = Some(kill_sb::<T>);
+            (*ptr).ops = &Ops::<T>::FS_OPS;
+        }
+        // SAFETY: `t` is filled in (above) and static.
+        let r = to_result(unsafe { glue::rdc_fs_type_init(ptr) })
+            // SAFETY: Filled in and static: it outlives any use the VFS makes of it.
+            .and_then(|()| to_result(unsafe { bindings::register_filesystem(ty.as_raw()) }));
+        if let Err(e) = r {
+            ty.state.store(DONE, Release);
+            pr_err!("{name}: registration failed ({e:?})\n");
+            return Err(e);
+        }
+        // INVARIANT: Registered, `state` is `REGISTERED`.
+        Ok(Self { ty })
+    }
+}
+
+impl<T: FileSystem> Drop for Registration<T> {
+    fn drop(&mut self) {
+        self.ty.state.store(DONE, Release);
+        // SAFETY: Registered (invariant).  The static type stays valid for
+        // the superblocks that may still use it.
+        unsafe { bindings::unregister_filesystem(self.ty.as_raw()) };
     }
 }
 
@@ -244,6 +320,9 @@ struct Ops<T>(PhantomData<T>);
 
 impl<T: FileSystem> Ops<T> {
     const FS_OPS: RdcFsOps = RdcFsOps {
+        // At most `MAX_PARAMS` (checked by `Registration::new`), so it fits.
+        nparams: T::PARAMS.len() as ffi::c_uint,
+        param_name: Some(param_name::<T>),
         opts_alloc: Some(opts_alloc::<T>),
         opts_free: Some(opts_free::<T>),
         set_param: Some(set_param::<T>),
@@ -259,6 +338,7 @@ impl<T: FileSystem> Ops<T> {
     const DENTRY: bindings::dentry_operations = bindings::dentry_operations {
         d_release: Some(d_release::<T>),
         d_iput: Some(d_iput::<T>),
+        d_delete: Some(d_delete::<T>),
         ..pin_init::zeroed()
     };
     const DIR_INODE: bindings::inode_operations = bindings::inode_operations {
@@ -281,7 +361,7 @@ impl<T: FileSystem> Ops<T> {
 /// What `s_fs_info` points to.
 struct SbInfo<T: FileSystem> {
     data: T::Data,
-    weak: WeakSuper,
+    weak: WeakSuper<T>,
 }
 
 /// The superblock's data.
@@ -344,6 +424,18 @@ unsafe fn new_inode<T: FileSystem>(
         T::inode_allocated(d, node);
     }
     inode
+}
+
+/// `rdc_fs_ops.param_name`: the name of option `i`, or null past the last.
+///
+/// # Safety
+///
+/// Only the C side calls it, as that callback; `T` is the type it was
+/// registered for.
+unsafe extern "C" fn param_name<T: FileSystem>(i: ffi::c_uint) -> *const ffi::c_char {
+    T::PARAMS
+        .get(i as usize)
+        .map_or(core::ptr::null(), |n| n.as_char_ptr())
 }
 
 /// `rdc_fs_ops.opts_alloc`: a new `T::Options` for a mount being configured.
@@ -565,16 +657,32 @@ unsafe extern "C" fn iterate_shared<T: FileSystem>(
         let Some((len, node)) = T::child(d, dir, (pos - 2) as u64, &mut name) else {
             return 0;
         };
+        // The length comes from the filesystem: clamp it to the buffer, and
+        // refuse what `verify_dirent_name()` would (`fs/readdir.c`).
+        let Some(name) = emit_name(&name, len) else {
+            pr_warn!(
+                "{}: child() of directory {dir:#x} gave an empty name or one with '/'\n",
+                T::NAME.to_str().unwrap_or("?")
+            );
+            return EIO.to_errno();
+        };
         let ino = node.id | 1 << 63;
-        // SAFETY: `name[..len]` is valid; `ctx` is live.
-        if !unsafe {
-            glue::rdc_dir_emit(ctx, name.as_ptr().cast(), len as ffi::c_int, ino, node.dir)
-        } {
+        // `name.len() <= CHILD_NAME_MAX`, so the cast cannot truncate.
+        let len = name.len() as ffi::c_int;
+        // SAFETY: `name` is `len` valid bytes; `ctx` is live.
+        if !unsafe { glue::rdc_dir_emit(ctx, name.as_ptr().cast(), len, ino, node.dir) } {
             return 0;
         }
         // SAFETY: `ctx` is live.
         unsafe { glue::rdc_dir_set_pos(ctx, pos + 1) };
     }
+}
+
+/// The name a [`FileSystem::child`] returned, as `dir_emit()` may see it:
+/// `len` clamped to the buffer, `None` if it is empty or holds a `/`.
+fn emit_name(buf: &[u8; CHILD_NAME_MAX], len: usize) -> Option<&[u8]> {
+    let name = &buf[..len.min(CHILD_NAME_MAX)];
+    (!name.is_empty() && !name.contains(&b'/')).then_some(name)
 }
 
 /// `file_operations.read_iter` of our files.
@@ -600,9 +708,33 @@ unsafe extern "C" fn read_iter<T: FileSystem>(
 }
 
 /// The tag of a dentry (0 if this layer did not make it).
-fn dentry_tag(dentry: &Dentry) -> u32 {
-    // SAFETY: `dentry` is live; `d_fsdata` is set once, before it is visible.
-    unsafe { glue::rdc_d_fsdata(dentry.as_raw()) as u32 }
+///
+/// # Safety
+///
+/// `dentry` is not freed yet (its superblock may be gone: only the dentry
+/// is read, never through a `&Dentry`, whose invariant wants the superblock
+/// up).
+unsafe fn dentry_tag(dentry: *const bindings::dentry) -> u32 {
+    // SAFETY: Per the contract; `d_fsdata` is set once, before it is visible,
+    // to a `u32` tag widened.
+    unsafe { glue::rdc_d_fsdata(dentry) as u32 }
+}
+
+/// `dentry_operations.d_delete`: asks `T` whether to cache the dentry.
+///
+/// # Safety
+///
+/// Only the C side calls it, as that callback (under the dentry's
+/// `d_lock`, from `retain_dentry()` or `rdc_dput_to_list()`); `T` is the
+/// type the callback was registered for.
+unsafe extern "C" fn d_delete<T: FileSystem>(dentry: *const bindings::dentry) -> ffi::c_int {
+    let mut len: ffi::c_uint = 0;
+    // SAFETY: `d_lock` is held, so the name is stable for the call.
+    let name = unsafe { glue::rdc_d_name(dentry, &mut len) };
+    // SAFETY: `len` bytes at `name`, valid under `d_lock`.
+    let name = unsafe { core::slice::from_raw_parts(name, len as usize) };
+    // SAFETY: The dentry is live under its `d_lock`.
+    ffi::c_int::from(T::d_delete(unsafe { dentry_tag(dentry) }, name))
 }
 
 /// `dentry_operations.d_release`.
@@ -613,8 +745,7 @@ fn dentry_tag(dentry: &Dentry) -> u32 {
 /// (or `glue.c`) gives it; `T` is the type the callback was registered for.
 unsafe extern "C" fn d_release<T: FileSystem>(dentry: *mut bindings::dentry) {
     // SAFETY: The dentry is not freed yet; its (maybe dead) superblock is not touched.
-    let dentry = unsafe { Dentry::from_raw(dentry) };
-    T::callback(dentry_tag(dentry), Callback::DRelease);
+    T::callback(unsafe { dentry_tag(dentry) }, Callback::DRelease);
 }
 
 /// `dentry_operations.d_iput`.
@@ -628,8 +759,7 @@ unsafe extern "C" fn d_iput<T: FileSystem>(
     inode: *mut bindings::inode,
 ) {
     // SAFETY: As in `d_release`: only `d_fsdata` is read.
-    let dentry = unsafe { Dentry::from_raw(dentry) };
-    T::callback(dentry_tag(dentry), Callback::DIput);
+    T::callback(unsafe { dentry_tag(dentry) }, Callback::DIput);
     // SAFETY: `->d_iput()` must drop the dentry's inode reference.
     unsafe { bindings::iput(inode) };
 }

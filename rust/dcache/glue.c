@@ -25,6 +25,7 @@
 #include <linux/spinlock.h>
 #include <linux/stddef.h>
 #include <linux/uio.h>
+#include <linux/workqueue.h>
 
 #include "glue.h"
 
@@ -35,14 +36,33 @@ struct dentry *rdc_dget(struct dentry *dentry)
 	return dget(dentry);
 }
 
-unsigned int rdc_d_count(const struct dentry *dentry)
+/* d_lockref.count: negative (-128) once the dentry is dead. */
+int rdc_d_count(const struct dentry *dentry)
 {
-	return d_count(dentry);
+	return READ_ONCE(dentry->d_lockref.count);
 }
 
+/*
+ * d_inode, read once.  For a dentry the caller holds a count on, a non-NULL
+ * value stays: a positive dentry turns negative only in dentry_unlink_inode(),
+ * from d_delete() with a count of 1 (the unlinker's own) or from the kill of
+ * an unused dentry (fs/dcache.c, d_delete() and dentry_kill()), and its alias
+ * holds the inode's reference until then.
+ */
 struct inode *rdc_d_inode(const struct dentry *dentry)
 {
-	return d_inode(dentry);
+	return d_inode_rcu(dentry);
+}
+
+/* d_mark_dontcache() of a positive dentry's inode; -ENOENT for a negative one. */
+int rdc_d_mark_dontcache(struct dentry *dentry)
+{
+	struct inode *inode = d_inode_rcu(dentry);
+
+	if (!inode)
+		return -ENOENT;
+	d_mark_dontcache(inode);
+	return 0;
 }
 
 bool rdc_d_unhashed(const struct dentry *dentry)
@@ -129,34 +149,130 @@ struct dentry *rdc_d_next_sibling(struct dentry *child)
 }
 
 /*
- * dput_to_list() for code outside fs/dcache.c (Al Viro, LKML, April 2019;
- * fs/dcache.c has its own since 5.3 but does not export it).
- *
- * Drops the caller's reference.  A reference that is not the last is just
- * dropped (locklessly where lockref can).  The last one leaves the dentry
- * unused, and instead of being killed here it is moved to @list, unless it
- * already sits on another shrink list, whose owner then deals with it.
- * Unlike dput(), retain_dentry() is not consulted (it is private to
- * fs/dcache.c): a dentry whose last reference goes this way is evicted by
- * the next shrink_dentry_list(@list), not kept on the LRU.
- *
- * Never sleeps: only d_lock is taken.  Returns true if @list took the dentry.
+ * Whether dput() would keep @dentry cached once its count is 0: the tests of
+ * retain_dentry(dentry, true) (fs/dcache.c:876 in 7.3.4) before its LRU
+ * step.  Caller holds d_lock, as retain_dentry() does when it calls
+ * ->d_delete().
  */
-bool rdc_dput_to_list(struct dentry *dentry, struct list_head *list)
+static bool rdc_would_retain(struct dentry *dentry)
 {
-	bool moved;
+	unsigned int d_flags = dentry->d_flags;
+
+	lockdep_assert_held(&dentry->d_lock);
+	if (d_unhashed(dentry))
+		return false;
+	if (d_flags & DCACHE_DISCONNECTED)
+		return false;
+	if ((d_flags & DCACHE_OP_DELETE) && dentry->d_op->d_delete(dentry))
+		return false;
+	if (d_flags & DCACHE_DONTCACHE)
+		return false;
+	return true;
+}
+
+/*
+ * dput_to_list() for code outside fs/dcache.c: the seed's
+ *	if (!fast_dput(dentry) && !retain_dentry(dentry)) __dput_to_list(dentry, list);
+ * rebuilt from what 7.3 exports (fast_dput(), retain_dentry() and
+ * d_lru_add() are private to fs/dcache.c).
+ *
+ * Drops the caller's reference.  Returns what became of the dentry:
+ *  RDC_PUT_DROPPED	not the last reference: just dropped, locklessly where
+ *			lockref can;
+ *  RDC_PUT_CACHED	the last one, and dput() would keep the dentry: it was
+ *			on the LRU already and is marked referenced, as
+ *			retain_dentry() marks it;
+ *  RDC_PUT_DEFERRED	the last one, dput() would keep it, but keeping it needs
+ *			d_lru_add(): it goes onto @keep (unreferenced, like any
+ *			shrink-list entry), and rdc_shrink_keep() puts it on the
+ *			LRU later through dput() itself;
+ *  RDC_PUT_LISTED	the last one, dput() would kill it: it goes onto @kill,
+ *			and shrink_dentry_list(@kill) kills it;
+ *  RDC_PUT_OTHER_LIST	the last one, but the dentry sits on another shrink
+ *			list, whose owner kills it (as dput() leaves it too).
+ *
+ * Never sleeps: only d_lock is taken, and ->d_delete() is called under it
+ * exactly as retain_dentry() calls it.
+ */
+int rdc_dput_to_list(struct dentry *dentry, struct list_head *kill, struct list_head *keep)
+{
+	int ret;
 
 	if (lockref_put_or_lock(&dentry->d_lockref))
-		return false;
-	/* d_lock held; ours is the last reference. */
+		return RDC_PUT_DROPPED;
+	/* d_lock held and count <= 1; we own one, so it is exactly 1. */
 	if (WARN_ON_ONCE(dentry->d_lockref.count != 1)) {
 		spin_unlock(&dentry->d_lock);
-		return false;
+		return RDC_PUT_DROPPED;
 	}
 	dentry->d_lockref.count = 0;
-	moved = __move_to_shrink_list(dentry, list);
+	if (dentry->d_flags & DCACHE_SHRINK_LIST) {
+		/* Another thread's list: it kills the dentry whatever we decide. */
+		ret = RDC_PUT_OTHER_LIST;
+	} else if (!rdc_would_retain(dentry)) {
+		ret = __move_to_shrink_list(dentry, kill) ? RDC_PUT_LISTED : RDC_PUT_OTHER_LIST;
+	} else if (dentry->d_flags & DCACHE_LRU_LIST) {
+		/* retain_dentry()'s own step for a dentry already on the LRU. */
+		dentry->d_flags |= DCACHE_REFERENCED;
+		ret = RDC_PUT_CACHED;
+	} else {
+		ret = __move_to_shrink_list(dentry, keep) ? RDC_PUT_DEFERRED : RDC_PUT_OTHER_LIST;
+	}
 	spin_unlock(&dentry->d_lock);
-	return moved;
+	return ret;
+}
+
+/*
+ * The deferred step of rdc_dput_to_list(): dispose of every entry of @keep,
+ * keeping cached what dput() keeps.  For each entry, under its d_lock:
+ *  - a husk (umount killed it meanwhile) is freed, by shrink_dentry_list();
+ *  - one in use again (a lookup found it) is just taken off the list: its
+ *    user's dput() decides;
+ *  - an unused one whose superblock can still be pinned (s_active not 0) gets
+ *    a reference covered by that pin (dget_dlock()), is taken off the list,
+ *    and goes through dput(), which keeps it on the LRU or kills it as it
+ *    decides now; then the pin is dropped (deactivate_super(), which runs
+ *    ->kill_sb() if it was the last);
+ *  - an unused one whose superblock is being shut down is killed with @kill's
+ *    entries instead, as umount would kill it.
+ * Taking an entry off the list is shrink_dentry_list() of a one-entry list: it
+ * unlinks the entry (d_shrink_del()) and leaves a dentry in use alone
+ * (lock_for_kill()).  The superblock is not freed under us: the entry is
+ * alive and not killed while we hold its d_lock, and the superblock outlives
+ * its dentries.  Returns how many entries went through dput().  May sleep.
+ */
+size_t rdc_shrink_keep(struct list_head *keep)
+{
+	size_t kept = 0;
+	LIST_HEAD(kill);
+
+	might_sleep();
+	while (!list_empty(keep)) {
+		struct dentry *dentry = list_last_entry(keep, struct dentry, d_lru);
+		struct super_block *sb = NULL;
+		LIST_HEAD(one);
+
+		spin_lock(&dentry->d_lock);
+		if (!(dentry->d_flags & DCACHE_DENTRY_KILLED) && !dentry->d_lockref.count) {
+			if (!atomic_inc_not_zero(&dentry->d_sb->s_active)) {
+				list_move(&dentry->d_lru, &kill);
+				spin_unlock(&dentry->d_lock);
+				continue;
+			}
+			sb = dentry->d_sb;
+			dget_dlock(dentry);
+		}
+		list_move(&dentry->d_lru, &one);
+		spin_unlock(&dentry->d_lock);
+		shrink_dentry_list(&one);
+		if (sb) {
+			dput(dentry);
+			deactivate_super(sb);
+			kept++;
+		}
+	}
+	shrink_dentry_list(&kill);
+	return kept;
 }
 
 /*
@@ -196,6 +312,11 @@ struct dentry *rdc_create_child(struct dentry *parent, const char *name, umode_t
 		return ERR_PTR(-EINVAL);
 
 	inode_lock(dir);
+	/* A removed directory takes no new entries (as in lookup_open()/may_create()). */
+	if (IS_DEADDIR(dir) || d_unlinked(parent)) {
+		dentry = ERR_PTR(-ENOENT);
+		goto out;
+	}
 	q.hash = full_name_hash(parent, q.name, q.len);
 	old = d_lookup(parent, &q);
 	if (old) {
@@ -233,6 +354,8 @@ out:
 
 /* ---- filesystem types: fs_context plumbing ------------------------------ */
 
+static struct vfsmount *rdc_kern_mount_type(struct file_system_type *type, const char *data);
+
 /*
  * A filesystem type registered from Rust (rust/dcache/fs.rs): its options are
  * unsigned integers parsed by fs_parse() against a spec built from their
@@ -254,13 +377,26 @@ static int rdc_get_tree(struct fs_context *fc)
 	return ret ? ret : get_tree_nodev(fc, rdc_fill_super);
 }
 
+/*
+ * One option, parsed by fs_parse() against a spec built here, on the stack,
+ * from the type's option names: nothing outlives the call, so the type needs
+ * no spec storage that would have to be freed while superblocks or
+ * fs_contexts of it may still exist.
+ */
 static int rdc_parse_param(struct fs_context *fc, struct fs_parameter *param)
 {
 	struct rdc_fs_type *t = container_of(fc->fs_type, struct rdc_fs_type, fst);
+	struct fs_parameter_spec spec[RDC_MAX_PARAMS + 1] = {};
 	struct fs_parse_result result;
+	unsigned int i, n = t->ops->nparams;
 	int opt;
 
-	opt = fs_parse(fc, t->spec, param, &result);
+	if (WARN_ON_ONCE(n > RDC_MAX_PARAMS))
+		return -EINVAL;
+	for (i = 0; i < n; i++)
+		spec[i] = (struct fs_parameter_spec)__fsparam(fs_param_is_u32, t->ops->param_name(i),
+							      i, 0, (void *)10);
+	opt = fs_parse(fc, spec, param, &result);
 	if (opt < 0)
 		return opt;
 	return t->ops->set_param(fc, fc->fs_private, opt, result.uint_32);
@@ -292,29 +428,34 @@ static int rdc_init_fs_context(struct fs_context *fc)
 }
 
 /*
- * Fill in @t's file_system_type and its fs_parse() spec: one decimal u32
- * option per name, fs_parse() returning its index.  @names must outlive @t.
+ * Fill in the fs_context hook of @t, whose name, owner, kill_sb and ops the
+ * caller set.  At most RDC_MAX_PARAMS options.
  */
-int rdc_fs_type_init(struct rdc_fs_type *t, const char *const *names, unsigned int n)
+int rdc_fs_type_init(struct rdc_fs_type *t)
 {
-	unsigned int i;
-
-	if (n > U8_MAX)
+	if (t->ops->nparams > RDC_MAX_PARAMS)
 		return -EINVAL;
-	t->spec = kcalloc(n + 1, sizeof(*t->spec), GFP_KERNEL);
-	if (!t->spec)
-		return -ENOMEM;
-	for (i = 0; i < n; i++)
-		t->spec[i] = (struct fs_parameter_spec)__fsparam(fs_param_is_u32, names[i], i, 0,
-								 (void *)10);
 	t->fst.init_fs_context = rdc_init_fs_context;
 	return 0;
 }
 
-void rdc_fs_type_free(struct rdc_fs_type *t)
+/*
+ * A mount of @type, which the caller registered, with the legacy option
+ * string @data (NULL for none).  ENODEV unless @type is the one registered
+ * under its name now (get_fs_type() finds it; its reference is held during
+ * the mount).
+ */
+struct vfsmount *rdc_kern_mount_registered(struct file_system_type *type, const char *data)
 {
-	kfree(t->spec);
-	t->spec = NULL;
+	struct file_system_type *found = get_fs_type(type->name);
+	struct vfsmount *mnt;
+
+	if (!found)
+		return ERR_PTR(-ENODEV);
+	mnt = found == type ? rdc_kern_mount_type(type, data) : ERR_PTR(-ENODEV);
+	/* put_filesystem() is not exported; it is module_put() of the owner. */
+	module_put(found->owner);
+	return mnt;
 }
 
 /* Log @msg against the mount (dmesg, or the fsconfig() log) and return -EINVAL. */
@@ -357,6 +498,8 @@ ssize_t rdc_read_iter_buffer(struct kiocb *iocb, struct iov_iter *to, const void
 	loff_t pos = iocb->ki_pos;
 	size_t n;
 
+	if (!iov_iter_count(to))
+		return 0;
 	if (pos < 0)
 		return -EINVAL;
 	if (pos >= len)
@@ -447,7 +590,12 @@ void rdc_evict_inode_common(struct inode *inode)
  */
 bool rdc_sb_try_activate(struct super_block *sb)
 {
-	if (!(READ_ONCE(sb->s_flags) & SB_BORN) || !READ_ONCE(sb->s_root))
+	/*
+	 * SB_BORN is set by super_wake() with smp_store_release() after
+	 * fill_super set s_root (fs/super.c:154-165, 1949-1955); the acquire
+	 * pairs with it, as super_flags() does (fs/super.c:91-94).
+	 */
+	if (!(smp_load_acquire(&sb->s_flags) & SB_BORN) || !READ_ONCE(sb->s_root))
 		return false;
 	return atomic_inc_not_zero(&sb->s_active);
 }
@@ -455,26 +603,33 @@ bool rdc_sb_try_activate(struct super_block *sb)
 /* ---- internal mounts ---------------------------------------------------- */
 
 /*
- * kern_mount() of the registered type called @name, with the legacy option
- * string @data (NULL for none); drops the type reference.  With options it is
+ * kern_mount() of @type, which the caller holds a reference to, with the
+ * legacy option string @data (NULL for none).  With options it is
  * vfs_kern_mount(), which parses a copy (the parser writes into it);
  * kern_unmount() undoes either.
  */
+static struct vfsmount *rdc_kern_mount_type(struct file_system_type *type, const char *data)
+{
+	struct vfsmount *mnt;
+	char *copy;
+
+	if (!data)
+		return kern_mount(type);
+	copy = kstrdup(data, GFP_KERNEL);
+	mnt = copy ? vfs_kern_mount(type, SB_KERNMOUNT, type->name, copy) : ERR_PTR(-ENOMEM);
+	kfree(copy);
+	return mnt;
+}
+
+/* kern_mount() of the registered type called @name (see above). */
 struct vfsmount *rdc_kern_mount_by_name(const char *name, const char *data)
 {
 	struct file_system_type *type = get_fs_type(name);
 	struct vfsmount *mnt;
-	char *copy;
 
 	if (!type)
 		return ERR_PTR(-ENODEV);
-	if (!data) {
-		mnt = kern_mount(type);
-	} else {
-		copy = kstrdup(data, GFP_KERNEL);
-		mnt = copy ? vfs_kern_mount(type, SB_KERNMOUNT, type->name, copy) : ERR_PTR(-ENOMEM);
-		kfree(copy);
-	}
+	mnt = rdc_kern_mount_type(type, data);
 	/* put_filesystem() is not exported; it is module_put() of the owner. */
 	module_put(type->owner);
 	return mnt;
@@ -483,6 +638,14 @@ struct vfsmount *rdc_kern_mount_by_name(const char *name, const char *data)
 struct super_block *rdc_mnt_sb(struct vfsmount *mnt)
 {
 	return mnt->mnt_sb;
+}
+
+/* ---- workqueues ---------------------------------------------------------- */
+
+/* alloc_workqueue() is a macro (alloc_hooks()); @name is used as the format. */
+struct workqueue_struct *rdc_alloc_workqueue(const char *name, unsigned int max_active)
+{
+	return alloc_workqueue("%s", WQ_UNBOUND, max_active, name);
 }
 
 /* ---- C peers of the benchmarks (rust/dcache/peer.rs) ------------------ */
@@ -535,4 +698,6 @@ const size_t rdc_sizeof_dentry = sizeof(struct dentry);
 const size_t rdc_sizeof_list_head = sizeof(struct list_head);
 const size_t rdc_sizeof_rdc_fs_type = sizeof(struct rdc_fs_type);
 RDC_OFFSET(rdc_fs_type, ops);
-RDC_OFFSET(rdc_fs_type, spec);
+const int rdc_put_values[5] = {
+	RDC_PUT_DROPPED, RDC_PUT_CACHED, RDC_PUT_DEFERRED, RDC_PUT_LISTED, RDC_PUT_OTHER_LIST,
+};

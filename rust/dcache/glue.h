@@ -17,8 +17,9 @@ struct super_block;
 struct vfsmount;
 
 struct dentry *rdc_dget(struct dentry *dentry);
-unsigned int rdc_d_count(const struct dentry *dentry);
+int rdc_d_count(const struct dentry *dentry);
 struct inode *rdc_d_inode(const struct dentry *dentry);
+int rdc_d_mark_dontcache(struct dentry *dentry);
 bool rdc_d_unhashed(const struct dentry *dentry);
 const unsigned char *rdc_d_name(const struct dentry *dentry, unsigned int *len);
 bool rdc_d_on_shrink_list(const struct dentry *dentry);
@@ -31,14 +32,28 @@ void rdc_d_lock_nested(struct dentry *dentry);
 void rdc_d_unlock(struct dentry *dentry);
 struct dentry *rdc_d_first_child(struct dentry *parent);
 struct dentry *rdc_d_next_sibling(struct dentry *child);
-bool rdc_dput_to_list(struct dentry *dentry, struct list_head *list);
+/* What rdc_dput_to_list() did; mirrored by `PutResult` in rust/dcache/shrink_list.rs. */
+enum {
+	RDC_PUT_DROPPED = 0,
+	RDC_PUT_CACHED = 1,
+	RDC_PUT_DEFERRED = 2,
+	RDC_PUT_LISTED = 3,
+	RDC_PUT_OTHER_LIST = 4,
+};
+
+int rdc_dput_to_list(struct dentry *dentry, struct list_head *kill, struct list_head *keep);
+size_t rdc_shrink_keep(struct list_head *keep);
 size_t rdc_shrink_list_husks(struct list_head *list);
 struct dentry *rdc_create_child(struct dentry *parent, const char *name, umode_t mode);
 
 bool rdc_sb_try_activate(struct super_block *sb);
 
 /* Callbacks of a filesystem type registered from Rust (rust/dcache/fs.rs). */
+#define RDC_MAX_PARAMS 16
+
 struct rdc_fs_ops {
+	unsigned int nparams;
+	const char *(*param_name)(unsigned int i);
 	void *(*opts_alloc)(void);
 	void (*opts_free)(void *opts);
 	int (*set_param)(struct fs_context *fc, void *opts, unsigned int opt, u32 value);
@@ -50,11 +65,10 @@ struct rdc_fs_ops {
 struct rdc_fs_type {
 	struct file_system_type fst;
 	const struct rdc_fs_ops *ops;
-	struct fs_parameter_spec *spec;
 };
 
-int rdc_fs_type_init(struct rdc_fs_type *t, const char *const *names, unsigned int n);
-void rdc_fs_type_free(struct rdc_fs_type *t);
+int rdc_fs_type_init(struct rdc_fs_type *t);
+struct vfsmount *rdc_kern_mount_registered(struct file_system_type *type, const char *data);
 int rdc_fc_invalf(struct fs_context *fc, const char *msg);
 
 struct dir_context;
@@ -86,6 +100,8 @@ void rdc_evict_inode_common(struct inode *inode);
 
 struct vfsmount *rdc_kern_mount_by_name(const char *name, const char *data);
 struct super_block *rdc_mnt_sb(struct vfsmount *mnt);
+
+struct workqueue_struct *rdc_alloc_workqueue(const char *name, unsigned int max_active);
 
 void rdc_peer_dget_dput(struct dentry *dentry, u64 n);
 void rdc_peer_dput_each(struct dentry **v, size_t n);

@@ -8,6 +8,14 @@ use super::fs::RdcFsType;
 use core::ffi::c_void;
 use kernel::{bindings, ffi};
 
+// `rdc_dput_to_list()`'s results, as `glue.h` numbers them (checked by the
+// layout tests against `rdc_put_values` in `glue.c`).
+pub(crate) const RDC_PUT_DROPPED: ffi::c_int = 0;
+pub(crate) const RDC_PUT_CACHED: ffi::c_int = 1;
+pub(crate) const RDC_PUT_DEFERRED: ffi::c_int = 2;
+pub(crate) const RDC_PUT_LISTED: ffi::c_int = 3;
+pub(crate) const RDC_PUT_OTHER_LIST: ffi::c_int = 4;
+
 // The C structs are only passed by pointer, never by value.  Like the
 // kernel's own `bindings` crate, allow the lint that looks through pointers
 // at fields Rust cannot represent (`struct module`'s `its_array`, ...); it
@@ -15,8 +23,9 @@ use kernel::{bindings, ffi};
 #[allow(improper_ctypes)]
 extern "C" {
     pub(crate) fn rdc_dget(dentry: *mut bindings::dentry) -> *mut bindings::dentry;
-    pub(crate) fn rdc_d_count(dentry: *const bindings::dentry) -> ffi::c_uint;
+    pub(crate) fn rdc_d_count(dentry: *const bindings::dentry) -> ffi::c_int;
     pub(crate) fn rdc_d_inode(dentry: *const bindings::dentry) -> *mut bindings::inode;
+    pub(crate) fn rdc_d_mark_dontcache(dentry: *mut bindings::dentry) -> ffi::c_int;
     pub(crate) fn rdc_d_unhashed(dentry: *const bindings::dentry) -> bool;
     pub(crate) fn rdc_d_name(dentry: *const bindings::dentry, len: *mut ffi::c_uint) -> *const u8;
     pub(crate) fn rdc_d_on_shrink_list(dentry: *const bindings::dentry) -> bool;
@@ -37,8 +46,10 @@ extern "C" {
     pub(crate) fn rdc_d_next_sibling(child: *mut bindings::dentry) -> *mut bindings::dentry;
     pub(crate) fn rdc_dput_to_list(
         dentry: *mut bindings::dentry,
-        list: *mut bindings::list_head,
-    ) -> bool;
+        kill: *mut bindings::list_head,
+        keep: *mut bindings::list_head,
+    ) -> ffi::c_int;
+    pub(crate) fn rdc_shrink_keep(keep: *mut bindings::list_head) -> usize;
     pub(crate) fn rdc_shrink_list_husks(list: *mut bindings::list_head) -> usize;
     pub(crate) fn rdc_create_child(
         parent: *mut bindings::dentry,
@@ -48,12 +59,11 @@ extern "C" {
 
     pub(crate) fn rdc_sb_try_activate(sb: *mut bindings::super_block) -> bool;
 
-    pub(crate) fn rdc_fs_type_init(
-        t: *mut RdcFsType,
-        names: *const *const ffi::c_char,
-        n: ffi::c_uint,
-    ) -> ffi::c_int;
-    pub(crate) fn rdc_fs_type_free(t: *mut RdcFsType);
+    pub(crate) fn rdc_fs_type_init(t: *mut RdcFsType) -> ffi::c_int;
+    pub(crate) fn rdc_kern_mount_registered(
+        fs_type: *mut bindings::file_system_type,
+        data: *const ffi::c_char,
+    ) -> *mut bindings::vfsmount;
     pub(crate) fn rdc_fc_invalf(
         fc: *mut bindings::fs_context,
         msg: *const ffi::c_char,
@@ -108,6 +118,11 @@ extern "C" {
 
     pub(crate) fn rdc_mnt_sb(mnt: *mut bindings::vfsmount) -> *mut bindings::super_block;
 
+    pub(crate) fn rdc_alloc_workqueue(
+        name: *const ffi::c_char,
+        max_active: ffi::c_uint,
+    ) -> *mut bindings::workqueue_struct;
+
     pub(crate) fn rdc_peer_dget_dput(dentry: *mut bindings::dentry, n: u64);
     pub(crate) fn rdc_peer_dput_each(v: *mut *mut bindings::dentry, n: usize);
 }
@@ -138,6 +153,6 @@ pub(crate) mod layout {
         pub(crate) static rdc_sizeof_list_head: usize;
         pub(crate) static rdc_sizeof_rdc_fs_type: usize;
         pub(crate) static rdc_offsetof_rdc_fs_type_ops: usize;
-        pub(crate) static rdc_offsetof_rdc_fs_type_spec: usize;
+        pub(crate) static rdc_put_values: [kernel::ffi::c_int; 5];
     }
 }

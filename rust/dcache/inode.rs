@@ -14,28 +14,29 @@
 
 use super::super_block::{ActiveSuper, SuperBlock};
 use core::{marker::PhantomData, ops::Deref, ptr::NonNull};
-use kernel::{bindings, types::Opaque};
+use kernel::{bindings, task::might_sleep, types::Opaque};
 
-/// A `struct inode`.
+/// A `struct inode` of a filesystem of brand `T`.
 ///
 /// # Invariants
 ///
-/// A `&Inode` is only created while the inode is alive for the reference's
-/// lifetime.
+/// A `&Inode<T>` is only created while the inode is alive for the
+/// reference's lifetime, and its superblock is of `T`'s type.
 #[repr(transparent)]
-pub struct Inode(Opaque<bindings::inode>);
+pub struct Inode<T>(Opaque<bindings::inode>, PhantomData<fn() -> T>);
 
 // SAFETY: `&Inode` reads fields fixed at set-up; the reference count is atomic.
-unsafe impl Sync for Inode {}
+unsafe impl<T> Sync for Inode<T> {}
 // SAFETY: `iput()` may be called from any thread.
-unsafe impl Send for Inode {}
+unsafe impl<T> Send for Inode<T> {}
 
-impl Inode {
+impl<T> Inode<T> {
     /// Creates a reference from a raw pointer.
     ///
     /// # Safety
     ///
-    /// `ptr` points to an inode that stays alive for `'a`.
+    /// `ptr` points to an inode of a superblock of `T`'s type that stays
+    /// alive for `'a`.
     pub(crate) unsafe fn from_raw<'a>(ptr: *mut bindings::inode) -> &'a Self {
         // SAFETY: `repr(transparent)`; the caller guarantees the lifetime.
         unsafe { &*ptr.cast() }
@@ -64,7 +65,7 @@ impl Inode {
     }
 
     /// The inode's superblock, alive at least as long as the inode.
-    pub fn sb(&self) -> &SuperBlock {
+    pub fn sb(&self) -> &SuperBlock<T> {
         // SAFETY: `i_sb` is constant, and a superblock outlives its inodes.
         unsafe { SuperBlock::from_raw((*self.as_raw()).i_sb) }
     }
@@ -76,24 +77,26 @@ impl Inode {
 ///
 /// `ptr` points to an inode on which this object owns one `i_count`
 /// reference, and whose superblock is kept active for `'pin`.
-pub struct InodeRef<'pin> {
+pub struct InodeRef<'pin, T> {
     ptr: NonNull<bindings::inode>,
-    _pin: PhantomData<&'pin ActiveSuper>,
+    _pin: PhantomData<&'pin ActiveSuper<T>>,
 }
 
 // SAFETY: `iput()` may run on any thread; the borrowed pin is `Sync`.
-unsafe impl Send for InodeRef<'_> {}
+unsafe impl<T> Send for InodeRef<'_, T> {}
 // SAFETY: `&InodeRef` only gives `&Inode`, which is `Sync`.
-unsafe impl Sync for InodeRef<'_> {}
+unsafe impl<T> Sync for InodeRef<'_, T> {}
 
-impl InodeRef<'_> {
+impl<T> InodeRef<'_, T> {
     /// Takes a new reference with `ihold()`.
     ///
     /// # Safety
     ///
-    /// `inode` is alive, and its superblock is kept active for `'pin`.
-    pub(crate) unsafe fn ihold<'pin>(inode: &Inode) -> InodeRef<'pin> {
-        // SAFETY: `inode` is alive, so it has a reference to add to.
+    /// `inode` is alive with `i_count > 0` (`ihold()` warns otherwise: it
+    /// may only add to a reference someone holds, `fs/inode.c`), and its
+    /// superblock is kept active for `'pin`.
+    pub(crate) unsafe fn ihold<'pin>(inode: &Inode<T>) -> InodeRef<'pin, T> {
+        // SAFETY: `inode` is alive with a reference held (contract) to add to.
         unsafe { bindings::ihold(inode.as_raw()) };
         // INVARIANT: We just took the reference; the caller covers it with the pin.
         InodeRef {
@@ -103,18 +106,19 @@ impl InodeRef<'_> {
     }
 }
 
-impl Deref for InodeRef<'_> {
-    type Target = Inode;
+impl<T> Deref for InodeRef<'_, T> {
+    type Target = Inode<T>;
 
-    fn deref(&self) -> &Inode {
+    fn deref(&self) -> &Inode<T> {
         // SAFETY: Our reference keeps the inode alive while `self` is borrowed.
         unsafe { Inode::from_raw(self.ptr.as_ptr()) }
     }
 }
 
-impl Drop for InodeRef<'_> {
+impl<T> Drop for InodeRef<'_, T> {
     /// `iput()`: may evict the inode, and may sleep.
     fn drop(&mut self) {
+        might_sleep();
         // SAFETY: We own one reference (invariant) and give it up.
         unsafe { bindings::iput(self.ptr.as_ptr()) };
     }

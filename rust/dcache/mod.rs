@@ -21,8 +21,9 @@
 //!    [`ShrinkList::move_to_list`] takes a [`LockedDentry`], which only a
 //!    [`ChildrenGuard`] (the parent's `d_lock`) can make; a bare `&Dentry`
 //!    does not compile.
-//! 2. **Only a `true` return transfers the dentry.** `move_to_list()` and
-//!    `put()` return it; `false` means someone else's list has it, and its
+//! 2. **Only a `true` return transfers the dentry.** `move_to_list()`
+//!    returns it, `put()` says so in its [`PutResult`]; `false` (or
+//!    [`PutResult::OtherList`]) means someone else's list has it, and its
 //!    owner deals with it.
 //! 3. **A list is thread-private and must not move while linked.**
 //!    [`ShrinkList`] is pinned and neither `Send` nor `Sync`.  An abandoned
@@ -34,18 +35,49 @@
 //! 5. **Counted references need a pin.** A [`DentryRef`] borrows an
 //!    [`ActiveSuper`] (`s_active`), so it cannot outlive it: `->kill_sb()`
 //!    never finds one still held (`BUG: Dentry ... still in use`, the seed's
-//!    late `->d_iput()`).
-//! 6. **`dput_to_list` out of tree.** [`ShrinkList::put`] drops a non-last
-//!    reference locklessly and moves the dentry of a last one onto the list.
-//!    It bypasses `retain_dentry()`, so such a dentry is evicted, not cached.
+//!    late `->d_iput()`).  This holds for code that does not leak: a
+//!    `mem::forget()` of a [`DentryRef`] (safe in Rust, as every leak is)
+//!    keeps its count for ever, and umount reports that dentry as busy.
+//!    Like every Rust-for-Linux abstraction, this one promises no undefined
+//!    behaviour, not freedom from leaks.
+//! 6. **`put` keeps what `dput` keeps.** [`ShrinkList::put`] is the seed's
+//!    `dput_to_list()`: a non-last reference is dropped locklessly; for the
+//!    last, `retain_dentry()`'s test (hashed, not disconnected, not
+//!    `DCACHE_DONTCACHE`, `->d_delete()` does not object) decides.  What
+//!    `dput()` would kill goes onto the list, and [`ShrinkList::shrink`]
+//!    kills it and prunes its unused ancestors as `shrink_dentry_list()`
+//!    does.  What it would keep stays cached: at once if it is on the LRU,
+//!    else (putting it there is `d_lru_add()`, private to `fs/dcache.c`) it
+//!    waits, unreferenced, on the list, and [`ShrinkList::shrink`] hands it
+//!    to `dput()` under a reference covered by an active superblock
+//!    reference (`atomic_inc_not_zero(&s_active)`); see [`PutResult`].
 //! 7. **Context.** [`ShrinkList::put`] and [`ShrinkList::move_to_list`]
-//!    never sleep; [`ShrinkList::shrink`], dropping a [`ShrinkList`], a
-//!    [`DentryRef`] (`dput()`), an [`ActiveSuper`] (`deactivate_super()`) or a
-//!    [`KernMount`] may, and say so.
+//!    take only `d_lock` and never allocate, so they never sleep where
+//!    spinlocks do not (`CONFIG_PREEMPT_RT` makes every spinlock a sleeping
+//!    lock, these included); [`ShrinkList::shrink`], dropping a
+//!    [`ShrinkList`], a [`DentryRef`] (`dput()`), an [`InodeRef`]
+//!    (`iput()`), an [`ActiveSuper`] (`deactivate_super()`) or a
+//!    [`KernMount`] may sleep, say so, and call `might_sleep()`.  Nothing
+//!    that takes a `d_lock` is reachable through a reference whose
+//!    [`ChildrenGuard`] is held (see [`dentry`]).
 //! 8. **Module exit.** A [`fs::Registration`] makes the module the
 //!    filesystem type's owner, so it cannot be unloaded while a superblock
-//!    of the type exists.
+//!    of the type exists; the type itself is static ([`fs::Type`]), so a
+//!    registration dropped early leaves no superblock with a freed
+//!    `s_type`.  Work items run on a [`workqueue::ModuleQueue`], whose
+//!    destruction in module exit waits until each has returned.
 //!
+//! # Brands
+//!
+//! Superblocks, dentries, inodes, pins and mounts carry the filesystem they
+//! belong to as a type parameter `T`: a [`fs::FileSystem`] registered
+//! through this layer, or [`Foreign`].  A `KernMount<T>` comes only from
+//! `T`'s registered static type; every other object is reached from one
+//! (or from the [`WeakSuper`] the layer gives `T`), so the brand is always
+//! right.  Building a tree ([`DentryRef::create_child`],
+//! [`DentryRef::mark_dontcache`]) needs `T: FileSystem`; reading one
+//! (lookups, references, shrink lists) works on any.
+
 //! # The pattern
 //!
 //! Take an empty list, `put` any number of references while holding a
@@ -53,7 +85,6 @@
 //!
 //! ```ignore
 //! stack_pin_init!(let list = ShrinkList::new());
-//! let mut list = list;
 //! {
 //!     let _guard = table.lock();               // a SpinLock: no sleeping here
 //!     for d in refs.drain(..) {                // DentryRef<'pin>s
@@ -71,12 +102,14 @@ pub mod mount;
 pub mod peer;
 pub mod shrink_list;
 pub mod super_block;
+pub mod workqueue;
 
 #[cfg(CONFIG_KUNIT)]
 mod tests;
 
-pub use dentry::{ChildrenGuard, Dentry, DentryRef, LockedDentry};
+pub use dentry::{Child, ChildrenGuard, Dentry, DentryRef, LockedDentry};
+pub use fs::Foreign;
 pub use inode::{Inode, InodeRef};
 pub use mount::KernMount;
-pub use shrink_list::ShrinkList;
+pub use shrink_list::{PutResult, ShrinkList};
 pub use super_block::{ActiveSuper, SuperBlock, WeakSuper};

@@ -5,63 +5,110 @@
 //! C header: [`include/linux/fs.h`](srctree/include/linux/fs.h)
 //! (`kern_mount()`, `vfs_kern_mount()`, `kern_unmount()`).
 //!
-//! A [`KernMount`] is a mount of a registered filesystem type that no mount
-//! namespace sees.  It keeps its superblock active until it is dropped;
-//! dropping it is `kern_unmount()`, which runs `->kill_sb()` if it held the
-//! last active reference, and **may sleep**.
+//! A [`KernMount`] is a mount that no mount namespace sees.  It keeps its
+//! superblock active until it is dropped; dropping it is `kern_unmount()`,
+//! which runs `->kill_sb()` if it held the last active reference, and **may
+//! sleep**.
+//!
+//! A `KernMount<T>` of a layer filesystem `T` is made only of `T`'s own
+//! type while a [`Registration<T>`](super::fs::Registration) holds it
+//! registered ([`KernMount::new`]); a mount of any other type is a
+//! `KernMount<Foreign>` ([`KernMount::foreign`]), whose tree can be read
+//! but not built on.
 
-use super::{glue, super_block::SuperBlock};
-use core::ptr::NonNull;
-use kernel::{bindings, error::from_err_ptr, prelude::*};
+use super::{
+    fs::{FileSystem, Foreign, Type},
+    glue,
+    super_block::SuperBlock,
+};
+use core::{marker::PhantomData, ptr::NonNull};
+use kernel::{bindings, error::from_err_ptr, prelude::*, task::might_sleep};
 
-/// An internal mount (`kern_mount()`).
+/// An internal mount (`kern_mount()`) of a filesystem of brand `T`.
 ///
 /// # Invariants
 ///
 /// `mnt` is a mount made by `kern_mount()` or `vfs_kern_mount()` that this
-/// object owns.
-pub struct KernMount {
+/// object owns, of a superblock of `T`'s type.
+pub struct KernMount<T> {
     mnt: NonNull<bindings::vfsmount>,
+    _brand: PhantomData<fn() -> T>,
 }
 
 // SAFETY: `kern_unmount()` may be called from any thread.
-unsafe impl Send for KernMount {}
+unsafe impl<T> Send for KernMount<T> {}
 // SAFETY: `&KernMount` only reads immutable fields of the mount.
-unsafe impl Sync for KernMount {}
+unsafe impl<T> Sync for KernMount<T> {}
 
-impl KernMount {
-    /// Mounts the registered filesystem type called `fs_type`.  May sleep.
-    pub fn new(fs_type: &CStr) -> Result<Self> {
-        Self::mount(fs_type, None)
+/// `options` as the C side takes them: NUL-terminated, or null for none.
+fn options_ptr(options: Option<&CStr>) -> *const kernel::ffi::c_char {
+    options.map_or(core::ptr::null(), |o| o.as_char_ptr())
+}
+
+/// Wraps what a `glue.c` mount function returned.
+///
+/// # Safety
+///
+/// `mnt` is an `ERR_PTR` or a mount the caller owns, of `T`'s type.
+unsafe fn wrap<T>(mnt: *mut bindings::vfsmount) -> Result<KernMount<T>> {
+    let mnt = from_err_ptr(mnt)?;
+    // INVARIANT: The caller hands over its mount, of `T`'s type.
+    Ok(KernMount {
+        mnt: NonNull::new(mnt).ok_or(EINVAL)?,
+        _brand: PhantomData,
+    })
+}
+
+impl<T: FileSystem> KernMount<T> {
+    /// Mounts `T`'s type, with the option string `options` (as `mount -o`
+    /// takes it) if given.  `ENODEV` unless a [`Registration<T>`] holds
+    /// `fs_type` registered now.  May sleep.
+    ///
+    /// [`Registration<T>`]: super::fs::Registration
+    pub fn new(fs_type: &'static Type<T>, options: Option<&CStr>) -> Result<Self> {
+        might_sleep();
+        if !fs_type.is_registered() {
+            return Err(ENODEV);
+        }
+        // SAFETY: A static type; the option string is NUL-terminated or null;
+        // the glue mounts it only if it is the one registered under its name.
+        unsafe {
+            wrap(glue::rdc_kern_mount_registered(
+                fs_type.as_raw(),
+                options_ptr(options),
+            ))
+        }
     }
+}
 
-    /// Mounts `fs_type` with the option string `options` (as `mount -o`
-    /// takes it), parsed by the filesystem.  May sleep.
-    pub fn with_options(fs_type: &CStr, options: &CStr) -> Result<Self> {
-        Self::mount(fs_type, Some(options))
+impl KernMount<Foreign> {
+    /// Mounts the registered filesystem type called `name`, whatever it is,
+    /// with the option string `options` if given.  May sleep.
+    pub fn foreign(name: &CStr, options: Option<&CStr>) -> Result<Self> {
+        might_sleep();
+        // SAFETY: Both strings are NUL-terminated (or `options` null); the call may sleep.
+        unsafe {
+            wrap(glue::rdc_kern_mount_by_name(
+                name.as_char_ptr(),
+                options_ptr(options),
+            ))
+        }
     }
+}
 
-    fn mount(fs_type: &CStr, options: Option<&CStr>) -> Result<Self> {
-        let data = options.map_or(core::ptr::null(), |o| o.as_char_ptr());
-        // SAFETY: Both strings are NUL-terminated (or `data` null); the call may sleep, as we may.
-        let mnt = unsafe { glue::rdc_kern_mount_by_name(fs_type.as_char_ptr(), data) };
-        let mnt = from_err_ptr(mnt)?;
-        // INVARIANT: We own the new mount.
-        Ok(Self {
-            mnt: NonNull::new(mnt).ok_or(EINVAL)?,
-        })
-    }
-
+impl<T> KernMount<T> {
     /// The mounted superblock, kept active by the mount.
-    pub fn sb(&self) -> &SuperBlock {
-        // SAFETY: The mount we own (invariant) keeps its superblock up for `&self`.
+    pub fn sb(&self) -> &SuperBlock<T> {
+        // SAFETY: The mount we own (invariant) keeps its superblock, of `T`'s
+        // type, up for `&self`.
         unsafe { SuperBlock::from_raw(glue::rdc_mnt_sb(self.mnt.as_ptr())) }
     }
 }
 
-impl Drop for KernMount {
+impl<T> Drop for KernMount<T> {
     /// `kern_unmount()`: may sleep, and may run `->kill_sb()`.
     fn drop(&mut self) {
+        might_sleep();
         // SAFETY: We own the mount (invariant) and give it up.
         unsafe { bindings::kern_unmount(self.mnt.as_ptr()) };
     }

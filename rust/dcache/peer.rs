@@ -10,7 +10,7 @@ use kernel::{alloc::VVec, bindings, prelude::*};
 
 /// `n` times `dput(dget(dentry))`, in C.  Never drops the last reference
 /// (the caller holds one), so it never sleeps.
-pub fn dget_dput_loop(dentry: &DentryRef<'_>, n: u64) {
+pub fn dget_dput_loop<T>(dentry: &DentryRef<'_, T>, n: u64) {
     // SAFETY: `dentry` is alive and counted by the caller for the whole loop.
     unsafe { glue::rdc_peer_dget_dput(dentry.as_raw(), n) };
 }
@@ -20,15 +20,15 @@ pub fn dget_dput_loop(dentry: &DentryRef<'_>, n: u64) {
 /// # Invariants
 ///
 /// Each pointer in `raw` carries one count, covered by the pin `'pin`.
-pub struct DputBatch<'pin> {
+pub struct DputBatch<'pin, T> {
     raw: VVec<*mut bindings::dentry>,
-    _pin: core::marker::PhantomData<DentryRef<'pin>>,
+    _pin: core::marker::PhantomData<DentryRef<'pin, T>>,
 }
 
-impl<'pin> DputBatch<'pin> {
+impl<'pin, T> DputBatch<'pin, T> {
     /// Takes the references out of `refs` (which is left empty).  Allocates;
     /// the references are dropped if that fails.
-    pub fn new(refs: &mut VVec<DentryRef<'pin>>) -> Result<Self> {
+    pub fn new(refs: &mut VVec<DentryRef<'pin, T>>) -> Result<Self> {
         let mut raw = VVec::with_capacity(refs.len(), GFP_KERNEL)?;
         for d in refs.drain_all() {
             // INVARIANT: Each count moves from a `DentryRef` under the same pin.
@@ -52,7 +52,7 @@ impl<'pin> DputBatch<'pin> {
     }
 }
 
-impl Drop for DputBatch<'_> {
+impl<T> Drop for DputBatch<'_, T> {
     fn drop(&mut self) {
         for &d in self.raw.iter() {
             // SAFETY: Each pointer still carries its count (invariant); we give it up.

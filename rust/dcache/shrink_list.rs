@@ -18,107 +18,176 @@ use super::{
 };
 use kernel::{bindings, prelude::*, task::might_sleep, types::Opaque};
 
-/// A thread-private list of dentries to kill, threaded through `d_lru`.
+/// What [`ShrinkList::put`] did with a reference.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum PutResult {
+    /// It was not the last reference: it was just dropped.
+    Dropped,
+    /// The last reference, of a dentry `dput()` would keep: it was on the
+    /// LRU already and stays there, marked referenced.  Nothing is left to do.
+    Cached,
+    /// The last reference, of a dentry `dput()` would keep, that is not on
+    /// the LRU yet.  Putting it there is `d_lru_add()`, which the dcache
+    /// keeps to itself, so the dentry waits on this list (unreferenced, like
+    /// any entry) and [`ShrinkList::shrink`] hands it to `dput()`.
+    Deferred,
+    /// The last reference, of a dentry `dput()` would kill (unhashed,
+    /// `DCACHE_DONTCACHE`, `->d_delete()` said so, disconnected): it is on
+    /// this list, and [`ShrinkList::shrink`] kills it.
+    Listed,
+    /// The last reference, but the dentry sits on another thread's shrink
+    /// list; its owner kills it (`dput()` leaves it to the owner too).
+    OtherList,
+}
+
+/// A thread-private list of dentries to dispose of, threaded through `d_lru`.
 ///
-/// * It is pinned: entries point at the head, so it cannot move once
+/// * It is pinned: entries point at its heads, so it cannot move once
 ///   initialised (rule 3).  Make one with [`ShrinkList::new`] in place, e.g.
 ///   `stack_pin_init!(let list = ShrinkList::new())`.
 /// * It is neither `Send` nor `Sync`: only the thread that made it may touch
 ///   it (rule 3).
-/// * Its entries carry **no** reference (rule 4).  Anyone, umount included,
-///   may kill an entry meanwhile; umount then leaves a killed husk on the
-///   list, which [`ShrinkList::shrink`] just frees.  So a list needs no
-///   superblock pin and may be held across an unmount.
+/// * Its entries carry **no** reference (rule 4), including those
+///   [`ShrinkList::put`] defers.  Anyone, umount included, may kill an entry
+///   meanwhile; umount then leaves a killed husk on the list, which
+///   [`ShrinkList::shrink`] just frees.  So a list needs no superblock pin
+///   and may be held across an unmount.
 /// * [`ShrinkList::put`] and [`ShrinkList::move_to_list`] never sleep and
-///   never allocate: they may run under spinlocks.  [`ShrinkList::shrink`]
-///   and dropping the list may sleep.
+///   never allocate on a kernel whose spinlocks do not sleep (without
+///   `CONFIG_PREEMPT_RT`; with it they take `d_lock`, a sleeping lock there,
+///   as every user of a spinlock does).  [`ShrinkList::shrink`] and dropping
+///   the list may sleep.
 ///
 /// # Invariants
 ///
-/// `head` is an initialised `list_head` whose entries (if any) are dentries
-/// with `DCACHE_SHRINK_LIST` set, placed there by `__move_to_shrink_list()`.
+/// `kill` and `keep` are initialised `list_head`s whose entries (if any) are
+/// dentries with `DCACHE_SHRINK_LIST` set, placed there by
+/// `__move_to_shrink_list()`.  `keep` holds the entries `put` deferred.
 #[pin_data(PinnedDrop)]
 pub struct ShrinkList {
     #[pin]
-    head: Opaque<bindings::list_head>,
+    kill: Opaque<bindings::list_head>,
+    #[pin]
+    keep: Opaque<bindings::list_head>,
     _not_send: NotThreadSafe,
+}
+
+/// An empty list head, initialised in place.
+fn empty_head() -> impl PinInit<Opaque<bindings::list_head>> {
+    Opaque::ffi_init(|head: *mut bindings::list_head| {
+        // SAFETY: `head` is writable and pinned; an empty list points at itself.
+        unsafe {
+            (*head).next = head;
+            (*head).prev = head;
+        }
+    })
 }
 
 impl ShrinkList {
     /// An empty list, to be initialised in place.
     pub fn new() -> impl PinInit<Self> {
         pin_init!(Self {
-            head <- Opaque::ffi_init(|head: *mut bindings::list_head| {
-                // SAFETY: `head` is writable and pinned; an empty list points at itself.
-                unsafe {
-                    (*head).next = head;
-                    (*head).prev = head;
-                }
-            }),
+            kill <- empty_head(),
+            keep <- empty_head(),
             _not_send: core::marker::PhantomData,
         })
     }
 
-    fn head(&self) -> *mut bindings::list_head {
-        self.head.get()
+    fn kill_head(&self) -> *mut bindings::list_head {
+        self.kill.get()
+    }
+
+    fn keep_head(&self) -> *mut bindings::list_head {
+        self.keep.get()
     }
 
     /// Whether the list has no entries (husks count as entries).
     pub fn is_empty(&self) -> bool {
-        // SAFETY: `head` is initialised (invariant); only this thread changes it (`!Sync`).
-        unsafe { (*self.head()).next == self.head() }
+        let (kill, keep) = (self.kill_head(), self.keep_head());
+        // SAFETY: Both heads are initialised (invariant); only this thread changes them (`!Sync`).
+        unsafe { (*kill).next == kill && (*keep).next == keep }
     }
 
     /// How many entries are husks: killed by someone else (umount) while on
     /// this list, left for [`ShrinkList::shrink`] to free.  Walks the list;
     /// never sleeps.
     pub fn husks(&self) -> usize {
-        // SAFETY: Our initialised list (invariant); entries are not freed while on it.
-        unsafe { glue::rdc_shrink_list_husks(self.head()) }
+        // SAFETY: Our initialised lists (invariant); entries are not freed while on them.
+        unsafe {
+            glue::rdc_shrink_list_husks(self.kill_head())
+                + glue::rdc_shrink_list_husks(self.keep_head())
+        }
     }
 
-    /// Drops a counted reference, `dput_to_list()` style (rule 6).
+    /// Drops a counted reference, `dput_to_list()` style (rule 6): what
+    /// `dput()` would keep cached stays cached, what it would kill is killed,
+    /// but nothing sleeps here.
     ///
-    /// If the reference is not the last, it is just dropped.  If it is the
-    /// last, the dentry is not killed here: it moves onto this list and is
-    /// killed by the next [`ShrinkList::shrink`], unless it already sits on
-    /// another thread's shrink list, whose owner then kills it.  Unlike
-    /// `dput()` this never keeps the dentry on the LRU: a dentry whose last
-    /// reference is put here is **evicted**, not cached.
+    /// * Not the last reference: it is dropped ([`PutResult::Dropped`]).
+    /// * The last, and `dput()` would keep the dentry: if it is on the LRU it
+    ///   stays there, marked referenced, as `retain_dentry()` marks it
+    ///   ([`PutResult::Cached`]); if it is not, it waits on this list, and
+    ///   [`ShrinkList::shrink`] hands it to `dput()`, which puts it on the LRU
+    ///   ([`PutResult::Deferred`]).  The test is `retain_dentry()`'s: hashed,
+    ///   not disconnected, not `DCACHE_DONTCACHE`, and `->d_delete()` (called
+    ///   under `d_lock`, as there) does not ask to drop it.
+    /// * The last, and `dput()` would kill it: it goes onto this list and the
+    ///   next [`ShrinkList::shrink`] kills it ([`PutResult::Listed`]).
+    /// * The last, but the dentry is on another thread's shrink list: that
+    ///   list's owner kills it ([`PutResult::OtherList`]).
     ///
     /// Never sleeps and never allocates: usable under a spinlock.  Because the
     /// reference is consumed, its superblock pin may be dropped right after;
-    /// the list itself needs none.  Returns whether this list took the dentry.
-    pub fn put(self: Pin<&mut Self>, dentry: DentryRef<'_>) -> bool {
+    /// the list itself needs none.
+    pub fn put<T>(self: Pin<&mut Self>, dentry: DentryRef<'_, T>) -> PutResult {
         let d = dentry.into_raw();
         // INVARIANT: Entries are added only by `__move_to_shrink_list()`.
-        // SAFETY: We hand our count to `rdc_dput_to_list()`; `head` is ours and pinned.
-        unsafe { glue::rdc_dput_to_list(d, self.head()) }
+        // SAFETY: We hand our count to `rdc_dput_to_list()`; both heads are ours and pinned.
+        let r = unsafe { glue::rdc_dput_to_list(d, self.kill_head(), self.keep_head()) };
+        match r {
+            glue::RDC_PUT_DROPPED => PutResult::Dropped,
+            glue::RDC_PUT_CACHED => PutResult::Cached,
+            glue::RDC_PUT_DEFERRED => PutResult::Deferred,
+            glue::RDC_PUT_LISTED => PutResult::Listed,
+            _ => PutResult::OtherList,
+        }
     }
 
-    /// Moves an unused dentry onto this list (`__move_to_shrink_list()`).
+    /// Moves an unused dentry onto this list (`__move_to_shrink_list()`), to
+    /// be killed by [`ShrinkList::shrink`].
     ///
     /// `dentry` is the liveness witness that rule 1 demands: its `d_lock` is
     /// held and something (its parent's `d_lock`) keeps it from being freed.
-    /// Returns `true` only if the list took it: `false` means it is in use, or
-    /// already on another thread's list, whose owner deals with it (rule 2).
-    /// Never sleeps.
-    pub fn move_to_list(self: Pin<&mut Self>, dentry: &LockedDentry<'_>) -> bool {
+    /// Returns `true` only if the list took it: `false` means it is in use
+    /// (`__move_to_shrink_list()` refuses a non-zero count), or already on
+    /// another thread's list, whose owner deals with it (rule 2).  Never
+    /// sleeps.
+    pub fn move_to_list<T>(self: Pin<&mut Self>, dentry: &LockedDentry<'_, T>) -> bool {
         // INVARIANT: Entries are added only by `__move_to_shrink_list()`.
-        // SAFETY: `LockedDentry`: `d_lock` held, not freed; `head` is ours and pinned.
-        unsafe { bindings::__move_to_shrink_list(dentry.dentry().as_raw(), self.head()) }
+        // SAFETY: `LockedDentry`: `d_lock` held, not freed; the head is ours and pinned.
+        unsafe { bindings::__move_to_shrink_list(dentry.dentry().as_raw(), self.kill_head()) }
     }
 
-    /// Kills every entry (`shrink_dentry_list()`), with the unused ancestors
-    /// this leaves behind, and frees umount's husks.  **May sleep**: it calls
-    /// `->d_iput()`, `->d_release()` and `iput()`.  Leaves the list empty.
-    pub fn shrink(self: Pin<&mut Self>) {
+    /// Disposes of every entry: kills those to be killed
+    /// (`shrink_dentry_list()`), with the unused ancestors this leaves
+    /// behind, frees umount's husks, and hands each deferred entry that is
+    /// still unused to `dput()` (under a new reference covered by an active
+    /// reference to its superblock, dropped right after; an entry whose
+    /// superblock is already being shut down is killed instead, as umount
+    /// would).  Returns how many deferred entries went through `dput()`.
+    ///
+    /// **May sleep**: it calls `->d_iput()`, `->d_release()`, `iput()`, and
+    /// `deactivate_super()`, which runs `->kill_sb()` in this thread if it
+    /// drops the superblock's last active reference.  Leaves the list empty.
+    pub fn shrink(self: Pin<&mut Self>) -> usize {
         might_sleep();
         if self.is_empty() {
-            return;
+            return 0;
         }
         // SAFETY: Our list of shrink-list entries (invariant); we may sleep (above).
-        unsafe { bindings::shrink_dentry_list(self.head()) };
+        unsafe { bindings::shrink_dentry_list(self.kill_head()) };
+        // SAFETY: Our list of unreferenced deferred entries (invariant); we may sleep.
+        unsafe { glue::rdc_shrink_keep(self.keep_head()) }
     }
 }
 

@@ -10,6 +10,12 @@
 //! mount's active reference with `deactivate_super()`; whoever drops the last
 //! one runs `->kill_sb()`, in its own context.
 //!
+//! Every type here carries its filesystem as a *brand* `T`: a
+//! [`FileSystem`](super::fs::FileSystem) registered through this layer, or
+//! [`Foreign`](super::fs::Foreign) for any other.  Only the layer's own
+//! constructors pick `T`, from the mount or registration they start from, so
+//! a `SuperBlock<T>` is always one of `T`'s.
+//!
 //! [`SuperBlock`] is only ever seen by reference, borrowed from something
 //! that keeps it alive (a [`KernMount`](super::mount::KernMount), an
 //! [`ActiveSuper`], a counted dentry reference).  [`ActiveSuper`] is the
@@ -18,6 +24,7 @@
 
 use super::{dentry::DentryRef, glue};
 use core::{marker::PhantomData, ptr::NonNull};
+use kernel::task::might_sleep;
 use kernel::{
     bindings, new_spinlock,
     prelude::*,
@@ -25,26 +32,27 @@ use kernel::{
     types::Opaque,
 };
 
-/// A `struct super_block`.
+/// A `struct super_block` of a filesystem of brand `T`.
 ///
 /// # Invariants
 ///
-/// A `&SuperBlock` is only created while the superblock is alive (its memory
-/// is not freed) for at least the reference's lifetime.
+/// A `&SuperBlock<T>` is only created while the superblock is alive (its
+/// memory is not freed) for at least the reference's lifetime, and it is a
+/// superblock of `T`'s type (any type for [`Foreign`](super::fs::Foreign)).
 #[repr(transparent)]
-pub struct SuperBlock(Opaque<bindings::super_block>);
+pub struct SuperBlock<T>(Opaque<bindings::super_block>, PhantomData<fn() -> T>);
 
 // SAFETY: `&SuperBlock` reads fields fixed at set-up, or `s_active` atomically.
-unsafe impl Sync for SuperBlock {}
+unsafe impl<T> Sync for SuperBlock<T> {}
 // SAFETY: `SuperBlock` is only used by reference; the kernel object may be used from any thread.
-unsafe impl Send for SuperBlock {}
+unsafe impl<T> Send for SuperBlock<T> {}
 
-impl SuperBlock {
+impl<T> SuperBlock<T> {
     /// Creates a reference from a raw pointer.
     ///
     /// # Safety
     ///
-    /// `ptr` points to a `super_block` that stays alive for `'a`.
+    /// `ptr` points to a `super_block` of `T`'s type that stays alive for `'a`.
     pub(crate) unsafe fn from_raw<'a>(ptr: *mut bindings::super_block) -> &'a Self {
         // SAFETY: `repr(transparent)`; the caller guarantees it lives for `'a`.
         unsafe { &*ptr.cast() }
@@ -65,12 +73,13 @@ impl SuperBlock {
     ///
     /// `None` if the superblock is not fully set up or is already being shut
     /// down: a filesystem on its way out cannot be pinned again.  Never sleeps.
-    pub fn try_activate(&self) -> Option<ActiveSuper> {
+    pub fn try_activate(&self) -> Option<ActiveSuper<T>> {
         // SAFETY: By the type invariant `self` is alive for this call.
         if unsafe { glue::rdc_sb_try_activate(self.as_raw()) } {
             // INVARIANT: We just took an active reference.
             Some(ActiveSuper {
                 sb: NonNull::from(self).cast(),
+                _brand: PhantomData,
             })
         } else {
             None
@@ -90,28 +99,34 @@ impl SuperBlock {
 /// reference (after a concurrent umount, for instance).  Never drop one under
 /// a spinlock or in a thread that `->kill_sb()` waits for.
 ///
+/// Why not `ARef<SuperBlock>`: `AlwaysRefCounted` lets any `&T` become an
+/// owned reference by `inc_ref()`, but a `&SuperBlock` only promises the
+/// memory; an active reference can only be *tried*
+/// (`atomic_inc_not_zero(&s_active)`), so it is its own type.
+///
 /// # Invariants
 ///
-/// `sb` points to a superblock on which this object owns one `s_active`
-/// reference.
-pub struct ActiveSuper {
+/// `sb` points to a superblock of `T`'s type on which this object owns one
+/// `s_active` reference.
+pub struct ActiveSuper<T> {
     sb: NonNull<bindings::super_block>,
+    _brand: PhantomData<fn() -> T>,
 }
 
 // SAFETY: `deactivate_super()` may be called from any thread.
-unsafe impl Send for ActiveSuper {}
+unsafe impl<T> Send for ActiveSuper<T> {}
 // SAFETY: `&ActiveSuper` gives `&SuperBlock` and dentry refs, both thread-safe.
-unsafe impl Sync for ActiveSuper {}
+unsafe impl<T> Sync for ActiveSuper<T> {}
 
-impl ActiveSuper {
+impl<T> ActiveSuper<T> {
     /// The pinned superblock.
-    pub fn sb(&self) -> &SuperBlock {
+    pub fn sb(&self) -> &SuperBlock<T> {
         // SAFETY: The active reference keeps the superblock alive (invariant).
         unsafe { SuperBlock::from_raw(self.sb.as_ptr()) }
     }
 
     /// A counted reference to the root dentry (`dget(sb->s_root)`).  Never sleeps.
-    pub fn root(&self) -> DentryRef<'_> {
+    pub fn root(&self) -> DentryRef<'_, T> {
         // SAFETY: Born (`try_activate()`), so `s_root` is set until `->kill_sb()`: pinned off.
         let root = unsafe { (*self.sb.as_ptr()).s_root };
         // SAFETY: `root` is alive (above); the new reference is covered by `self`.
@@ -119,8 +134,10 @@ impl ActiveSuper {
     }
 }
 
-impl Drop for ActiveSuper {
+impl<T> Drop for ActiveSuper<T> {
+    /// `deactivate_super()`: may sleep, and may run `->kill_sb()`.
     fn drop(&mut self) {
+        might_sleep();
         // SAFETY: We own one active reference (invariant) and give it up.
         unsafe { bindings::deactivate_super(self.sb.as_ptr()) };
     }
@@ -137,8 +154,13 @@ pub(crate) type NotThreadSafe = PhantomData<*mut ()>;
 /// it is up and fails once its teardown has begun or it is gone: it is the
 /// "known alive" that taking an active reference needs, for threads the
 /// filesystem starts (workers) and that may run on past an umount.
-#[derive(Clone)]
-pub struct WeakSuper(Arc<SbAnchor>);
+pub struct WeakSuper<T>(Arc<SbAnchor>, PhantomData<fn() -> T>);
+
+impl<T> Clone for WeakSuper<T> {
+    fn clone(&self) -> Self {
+        Self(self.0.clone(), PhantomData)
+    }
+}
 
 #[pin_data]
 pub(crate) struct SbAnchor {
@@ -152,20 +174,23 @@ pub(crate) struct SbPtr(*mut bindings::super_block);
 // SAFETY: Dereferenced only under the anchor's lock, while the sb exists.
 unsafe impl Send for SbPtr {}
 
-impl WeakSuper {
+impl<T> WeakSuper<T> {
     /// Anchors `sb`.
     ///
     /// # Safety
     ///
-    /// `sb` is a live superblock, and [`WeakSuper::clear`] is called for it
-    /// before its memory can be freed.
+    /// `sb` is a live superblock of `T`'s type, and [`WeakSuper::clear`] is
+    /// called for it before its memory can be freed.
     pub(crate) unsafe fn new(sb: *mut bindings::super_block) -> Result<Self> {
-        Ok(Self(Arc::pin_init(
-            pin_init!(SbAnchor {
-                sb <- new_spinlock!(SbPtr(sb), "rdcache_sb_anchor"),
-            }),
-            GFP_KERNEL,
-        )?))
+        Ok(Self(
+            Arc::pin_init(
+                pin_init!(SbAnchor {
+                    sb <- new_spinlock!(SbPtr(sb), "rdcache_sb_anchor"),
+                }),
+                GFP_KERNEL,
+            )?,
+            PhantomData,
+        ))
     }
 
     /// Forgets the superblock: from now on `try_activate()` fails.
@@ -179,13 +204,14 @@ impl WeakSuper {
     }
 
     /// An active reference if the superblock is still up.  Never sleeps.
-    pub fn try_activate(&self) -> Option<ActiveSuper> {
+    pub fn try_activate(&self) -> Option<ActiveSuper<T>> {
         let guard = self.0.sb.lock();
         if guard.0.is_null() {
             return None;
         }
         // SAFETY: Not cleared: `->kill_sb()` has not begun; the lock holds `clear()` off.
-        let sb = unsafe { SuperBlock::from_raw(guard.0) };
+        // `new()`'s caller vouched that it is of `T`'s type.
+        let sb = unsafe { SuperBlock::<T>::from_raw(guard.0) };
         sb.try_activate()
     }
 }

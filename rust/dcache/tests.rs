@@ -63,24 +63,37 @@ mod layout {
     fn fs_type_mirror() {
         use crate::dcache::fs::RdcFsType;
         // SAFETY: Constants from `glue.c`.
-        let (ops, spec, size) = unsafe {
-            (
-                c::rdc_offsetof_rdc_fs_type_ops,
-                c::rdc_offsetof_rdc_fs_type_spec,
-                c::rdc_sizeof_rdc_fs_type,
-            )
-        };
+        let (ops, size) = unsafe { (c::rdc_offsetof_rdc_fs_type_ops, c::rdc_sizeof_rdc_fs_type) };
         assert_eq!(ops, offset_of!(RdcFsType, ops));
-        assert_eq!(spec, offset_of!(RdcFsType, spec));
         assert_eq!(size, size_of::<RdcFsType>());
     }
 
     #[test]
+    fn put_results_match_glue_h() {
+        use crate::dcache::glue as g;
+        // SAFETY: A constant array from `glue.c`.
+        let c_values = unsafe { c::rdc_put_values };
+        assert_eq!(
+            c_values,
+            [
+                g::RDC_PUT_DROPPED,
+                g::RDC_PUT_CACHED,
+                g::RDC_PUT_DEFERRED,
+                g::RDC_PUT_LISTED,
+                g::RDC_PUT_OTHER_LIST
+            ]
+        );
+    }
+
+    #[test]
     fn wrappers_are_transparent() {
-        use crate::dcache::{Dentry, Inode, SuperBlock};
-        assert_eq!(size_of::<Dentry>(), size_of::<bindings::dentry>());
-        assert_eq!(size_of::<Inode>(), size_of::<bindings::inode>());
-        assert_eq!(size_of::<SuperBlock>(), size_of::<bindings::super_block>());
+        use crate::dcache::{Dentry, Foreign, Inode, SuperBlock};
+        assert_eq!(size_of::<Dentry<Foreign>>(), size_of::<bindings::dentry>());
+        assert_eq!(size_of::<Inode<Foreign>>(), size_of::<bindings::inode>());
+        assert_eq!(
+            size_of::<SuperBlock<Foreign>>(),
+            size_of::<bindings::super_block>()
+        );
         // SAFETY: A constant from `glue.c`.
         let c_size = unsafe { c::rdc_sizeof_list_head };
         assert_eq!(c_size, size_of::<bindings::list_head>());

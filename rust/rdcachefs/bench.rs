@@ -30,11 +30,11 @@
 //! Limits: `put` N <= 10^7, `dispose` N <= 10^6, `chain` N <= 16384, K in
 //! 1..=64; anything else is `EINVAL` with a log line.  The benchmark runs in
 //! the writer's context, which sleeps; `put-contended` runs its threads on
-//! `system_unbound` and waits for them.
+//! the module's workqueue and waits for them.
 
 use super::{
     control::{read_command, COMMAND_MAX},
-    workers, NAME,
+    workers, RdcacheFs, TYPE,
 };
 use crate::dcache::{peer, DentryRef, KernMount, ShrinkList};
 use core::{fmt, hint::spin_loop};
@@ -130,7 +130,7 @@ fn timed(f: impl FnOnce()) -> u64 {
 }
 
 fn put(n: u64) -> Result<CString> {
-    let mnt = KernMount::new(NAME)?;
+    let mnt = KernMount::new(&TYPE, None)?;
     let pin = mnt.sb().try_activate().ok_or(EINVAL)?;
     let root = pin.root();
     let d = root.lookup(c"d0")?;
@@ -165,7 +165,7 @@ struct Race {
 }
 
 impl Race {
-    fn thread(&self, mnt: &KernMount, n: u64, c_peer: bool) {
+    fn thread(&self, mnt: &KernMount<RdcacheFs>, n: u64, c_peer: bool) {
         let pin = mnt.sb().try_activate();
         let d = pin.as_ref().and_then(|p| p.root().lookup(c"d0").ok());
         self.ready.add(1, Relaxed);
@@ -195,7 +195,7 @@ impl Race {
 }
 
 /// Mean per-thread nanoseconds of `k` threads each doing `n` operations.
-fn race(mnt: &Arc<KernMount>, n: u64, k: u32, c_peer: bool) -> Result<u64> {
+fn race(mnt: &Arc<KernMount<RdcacheFs>>, n: u64, k: u32, c_peer: bool) -> Result<u64> {
     let race = Arc::new(
         Race {
             ready: Atomic::new(0),
@@ -233,7 +233,7 @@ fn race(mnt: &Arc<KernMount>, n: u64, k: u32, c_peer: bool) -> Result<u64> {
 }
 
 fn put_contended(n: u64, k: u32) -> Result<CString> {
-    let mnt = Arc::new(KernMount::new(NAME)?, GFP_KERNEL)?;
+    let mnt = Arc::new(KernMount::new(&TYPE, None)?, GFP_KERNEL)?;
     let rust_put = race(&mnt, n, k, false)?;
     let c_dput = race(&mnt, n, k, true)?;
     CString::try_from_fmt(fmt!(
@@ -242,7 +242,10 @@ fn put_contended(n: u64, k: u32) -> Result<CString> {
 }
 
 /// `n` new files `b0`.. in `root`, unhashed, each with its only reference.
-fn unhashed_files<'p>(root: &DentryRef<'p>, n: usize) -> Result<VVec<DentryRef<'p>>> {
+fn unhashed_files<'p>(
+    root: &DentryRef<'p, RdcacheFs>,
+    n: usize,
+) -> Result<VVec<DentryRef<'p, RdcacheFs>>> {
     let mut refs = VVec::with_capacity(n, GFP_KERNEL)?;
     let mut name = [0u8; 16];
     for i in 0..n {
@@ -258,16 +261,16 @@ fn unhashed_files<'p>(root: &DentryRef<'p>, n: usize) -> Result<VVec<DentryRef<'
 }
 
 /// Whether any file `b..` of `unhashed_files()` is still in the dcache.
-fn files_left(root: &DentryRef<'_>) -> bool {
+fn files_left(root: &mut DentryRef<'_, RdcacheFs>) -> bool {
     let guard = root.lock_children();
     let left = guard.iter().any(|c| c.name().first() == Some(&b'b'));
     left
 }
 
 fn dispose(n: usize) -> Result<CString> {
-    let mnt = KernMount::new(NAME)?;
+    let mnt = KernMount::new(&TYPE, None)?;
     let pin = mnt.sb().try_activate().ok_or(EINVAL)?;
-    let root = pin.root();
+    let mut root = pin.root();
     stack_pin_init!(let list = ShrinkList::new());
 
     let mut refs = unhashed_files(&root, n)?;
@@ -286,7 +289,7 @@ fn dispose(n: usize) -> Result<CString> {
     let mut refs = unhashed_files(&root, n)?;
     let batch = peer::DputBatch::new(&mut refs)?;
     let c_dput = timed(|| batch.run());
-    if files_left(&root) {
+    if files_left(&mut root) {
         pr_err!("bench: dispose: some files survived their last reference\n");
         return Err(EIO);
     }
@@ -296,7 +299,7 @@ fn dispose(n: usize) -> Result<CString> {
 }
 
 /// The directory `depth` levels down the chain, by cached lookups.
-fn down<'p>(root: &DentryRef<'p>, depth: u32) -> Result<DentryRef<'p>> {
+fn down<'p>(root: &DentryRef<'p, RdcacheFs>, depth: u32) -> Result<DentryRef<'p, RdcacheFs>> {
     let mut d = root.clone();
     for _ in 0..depth {
         d = d.lookup(c"d0")?;
@@ -310,13 +313,15 @@ fn chain(n: u32) -> Result<CString> {
     core::fmt::write(&mut w, format_args!("depth={n},fanout=1,files=0")).map_err(|_| EINVAL)?;
     let len = w.len();
     let opts = CStr::from_bytes_with_nul(&opts[..=len]).map_err(|_| EINVAL)?;
-    let mnt = KernMount::with_options(NAME, opts)?;
+    let mnt = KernMount::new(&TYPE, Some(opts))?;
     let pin = mnt.sb().try_activate().ok_or(EINVAL)?;
     let root = pin.root();
     stack_pin_init!(let list = ShrinkList::new());
 
     // Pruning: the leaf's last reference, one shrink, the chain is gone.
+    // Unhashed first, or `put` would keep it cached, as `dput()` would.
     let leaf = down(&root, n)?;
+    leaf.d_invalidate();
     let prune = timed(|| {
         list.as_mut().put(leaf);
         list.as_mut().shrink();
@@ -337,6 +342,7 @@ fn chain(n: u32) -> Result<CString> {
             };
             match parent.try_lookup(c"d0") {
                 Ok(Some(leaf)) => {
+                    leaf.d_invalidate();
                     list.as_mut().put(leaf);
                     list.as_mut().shrink();
                 }

@@ -11,6 +11,9 @@
 //! with `D` in 0..=4194304, `F` in 0..=64, `N` in 0..=4096, at most 4194304
 //! entries in all (so only a narrow tree is deep: `fanout=1` is a chain); defaults `depth=2,fanout=3,files=2`.  `workers=K` (0..=8,
 //! default 0) starts `K` [`workers`] seeded from `seed=S` (default 0).
+//! `namelen=N` (0..=65536, default 0) makes `child()` claim names `N` bytes
+//! long, to test the layer's clamp.  Names beginning with `drop-` are never
+//! cached: `->d_delete()` says to kill them once unused.
 //!
 //! Built only on the safe dcache layer in `rust/dcache/`: no `unsafe` here.
 
@@ -24,6 +27,7 @@ pub(crate) mod workers;
 
 use crate::dcache::{
     fs::{self, Callback, FileSystem, FsContext, Node, CHILD_NAME_MAX},
+    workqueue::{ModuleQueue, QueueOwner},
     WeakSuper,
 };
 use kernel::{prelude::*, sync::Arc};
@@ -36,12 +40,28 @@ pub(crate) const NAME: &CStr = c"rdcachefs";
 /// `rdcachefs`.
 pub(crate) struct RdcacheFs;
 
+/// `rdcachefs`'s `file_system_type`.
+pub(crate) static TYPE: fs::Type<RdcacheFs> = fs::Type::new();
+
+/// Work items that may be live at once, module-wide: every mount's workers
+/// and the benchmarks' threads.  A mount whose workers would exceed it
+/// fails with `EBUSY`.
+pub(crate) const MAX_LIVE_WORK: u32 = 256;
+
+/// The module's workqueue: destroyed (drained) in module exit.
+pub(crate) static QUEUE: ModuleQueue = ModuleQueue::new(MAX_LIVE_WORK);
+
+/// Names whose dentries `->d_delete()` says to kill once unused (never
+/// cached), so that tests can take that path of `put` and `dput()`.
+pub(crate) const DROP_PREFIX: &[u8] = b"drop-";
+
 /// Mount options being collected.
 #[derive(Default)]
 pub(crate) struct Options {
     shape: Shape,
     workers: u32,
     seed: u32,
+    namelen: u32,
     /// Bit `i` set once option `i` was given.
     seen: u32,
 }
@@ -52,13 +72,20 @@ pub(crate) struct SbData {
     tag: u32,
     nworkers: u32,
     seed: u32,
+    /// Non-zero: `child()` misbehaves and claims names this long.
+    namelen: u32,
     workers: Arc<workers::Workers>,
 }
+
+/// Most `namelen=` takes: well past the 64-byte name buffer.
+pub(crate) const MAX_NAMELEN: u32 = 65536;
 
 impl FileSystem for RdcacheFs {
     const NAME: &'static CStr = NAME;
     const MAGIC: u32 = 0x7264_6366; // "rdcf"
-    const PARAMS: &'static [&'static CStr] = &[c"depth", c"fanout", c"files", c"workers", c"seed"];
+    const PARAMS: &'static [&'static CStr] = &[
+        c"depth", c"fanout", c"files", c"workers", c"seed", c"namelen",
+    ];
     type Options = Options;
     type Data = SbData;
 
@@ -73,7 +100,8 @@ impl FileSystem for RdcacheFs {
             1 => (&mut opts.shape.fanout, shape::MAX_FANOUT),
             2 => (&mut opts.shape.files, shape::MAX_FILES),
             3 => (&mut opts.workers, workers::MAX_WORKERS),
-            _ => (&mut opts.seed, u32::MAX),
+            4 => (&mut opts.seed, u32::MAX),
+            _ => (&mut opts.namelen, MAX_NAMELEN),
         };
         if value > max {
             return Err(fc.invalf(fmt!("option '{name}={value}' out of range 0..={max}")));
@@ -112,6 +140,7 @@ impl FileSystem for RdcacheFs {
             tag,
             nworkers: opts.workers,
             seed: opts.seed,
+            namelen: opts.namelen,
             workers,
         })
     }
@@ -135,7 +164,16 @@ impl FileSystem for RdcacheFs {
         index: u64,
         name: &mut [u8; CHILD_NAME_MAX],
     ) -> Option<(usize, Node)> {
-        data.shape.child(dir, index, name)
+        let (len, node) = data.shape.child(dir, index, name)?;
+        if data.namelen == 0 {
+            return Some((len, node));
+        }
+        // `namelen=N`: a misbehaving filesystem.  Fill the buffer after the
+        // real name and claim `N` bytes; the layer must clamp it to the
+        // buffer (a directory listing shows 64-byte names) and never copy
+        // past it.
+        name[len..].fill(b'x');
+        Some((data.namelen as usize, node))
     }
 
     fn read(data: &SbData, file: u64, buf: &mut [u8]) -> usize {
@@ -150,7 +188,11 @@ impl FileSystem for RdcacheFs {
         registry::callback(tag, what);
     }
 
-    fn mounted(data: &SbData, sb: WeakSuper) -> Result {
+    fn d_delete(_tag: u32, name: &[u8]) -> bool {
+        name.starts_with(DROP_PREFIX)
+    }
+
+    fn mounted(data: &SbData, sb: WeakSuper<Self>) -> Result {
         data.workers
             .start(data.nworkers, &sb, data.shape, data.tag, data.seed)
     }
@@ -167,10 +209,13 @@ impl FileSystem for RdcacheFs {
 }
 
 /// Registers `rdcachefs` for the lifetime of the returned object.
-pub(crate) fn register(
-    module: &'static ThisModule,
-) -> impl PinInit<fs::Registration<RdcacheFs>, Error> {
-    fs::Registration::new(module)
+pub(crate) fn register(module: &'static ThisModule) -> Result<fs::Registration<RdcacheFs>> {
+    fs::Registration::new(&TYPE, module)
+}
+
+/// Starts the module's workqueue; dropping the result destroys it.
+pub(crate) fn start_queue() -> Result<QueueOwner> {
+    QUEUE.start(c"rdcache")
 }
 
 #[cfg(CONFIG_KUNIT)]

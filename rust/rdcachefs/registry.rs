@@ -38,9 +38,15 @@ pub(crate) enum Counter {
     WorkerPuts,
     HuskLists,
     Husks,
+    PutDropped,
+    PutCached,
+    PutDeferred,
+    PutListed,
+    PutOtherList,
+    ShrinkKept,
 }
 
-const NCOUNTERS: usize = 12;
+const NCOUNTERS: usize = 18;
 const NAMES: [&str; NCOUNTERS] = [
     "lookups",
     "inodes_allocated",
@@ -54,6 +60,12 @@ const NAMES: [&str; NCOUNTERS] = [
     "worker_puts",
     "husk_lists",
     "husks",
+    "put_dropped",
+    "put_cached",
+    "put_deferred",
+    "put_listed",
+    "put_other_list",
+    "shrink_kept",
 ];
 
 struct Counters([Atomic<u64>; NCOUNTERS]);
@@ -63,7 +75,7 @@ impl Counters {
         Self([const { Atomic::new(0) }; NCOUNTERS])
     }
 
-    fn get(&self, c: Counter) -> u64 {
+    pub(crate) fn get(&self, c: Counter) -> u64 {
         self.0[c as usize].load(Relaxed)
     }
 
@@ -146,6 +158,11 @@ pub(crate) fn add(tag: u32, c: Counter, n: u64) {
         s.counters.0[c as usize].add(n, Relaxed);
     }
     TOTAL.0[c as usize].add(n, Relaxed);
+}
+
+/// The counter `c` of superblock `tag`, if its slot is still its own.
+pub(crate) fn get(tag: u32, c: Counter) -> Option<u64> {
+    slot(tag).map(|s| s.counters.get(c))
 }
 
 /// A dentry or inode callback for superblock `tag` (0: not one of ours).

@@ -3,14 +3,17 @@
 //! Workers: the filesystem's own threads that race dcache shrinking against
 //! umount (the seed's scenario).
 //!
-//! A mount with `workers=K` starts `K` work items on `system_unbound`.  Each
-//! loops, with its own PRNG seeded from `seed=S` and its index:
+//! A mount with `workers=K` starts `K` work items on the module's own
+//! workqueue ([`super::QUEUE`], destroyed in module exit).  Each loops, with
+//! its own PRNG seeded from `seed=S` and its index:
 //!
 //! 1. pin the superblock ([`WeakSuper::try_activate`]; once `->kill_sb()`
 //!    has begun this fails and the worker stops taking references);
 //! 2. take counted references by lookups along random paths;
 //! 3. `put` them all into its private [`ShrinkList`] while holding the
-//!    mount's shared spinlock;
+//!    mount's shared spinlock: most are hashed, so their last `put` takes the
+//!    retain path (cached at once, or deferred to `shrink()`), and names
+//!    under `drop-` or invalidated subtrees take the kill path;
 //! 4. now and then `shrink_dcache_parent()` or `d_invalidate()` a random
 //!    subtree;
 //! 5. drop the pin and **hold the non-empty list** for a few milliseconds:
@@ -25,26 +28,29 @@
 //! in (a worker that dropped the last active reference runs `->kill_sb()`
 //! itself) has exited; workers wait for nothing but that teardown.  Neither
 //! waits while holding a lock or a pin the other needs, so there is no
-//! cycle.  Module exit waits until no worker of any mount runs.
+//! cycle.  `->kill_sb()` waits for the workers so that the superblock's
+//! counters are final when it reports them; module exit waits for every
+//! work item by destroying the queue.
+//!
+//! Orderings: `stop` and `torn_down` are set with `Release` and read with
+//! `Acquire`, so a worker that sees `torn_down` sees the teardown before it
+//! (the husks it then counts); `running` is decremented with `Release`
+//! after a worker's last access to the superblock's state, and
+//! `teardown_done()` reads it with `Acquire`.
 
-use super::{registry, registry::Counter, shape::Shape};
-use crate::dcache::{DentryRef, ShrinkList, WeakSuper};
+use super::{registry, registry::Counter, shape::Shape, RdcacheFs, QUEUE};
+use crate::dcache::{DentryRef, PutResult, ShrinkList, WeakSuper};
 use kernel::{
     current, new_spinlock,
     prelude::*,
     sync::{
-        atomic::{Atomic, Relaxed},
+        atomic::{Acquire, Atomic, Relaxed, Release},
         Arc, SpinLock,
     },
     task::Pid,
     time::{delay::fsleep, Delta},
-    workqueue,
 };
 use pin_init::stack_pin_init;
-
-/// Work items of this module running (every mount's workers, benchmark
-/// threads); module exit waits for 0.
-static RUNNING: Atomic<u32> = Atomic::new(0);
 
 /// Most workers one mount may start.
 pub(crate) const MAX_WORKERS: u32 = 8;
@@ -110,7 +116,7 @@ impl Workers {
     pub(crate) fn start(
         self: &Arc<Self>,
         n: u32,
-        sb: &WeakSuper,
+        sb: &WeakSuper<RdcacheFs>,
         shape: Shape,
         tag: u32,
         seed: u32,
@@ -126,7 +132,7 @@ impl Workers {
             self.running.add(1, Relaxed);
             let spawned = spawn(move || {
                 w.run(&sb, shape, tag, u64::from(seed) << 8 | u64::from(id));
-                w.running.fetch_sub(1, Relaxed);
+                w.running.fetch_sub(1, Release);
             });
             if let Err(e) = spawned {
                 self.running.fetch_sub(1, Relaxed);
@@ -139,26 +145,26 @@ impl Workers {
 
     /// `->kill_sb()` begins: workers stop taking references.
     pub(crate) fn stop(&self) {
-        self.stop.store(true, Relaxed);
+        self.stop.store(true, Release);
     }
 
     /// `generic_shutdown_super()` returned: let workers free their husks,
     /// and wait until all of them but the current thread have exited.
     pub(crate) fn teardown_done(&self) {
-        self.torn_down.store(true, Relaxed);
+        self.torn_down.store(true, Release);
         let me = current!().pid();
         let mine = u32::from(self.pids.lock().contains(&me));
-        while self.running.load(Relaxed) > mine {
+        while self.running.load(Acquire) > mine {
             fsleep(Delta::from_millis(1));
         }
     }
 
-    fn run(&self, sb: &WeakSuper, shape: Shape, tag: u32, seed: u64) {
+    fn run(&self, sb: &WeakSuper<RdcacheFs>, shape: Shape, tag: u32, seed: u64) {
         // Cannot fail: `start()` reserved room for every worker.
         let _ = self.pids.lock().push_within_capacity(current!().pid());
         let mut rng = Rng::new(seed);
         stack_pin_init!(let list = ShrinkList::new());
-        while !self.stop.load(Relaxed) {
+        while !self.stop.load(Acquire) {
             let Some(pin) = sb.try_activate() else {
                 if sb.is_gone() {
                     break;
@@ -178,14 +184,18 @@ impl Workers {
                     }
                 }
                 let n = refs.len() as u64;
+                let mut outcomes = [0u64; 5];
                 {
                     let mut guard = self.lock.lock();
                     *guard += 1;
                     for d in refs.drain_all() {
-                        list.as_mut().put(d);
+                        outcomes[put_index(list.as_mut().put(d))] += 1;
                     }
                 }
                 registry::add(tag, Counter::WorkerPuts, n);
+                for (i, c) in PUT_COUNTERS.iter().enumerate() {
+                    registry::add(tag, *c, outcomes[i]);
+                }
                 match rng.below(16) {
                     0 => {
                         if let Some(d) = random_path(&root, shape, &mut rng) {
@@ -203,13 +213,13 @@ impl Workers {
             drop(pin);
             // Hold the non-empty list, unpinned: umount may steal it now.
             for _ in 0..1 + rng.below(4) {
-                if self.stop.load(Relaxed) {
+                if self.stop.load(Acquire) {
                     break;
                 }
                 fsleep(Delta::from_millis(1));
             }
-            if self.stop.load(Relaxed) {
-                while !self.torn_down.load(Relaxed) {
+            if self.stop.load(Acquire) {
+                while !self.torn_down.load(Acquire) {
                     fsleep(Delta::from_millis(1));
                 }
                 let husks = list.husks() as u64;
@@ -218,19 +228,41 @@ impl Workers {
                     registry::add(tag, Counter::Husks, husks);
                 }
             }
-            list.as_mut().shrink();
+            let kept = list.as_mut().shrink() as u64;
+            registry::add(tag, Counter::ShrinkKept, kept);
             registry::count(tag, Counter::WorkerBatches);
         }
     }
 }
 
+/// The counters of [`PutResult`]s, in [`put_index`] order.
+const PUT_COUNTERS: [Counter; 5] = [
+    Counter::PutDropped,
+    Counter::PutCached,
+    Counter::PutDeferred,
+    Counter::PutListed,
+    Counter::PutOtherList,
+];
+
+/// Where `r` is counted in [`PUT_COUNTERS`].
+fn put_index(r: PutResult) -> usize {
+    match r {
+        PutResult::Dropped => 0,
+        PutResult::Cached => 1,
+        PutResult::Deferred => 2,
+        PutResult::Listed => 3,
+        PutResult::OtherList => 4,
+    }
+}
+
 /// A counted reference to a random entry (a directory, or now and then a
-/// file), looked up from the root.
+/// file, or one time in eight a negative `drop-` name, which is never
+/// cached), looked up from the root.
 pub(crate) fn random_path<'p>(
-    root: &DentryRef<'p>,
+    root: &DentryRef<'p, RdcacheFs>,
     shape: Shape,
     rng: &mut Rng,
-) -> Option<DentryRef<'p>> {
+) -> Option<DentryRef<'p, RdcacheFs>> {
     let mut d = root.clone();
     let levels = rng.below(u64::from(shape.depth) + 1);
     let mut name = [0u8; 16];
@@ -241,6 +273,9 @@ pub(crate) fn random_path<'p>(
         d = d
             .lookup(index_name(&mut name, b'd', rng.below(shape.fanout.into()))?)
             .ok()?;
+    }
+    if rng.below(8) == 0 {
+        return d.lookup(drop_name(&mut name, rng.below(4))?).ok();
     }
     if shape.files > 0 && rng.below(2) == 0 {
         d = d
@@ -259,23 +294,24 @@ pub(crate) fn index_name(buf: &mut [u8; 16], prefix: u8, v: u64) -> Option<&CStr
     CStr::from_bytes_with_nul(&buf[..=len]).ok()
 }
 
-/// Runs `f` on `system_unbound`, counted in [`RUNNING`] until it returned
-/// and dropped what it captured, so that module exit waits for it.
-pub(crate) fn spawn(f: impl FnOnce() + Send + 'static) -> Result {
-    RUNNING.add(1, Relaxed);
-    let spawned = workqueue::system_unbound().try_spawn(GFP_KERNEL, move || {
-        f();
-        RUNNING.fetch_sub(1, Relaxed);
-    });
-    if spawned.is_err() {
-        RUNNING.fetch_sub(1, Relaxed);
-    }
-    spawned.map_err(|_| ENOMEM)
+/// `drop-<v>`, NUL-terminated, in `buf`.
+pub(crate) fn drop_name(buf: &mut [u8; 16], v: u64) -> Option<&CStr> {
+    let mut w = super::shape::Cursor::new(&mut buf[..15]);
+    core::fmt::write(&mut w, format_args!("drop-{v}")).ok()?;
+    let len = w.len();
+    buf[len] = 0;
+    CStr::from_bytes_with_nul(&buf[..=len]).ok()
 }
 
-/// Waits until no work item started by [`spawn`] runs (module exit).
-pub(crate) fn wait_all() {
-    while RUNNING.load(Relaxed) > 0 {
-        fsleep(Delta::from_millis(1));
-    }
+/// Runs `f` on the module's workqueue, which module exit destroys (waiting
+/// for `f`).  `EBUSY` (logged) when [`super::MAX_LIVE_WORK`] items are live.
+pub(crate) fn spawn(f: impl FnOnce() + Send + 'static) -> Result {
+    QUEUE.try_spawn(f).inspect_err(|e| {
+        if *e == EBUSY {
+            pr_err!(
+                "{} work items live module-wide already: not starting another\n",
+                super::MAX_LIVE_WORK
+            );
+        }
+    })
 }

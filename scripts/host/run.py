@@ -200,7 +200,11 @@ def plan(name):
     rdcachefs = [Test("rdcachefs/walk.sh"), Test("rdcachefs/options.sh"), Test("rdcachefs/lifecycle.sh"),
                  Test("rdcachefs/late-callback.sh", expect="late-callback",
                       name="rdcachefs/detects-late-callback"),
-                 Test("rdcachefs/inode-leak.sh", expect="inode-leak", name="rdcachefs/detects-inode-leak")]
+                 Test("rdcachefs/inode-leak.sh", expect="inode-leak", name="rdcachefs/detects-inode-leak"),
+                 Test("rdcachefs/readdir-clamp.sh"), Test("rdcachefs/retain.sh")]
+    # Module exit against the workers, on the KASAN kernel: no KUnit at every insmod.
+    unload = [Boot("unload-race", [Test("rdcachefs/unload-race.sh:200", timeout=900)], cmdline="kunit.enable=0",
+                   beside=True)]
     main = [Boot("main", [Test("smoke/smoke.sh"), Test("kunit/kunit.sh")] + rdcachefs
                  + [Test("bench/bench.sh:tiny", name="bench/tiny")])]
     stress = [Boot("stress", [Test("stress/stress.sh:100")])]
@@ -285,14 +289,14 @@ def plan(name):
         "run": [Boot("main", [Test("smoke/smoke.sh"), Test("stress/stress.sh:50")]), negctl[0]],
         "harness": harness + [Boot("splat-leak", [leak], cmdline="kmemleak=on", beside=True)],
         "kunit": [Boot("main", [Test("kunit/kunit.sh")])],
-        "rdcachefs": [Boot("main", rdcachefs)],
+        "rdcachefs": [Boot("main", rdcachefs)] + unload,
         "stress": [stress_boot()],
         "compile-fail": [],
         # Host only: the recorded kernel logs through the classifier (make mutants).
         "classifier": [],
         # make test stays under 10 minutes warm: the main boot runs beside
         # the others, and two negative-control boots (make negctl: five).
-        "test": stress + [Boot("main", main[0].tests, beside=True)] + hostile + negctl[:2] + harness,
+        "test": stress + [Boot("main", main[0].tests, beside=True)] + unload + hostile + negctl[:2] + harness,
         "hostile": hostile_full,
         "kcsan": kcsan,
         "negctl": negctl,

@@ -4,10 +4,10 @@
 //! Rule 5: a counted dentry reference must not outlive the active superblock
 //! reference that covers it, or `->kill_sb()` may find it still held.
 
-use crate::dcache::{DentryRef, KernMount};
+use crate::dcache::{DentryRef, Foreign, KernMount};
 
-pub(crate) fn misuse(mnt: &KernMount) {
-    let escaped: DentryRef<'_>;
+pub(crate) fn misuse(mnt: &KernMount<Foreign>) {
+    let escaped: DentryRef<'_, Foreign>;
     {
         let Some(pin) = mnt.sb().try_activate() else {
             return;

@@ -4,10 +4,10 @@
 //! Rule 5 holds for inodes too: an inode reference kept past `->kill_sb()`
 //! is a busy inode whose final `iput()` runs on a dead superblock.
 
-use crate::dcache::{InodeRef, KernMount};
+use crate::dcache::{Foreign, InodeRef, KernMount};
 
-pub(crate) fn misuse(mnt: &KernMount) {
-    let escaped: Option<InodeRef<'_>>;
+pub(crate) fn misuse(mnt: &KernMount<Foreign>) {
+    let escaped: Option<InodeRef<'_, Foreign>>;
     {
         let Some(pin) = mnt.sb().try_activate() else {
             return;

@@ -4,10 +4,10 @@
 //! Rule 1: an unused dentry may only go onto a list under a liveness witness
 //! (its `d_lock` taken through its parent's); a bare `&Dentry` is not one.
 
-use crate::dcache::{DentryRef, ShrinkList};
+use crate::dcache::{DentryRef, Foreign, ShrinkList};
 use pin_init::stack_pin_init;
 
-pub(crate) fn misuse(root: &DentryRef<'_>) {
+pub(crate) fn misuse(root: &mut DentryRef<'_, Foreign>) {
     stack_pin_init!(let list = ShrinkList::new());
     let guard = root.lock_children();
     if let Some(child) = guard.iter().next() {

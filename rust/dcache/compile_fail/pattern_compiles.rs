@@ -1,33 +1,46 @@
 // SPDX-License-Identifier: GPL-2.0
 //! expect: ok
 //!
-//! Positive control: the intended pattern builds, so a failure of the cases
-//! beside this one is the misuse's, not the harness's.
+//! Positive control: the intended pattern builds, on a filesystem of this
+//! layer and on a foreign one, so a failure of the cases beside this one is
+//! the misuse's, not the harness's.
 
-use crate::dcache::{KernMount, ShrinkList};
+use crate::dcache::{fs::FileSystem, Foreign, KernMount, PutResult, ShrinkList};
 use kernel::{new_spinlock, prelude::*};
 use pin_init::stack_pin_init;
 
-pub(crate) fn pattern(mnt: &KernMount) -> Result {
+pub(crate) fn pattern<T: FileSystem>(mnt: &KernMount<T>) -> Result {
     let pin = mnt.sb().try_activate().ok_or(EINVAL)?;
-    let root = pin.root();
+    let mut root = pin.root();
     let d = root.create_child(c"x", false)?;
     stack_pin_init!(let lock = new_spinlock!(()));
     stack_pin_init!(let list = ShrinkList::new());
     {
         let _guard = lock.lock();
-        list.as_mut().put(d);
+        let _: PutResult = list.as_mut().put(d);
     }
     {
-        let guard = root.lock_children();
-        if let Some(child) = guard.iter().next() {
-            if let Some(locked) = guard.lock_child(child) {
-                list.as_mut().move_to_list(&locked);
-            }
+        let mut guard = root.lock_children();
+        if let Some(locked) = guard.lock_child(|c| c.name() == b"x") {
+            list.as_mut().move_to_list(&locked);
         }
     }
     drop(root);
     drop(pin);
     list.as_mut().shrink();
     Ok(())
+}
+
+pub(crate) fn read_foreign(mnt: &KernMount<Foreign>) -> Result {
+    let pin = mnt.sb().try_activate().ok_or(EINVAL)?;
+    let root = pin.root();
+    let d = root.lookup(c"kernel")?;
+    stack_pin_init!(let list = ShrinkList::new());
+    list.as_mut().put(d);
+    list.as_mut().shrink();
+    Ok(())
+}
+
+pub(crate) fn mount_foreign() -> Result<KernMount<Foreign>> {
+    KernMount::foreign(c"sysfs", None)
 }

@@ -1,0 +1,38 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# A filesystem's child() claims a name longer than the layer's 64-byte name
+# buffer (rdcachefs namelen=N): the layer must clamp the length before
+# dir_emit() sees it, so a listing from user space shows names of exactly 64
+# bytes (the real name, then the 'x's rdcachefs filled the buffer with) and
+# nothing past them; unclamped, dir_emit() would copy kernel stack out.
+
+. /rdcache/ktap_helpers.sh
+. ./lib.sh
+
+M=/mnt/rdc-clamp
+mkdir -p $M
+x62=$(printf '%062d' 0 | tr 0 x)
+want=$(printf '%s\n' "d0$x62" "d1$x62" "f0$x62" | sort)
+
+ktap_print_header
+ktap_set_plan 4
+rdc_load || ktap_exit_fail_msg "insmod rdcache.ko failed"
+
+for n in 4000 65 64 65536; do
+	if ! mount -t rdcachefs -o "depth=1,fanout=2,files=1,namelen=$n" none $M; then
+		ktap_test_fail "readdir-clamp: namelen=$n: names are clamped to 64 bytes"
+		continue
+	fi
+	got=$(ls -a $M | grep -v -e '^\.$' -e '^\.\.$' | sort)
+	lens=$(ls -a $M | grep -v -e '^\.$' -e '^\.\.$' | awk '{ print length($0) }' | sort -u | tr '\n' ' ')
+	umount $M || ktap_print_msg "namelen=$n: umount failed"
+	ktap_print_msg "namelen=$n: name lengths seen: $lens"
+	if [ "$got" = "$want" ]; then
+		ktap_test_pass "readdir-clamp: namelen=$n: names are clamped to 64 bytes"
+	else
+		ktap_print_msg "namelen=$n: got: $(echo "$got" | tr '\n' ' ')"
+		ktap_test_fail "readdir-clamp: namelen=$n: names are clamped to 64 bytes"
+	fi
+done
+ktap_finished

@@ -1,0 +1,67 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# put keeps what dput keeps, under the workers' stress: a mount with workers
+# (which put every reference they take into their shrink lists, under a
+# spinlock) must see their last puts take the retain path, cached at once
+# (put_cached) and deferred to shrink() (put_deferred, shrink_kept), and the
+# kill path for drop- names and invalidated subtrees (put_listed), while
+# umount races them; and nothing may be detected: no late callback, inodes
+# balanced, every kill_sb finished.
+
+. /rdcache/ktap_helpers.sh
+. ./lib.sh
+
+M=/mnt/rdc-retain
+rounds=${1:-5}
+mkdir -p $M
+
+ktap_print_header
+ktap_set_plan 3
+rdc_num rounds || ktap_exit_fail_msg "usage: retain.sh [ROUNDS]"
+rdc_load || ktap_exit_fail_msg "insmod rdcache.ko failed"
+
+cached=0 deferred=0 kept=0 listed=0 bad=0 late0=$(rdc_field total late_callbacks)
+i=1
+while [ $i -le "$rounds" ]; do
+	if ! mount -t rdcachefs -o "depth=3,fanout=3,files=2,workers=4,seed=$i" none $M; then
+		bad=$((bad + 1)) && ktap_print_msg "round $i: mount failed"
+		break
+	fi
+	sb=$(rdc_last_sb)
+	# Let the workers run, with a walk beside them, then umount under them.
+	rdc-sys walk $M 3 3 2 >/dev/null 2>&1 || ktap_print_msg "round $i: walk failed"
+	sleep 1
+	umount $M || { bad=$((bad + 1)) && ktap_print_msg "round $i: umount failed"; }
+	rdc_wait_dead "$sb" >/dev/null || { bad=$((bad + 1)) && ktap_print_msg "round $i: #$sb not dead 5 s after umount"; }
+	c=$(rdc_field "$sb" put_cached) d=$(rdc_field "$sb" put_deferred)
+	k=$(rdc_field "$sb" shrink_kept) l=$(rdc_field "$sb" put_listed)
+	a=$(rdc_field "$sb" inodes_allocated) e=$(rdc_field "$sb" inodes_evicted)
+	f=$(rdc_field "$sb" kill_sb_finished)
+	if ! rdc_num c d k l a e f; then
+		bad=$((bad + 1))
+	else
+		ktap_print_msg "round $i: #$sb put_cached=$c put_deferred=$d shrink_kept=$k put_listed=$l inodes $a/$e"
+		cached=$((cached + c)) deferred=$((deferred + d)) kept=$((kept + k)) listed=$((listed + l))
+		[ "$a" -eq "$e" ] && [ "$f" -eq 1 ] || { bad=$((bad + 1)) && ktap_print_msg "round $i: unbalanced or kill_sb not finished once"; }
+	fi
+	i=$((i + 1))
+done
+late1=$(rdc_field total late_callbacks)
+
+if [ "$cached" -gt 0 ] && [ "$deferred" -gt 0 ] && [ "$kept" -gt 0 ]; then
+	ktap_test_pass "retain: workers' last puts keep dentries cached (at once and deferred to shrink)"
+else
+	ktap_test_fail "retain: workers' last puts keep dentries cached (at once and deferred to shrink)"
+fi
+if [ "$listed" -gt 0 ]; then
+	ktap_test_pass "retain: workers' puts of drop- and invalidated dentries are killed"
+else
+	ktap_test_fail "retain: workers' puts of drop- and invalidated dentries are killed"
+fi
+if [ "$bad" -eq 0 ] && rdc_num late0 late1 && [ "$late1" -eq "$late0" ]; then
+	ktap_test_pass "retain: umount racing retaining workers: no late callback, inodes balanced"
+else
+	ktap_test_fail "retain: umount racing retaining workers: no late callback, inodes balanced"
+fi
+ktap_finished
