@@ -8,6 +8,9 @@
  *   rdc-sys mount FSTYPE DIR [OPTIONS]     mount(2) of source "none"
  *   rdc-sys mktree DIR DEPTH FANOUT FILES  create rdcachefs's shape in DIR
  *   rdc-sys walk DIR DEPTH FANOUT FILES    look up every entry of that shape
+ *   rdc-sys readdir DIR                    the names getdents64(2) returns, one
+ *                                          a line, without stat(2) (busybox ls
+ *                                          stats each name it lists)
  *   rdc-sys umount DIR                     umount(2), timed
  *   rdc-sys write FILE STRING              one write(2) of STRING to FILE
  *   rdc-sys fsopen FSTYPE                  fsopen(2) (then closes it)
@@ -43,6 +46,7 @@
  * Prints "ok" or "errno NAME" and exits 0 or 1 on failure.
  */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -173,6 +177,22 @@ static int run(int argc, char **argv)
 	if (argc == 6 && (!strcmp(cmd, "mktree") || !strcmp(cmd, "walk")))
 		return traverse(argv[2], num(argv[3]), num(argv[4]), num(argv[5]),
 				!strcmp(cmd, "mktree"));
+	if (argc == 3 && !strcmp(cmd, "readdir")) {
+		DIR *dir = opendir(argv[2]);
+		struct dirent *e;
+
+		if (!dir)
+			return fail("opendir");
+		errno = 0;
+		while ((e = readdir(dir)))
+			printf("%s\n", e->d_name);
+		if (errno) {
+			closedir(dir);
+			return fail("readdir");
+		}
+		closedir(dir);
+		return 0;
+	}
 	if (argc == 3 && !strcmp(cmd, "umount")) {
 		long long t0 = now_ns();
 

@@ -201,7 +201,7 @@ def plan(name):
                  Test("rdcachefs/late-callback.sh", expect="late-callback",
                       name="rdcachefs/detects-late-callback"),
                  Test("rdcachefs/inode-leak.sh", expect="inode-leak", name="rdcachefs/detects-inode-leak"),
-                 Test("rdcachefs/readdir-clamp.sh"), Test("rdcachefs/retain.sh")]
+                 Test("rdcachefs/readdir-clamp.sh"), Test("rdcachefs/retain.sh"), Test("rdcachefs/work-limit.sh")]
     # Module exit against the workers, on the KASAN kernel: no KUnit at every insmod.
     unload = [Boot("unload-race", [Test("rdcachefs/unload-race.sh:200", timeout=900)], cmdline="kunit.enable=0",
                    beside=True)]

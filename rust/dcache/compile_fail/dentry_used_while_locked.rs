@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-//! expect: E0502 cannot borrow `root` as immutable because it is also borrowed as mutable
+//! expect: E0502 cannot borrow `*root` as immutable because it is also borrowed as mutable
 //!
 //! While a guard holds a dentry's `d_lock`, nothing that takes that lock
 //! again (`clone()` is `dget()`, which falls back to the lock) is reachable

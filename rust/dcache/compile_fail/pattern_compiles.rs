@@ -23,7 +23,7 @@ pub(crate) fn pattern<T: FileSystem>(mnt: &KernMount<T>) -> Result {
         let mut guard = root.lock_children();
         if let Some(locked) = guard.lock_child(|c| c.name() == b"x") {
             list.as_mut().move_to_list(&locked);
-        }
+        };
     }
     drop(root);
     drop(pin);
