@@ -205,10 +205,13 @@ pub(crate) struct RdcFsOps {
 
 /// Never registered.
 const UNUSED: u32 = 0;
-/// Being filled in and registered, or registered by a live [`Registration`].
-const REGISTERED: u32 = 1;
-/// Unregistered; never registered again.
-const DONE: u32 = 2;
+/// Being filled in and registered by the one [`Registration::new`] that
+/// claimed it: not to be read yet.
+const INIT: u32 = 1;
+/// Registered by a live [`Registration`]: filled in, read-only.
+const REGISTERED: u32 = 2;
+/// Unregistered (or its registration failed); never registered again.
+const DONE: u32 = 3;
 
 /// The static storage of `T`'s `file_system_type`.
 ///
@@ -218,8 +221,9 @@ const DONE: u32 = 2;
 /// # Invariants
 ///
 /// `t` is written only by the one [`Registration::new`] that moved `state`
-/// from `UNUSED`, before `register_filesystem()`; from then on the VFS and
-/// this layer only read it.  `state` is `REGISTERED` exactly while `t` is
+/// from `UNUSED` to `INIT`, before `register_filesystem()`; from then on the
+/// VFS and this layer only read it.  `state` becomes `REGISTERED` (with
+/// `Release`, after the writes and the registration) exactly while `t` is
 /// registered by a live [`Registration`].
 pub struct Type<T: FileSystem> {
     t: Opaque<RdcFsType>,
@@ -269,7 +273,8 @@ pub struct Registration<T: FileSystem> {
 impl<T: FileSystem> Registration<T> {
     /// Registers `ty`, owned by `module`.  `EBUSY` if `ty` was registered
     /// before (in this module's lifetime), or if another type has `T::NAME`;
-    /// `EINVAL` for more than [`MAX_PARAMS`] options.
+    /// `EINVAL` for more than [`MAX_PARAMS`] options, or a name that is empty
+    /// or has a `.` (`register_filesystem()` would `BUG()` on it).
     pub fn new(ty: &'static Type<T>, module: &'static ThisModule) -> Result<Self> {
         let name = T::NAME.to_str().unwrap_or("?");
         if T::PARAMS.len() > MAX_PARAMS {
@@ -279,13 +284,19 @@ impl<T: FileSystem> Registration<T> {
             );
             return Err(EINVAL);
         }
-        if ty.state.cmpxchg(UNUSED, REGISTERED, Relaxed).is_err() {
+        let bytes = T::NAME.to_bytes();
+        if bytes.is_empty() || bytes.contains(&b'.') {
+            pr_err!("filesystem type name '{name}' is empty or has a '.'\n");
+            return Err(EINVAL);
+        }
+        if ty.state.cmpxchg(UNUSED, INIT, Relaxed).is_err() {
             pr_err!("{name}: its file_system_type was registered once already\n");
             return Err(EBUSY);
         }
         let ptr = ty.t.get();
-        // SAFETY: We moved `state` from `UNUSED`, so `t` is ours to write and
-        // nothing reads it yet (invariant); a static is valid for writes.
+        // SAFETY: We moved `state` from `UNUSED` to `INIT`, so `t` is ours to
+        // write and nothing reads it yet (invariant: `is_registered()` is
+        // false until the `Release` below); a static is valid for writes.
         unsafe {
             (*ptr).fst.name = T::NAME.as_char_ptr();
             (*ptr).fst.owner = module.as_ptr();
@@ -301,7 +312,8 @@ impl<T: FileSystem> Registration<T> {
             pr_err!("{name}: registration failed ({e:?})\n");
             return Err(e);
         }
-        // INVARIANT: Registered, `state` is `REGISTERED`.
+        // INVARIANT: Filled in and registered: publish it.
+        ty.state.store(REGISTERED, Release);
         Ok(Self { ty })
     }
 }

@@ -225,21 +225,28 @@ int rdc_dput_to_list(struct dentry *dentry, struct list_head *kill, struct list_
 /*
  * The deferred step of rdc_dput_to_list(): dispose of every entry of @keep,
  * keeping cached what dput() keeps.  For each entry, under its d_lock:
- *  - a husk (umount killed it meanwhile) is freed, by shrink_dentry_list();
- *  - one in use again (a lookup found it) is just taken off the list: its
- *    user's dput() decides;
- *  - an unused one whose superblock can still be pinned (s_active not 0) gets
- *    a reference covered by that pin (dget_dlock()), is taken off the list,
- *    and goes through dput(), which keeps it on the LRU or kills it as it
- *    decides now; then the pin is dropped (deactivate_super(), which runs
- *    ->kill_sb() if it was the last);
- *  - an unused one whose superblock is being shut down is killed with @kill's
- *    entries instead, as umount would kill it.
- * Taking an entry off the list is shrink_dentry_list() of a one-entry list: it
- * unlinks the entry (d_shrink_del()) and leaves a dentry in use alone
- * (lock_for_kill()).  The superblock is not freed under us: the entry is
- * alive and not killed while we hold its d_lock, and the superblock outlives
- * its dentries.  Returns how many entries went through dput().  May sleep.
+ *  - a dead one (umount, or someone's shrink_dcache_parent(), is killing it
+ *    or has killed it: lockref_is_dead(), set by dentry_kill() before it
+ *    lets go of d_lock, fs/dcache.c:811-822) is only taken off the list; a
+ *    husk (DCACHE_DENTRY_KILLED) is freed there, one still being killed is
+ *    then freed by its killer, which sees it off every list;
+ *  - a live one (unused, or in use again: a lookup found it) whose superblock
+ *    can still be pinned (s_active not 0) gets a reference covered by that
+ *    pin (dget_dlock()), is taken off the list, and goes through dput(),
+ *    which keeps it on the LRU, kills it, or (in use) just drops our count,
+ *    as it decides now; then the pin is dropped (deactivate_super(), which
+ *    runs ->kill_sb() if it was the last);
+ *  - a live one whose superblock is being shut down is killed with the
+ *    others left so, as umount would kill it.
+ * Taking an entry off the list is shrink_dentry_list() of a one-entry list:
+ * it unlinks the entry (d_shrink_del()), frees a husk, and leaves alone a
+ * dentry in use or dead (lock_for_kill() refuses a non-zero count,
+ * fs/dcache.c:737-743).  Every live entry is handled the same way, so none is
+ * killed that its user's dput() would have kept.  The superblock is not
+ * freed under us: the entry is alive and not dead while we hold its d_lock,
+ * and umount kills every dentry (under its d_lock) before
+ * generic_shutdown_super() returns.  Returns how many entries went through
+ * dput().  May sleep.
  */
 size_t rdc_shrink_keep(struct list_head *keep)
 {
@@ -253,7 +260,7 @@ size_t rdc_shrink_keep(struct list_head *keep)
 		LIST_HEAD(one);
 
 		spin_lock(&dentry->d_lock);
-		if (!(dentry->d_flags & DCACHE_DENTRY_KILLED) && !dentry->d_lockref.count) {
+		if (!lockref_is_dead(&dentry->d_lockref)) {
 			if (!atomic_inc_not_zero(&dentry->d_sb->s_active)) {
 				list_move(&dentry->d_lru, &kill);
 				spin_unlock(&dentry->d_lock);

@@ -65,7 +65,9 @@
 //!    of the type exists; the type itself is static ([`fs::Type`]), so a
 //!    registration dropped early leaves no superblock with a freed
 //!    `s_type`.  Work items run on a [`workqueue::ModuleQueue`], whose
-//!    destruction in module exit waits until each has returned.
+//!    destruction in module exit waits until each has returned; its owner,
+//!    like every registration, must be dropped by module exit (a leaked one
+//!    outlives the module).
 //!
 //! # Brands
 //!

@@ -84,6 +84,10 @@ impl<T: FileSystem> KernMount<T> {
 impl KernMount<Foreign> {
     /// Mounts the registered filesystem type called `name`, whatever it is,
     /// with the option string `options` if given.  May sleep.
+    ///
+    /// A single-instance type (`sysfs`, `proc`, `debugfs`, ...) gives its one
+    /// system-wide superblock: what is shrunk or invalidated through this
+    /// mount is gone for every user (`d_invalidate()` detaches mounts on it).
     pub fn foreign(name: &CStr, options: Option<&CStr>) -> Result<Self> {
         might_sleep();
         // SAFETY: Both strings are NUL-terminated (or `options` null); the call may sleep.

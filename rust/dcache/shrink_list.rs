@@ -178,7 +178,9 @@ impl ShrinkList {
     ///
     /// **May sleep**: it calls `->d_iput()`, `->d_release()`, `iput()`, and
     /// `deactivate_super()`, which runs `->kill_sb()` in this thread if it
-    /// drops the superblock's last active reference.  Leaves the list empty.
+    /// drops the superblock's last active reference.  Never call it (or drop
+    /// the list) while holding a [`ChildrenGuard`](super::ChildrenGuard):
+    /// killing an entry takes its parent's `d_lock`.  Leaves the list empty.
     pub fn shrink(self: Pin<&mut Self>) -> usize {
         might_sleep();
         if self.is_empty() {

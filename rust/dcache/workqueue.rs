@@ -18,6 +18,15 @@
 //! umount), so the queue never holds more live items than its `max_active`:
 //! [`ModuleQueue::try_spawn`] refuses one more with `EBUSY` rather than let
 //! it wait behind items that may be waiting for it.
+//!
+//! The [`QueueOwner`] must be dropped by module exit: keep it in the module
+//! struct, as every registration is kept.  Like a forgotten registration of
+//! any kind (a `file_system_type`, a misc device), a `mem::forget()`-ten
+//! owner outlives the module, and its items could run after the module text
+//! is gone; the type cannot prevent a leak, so this is a rule of use.
+//! Dropping it inside one of the queue's own items waits for that item: a
+//! deadlock, as `destroy_workqueue()` from its own work is in C (lockdep
+//! reports the recursion on the queue's lockdep map); don't.
 
 use super::glue;
 use kernel::{
@@ -51,6 +60,7 @@ pub struct ModuleQueue {
 }
 
 /// The owner of a started [`ModuleQueue`]: dropping it destroys the queue.
+/// (`Send` and `Sync`, as the module struct that holds it must be.)
 pub struct QueueOwner {
     q: &'static ModuleQueue,
 }

@@ -229,6 +229,22 @@ mod shrink_list {
     }
 
     #[test]
+    fn a_static_type_is_registered_once() -> Result {
+        // Module init registered it; a second registration is refused, and
+        // the first one stays (a mount still works).
+        let again = crate::dcache::fs::Registration::new(
+            &super::super::TYPE,
+            &<crate::Rdcache as kernel::ModuleMetadata>::THIS_MODULE,
+        );
+        assert_eq!(again.err(), Some(EBUSY));
+        assert!(super::super::TYPE.is_registered());
+        with_root(|root| {
+            assert!(root.lookup(c"d0")?.inode().is_some());
+            Ok(())
+        })
+    }
+
+    #[test]
     fn lock_child_locks_the_picked_child_only() -> Result {
         with_root(|root| {
             drop(root.create_child(c"l1", false)?);

@@ -11,6 +11,7 @@
  *   rdc-sys readdir DIR                    the names getdents64(2) returns, one
  *                                          a line, without stat(2) (busybox ls
  *                                          stats each name it lists)
+ *   rdc-sys read0 FILE                     read(2) of 0 bytes; prints "read=N"
  *   rdc-sys umount DIR                     umount(2), timed
  *   rdc-sys write FILE STRING              one write(2) of STRING to FILE
  *   rdc-sys fsopen FSTYPE                  fsopen(2) (then closes it)
@@ -191,6 +192,20 @@ static int run(int argc, char **argv)
 			return fail("readdir");
 		}
 		closedir(dir);
+		return 0;
+	}
+	if (argc == 3 && !strcmp(cmd, "read0")) {
+		char c;
+		int fd = open(argv[2], O_RDONLY);
+		ssize_t n;
+
+		if (fd < 0)
+			return fail("open");
+		n = read(fd, &c, 0);
+		close(fd);
+		if (n < 0)
+			return fail("read");
+		printf("read=%zd\n", n);
 		return 0;
 	}
 	if (argc == 3 && !strcmp(cmd, "umount")) {

@@ -1,7 +1,8 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 #
-# A filesystem's child() claims a name longer than the layer's 64-byte name
+# Lengths a filesystem hands the layer reach C clamped.  A zero-length
+# read(2) of a file returns 0 (not EFAULT).  A filesystem's child() claims a name longer than the layer's 64-byte name
 # buffer (rdcachefs namelen=N): the layer must clamp the length before
 # dir_emit() sees it, so a listing from user space shows names of exactly 64
 # bytes (the real name, then the 'x's rdcachefs filled the buffer with) and
@@ -16,7 +17,7 @@ x62=$(printf '%062d' 0 | tr 0 x)
 want=$(printf '%s\n' "d0$x62" "d1$x62" "f0$x62" | sort)
 
 ktap_print_header
-ktap_set_plan 4
+ktap_set_plan 5
 rdc_load || ktap_exit_fail_msg "insmod rdcache.ko failed"
 
 for n in 4000 65 64 65536; do
@@ -37,4 +38,16 @@ for n in 4000 65 64 65536; do
 		ktap_test_fail "readdir-clamp: namelen=$n: names are clamped to 64 bytes"
 	fi
 done
+if mount -t rdcachefs none $M; then
+	out=$(rdc-sys read0 $M/f0 2>&1)
+	umount $M || ktap_print_msg "read0: umount failed"
+else
+	out="mount failed"
+fi
+ktap_print_msg "zero-length read: $out"
+if [ "$out" = "read=0" ]; then
+	ktap_test_pass "read: a zero-length read(2) of a file returns 0"
+else
+	ktap_test_fail "read: a zero-length read(2) of a file returns 0"
+fi
 ktap_finished
