@@ -429,13 +429,29 @@ mod retain {
             // Found again before the shrink: in use, still on our list.
             let again = root.try_lookup(c"d2")?.ok_or(ENOENT)?;
             assert!(again.is_on_shrink_list());
-            assert_eq!(list.as_mut().shrink(), 0);
+            // shrink() takes it off the list and drops only its own count.
+            assert_eq!(list.as_mut().shrink(), 1);
             assert!(list.is_empty());
             assert!(!again.is_on_shrink_list());
             assert_eq!(again.count(), 1);
             // Its user's dput() decides: cached.
             drop(again);
             assert!(on_lru(root, b"d2"));
+            Ok(())
+        })
+    }
+
+    #[test]
+    fn retain_deferred_entry_used_and_dropped_again_stays_cached() -> Result {
+        with_root(|root| {
+            let d = root.lookup(c"d1")?;
+            stack_pin_init!(let list = ShrinkList::new());
+            assert_eq!(list.as_mut().put(d), PutResult::Deferred);
+            // A user takes it and drops it again before the shrink: unused,
+            // still on our list, and dput() would keep it.
+            drop(root.try_lookup(c"d1")?.ok_or(ENOENT)?);
+            assert_eq!(list.as_mut().shrink(), 1);
+            assert!(on_lru(root, b"d1"));
             Ok(())
         })
     }
