@@ -67,7 +67,7 @@ pub struct Node {
     pub id: u64,
     /// A directory (else a regular file).
     pub dir: bool,
-    /// `i_size` of a file.
+    /// `i_size` of a file (clamped to `i64::MAX`).
     pub size: u64,
 }
 
@@ -319,7 +319,9 @@ impl<T: FileSystem> Registration<T> {
 }
 
 impl<T: FileSystem> Drop for Registration<T> {
+    /// `unregister_filesystem()`: sleeps (`synchronize_rcu()`, fs/filesystems.c:137).
     fn drop(&mut self) {
+        kernel::task::might_sleep();
         self.ty.state.store(DONE, Release);
         // SAFETY: Registered (invariant).  The static type stays valid for
         // the superblocks that may still use it.
@@ -415,10 +417,12 @@ unsafe fn new_inode<T: FileSystem>(
             &Ops::<T>::FILE,
         )
     };
+    // `i_size` is a signed `loff_t`: a size from the filesystem past
+    // `i64::MAX` is clamped, never wrapped negative.
     let size = if node.dir {
         0
     } else {
-        node.size as bindings::loff_t
+        bindings::loff_t::try_from(node.size).unwrap_or(bindings::loff_t::MAX)
     };
     // SAFETY: `sb` is live; the tables are `'static`; the mode fits `umode_t`.
     let inode = unsafe {

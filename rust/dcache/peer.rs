@@ -53,7 +53,9 @@ impl<'pin, T> DputBatch<'pin, T> {
 }
 
 impl<T> Drop for DputBatch<'_, T> {
+    /// `dput()`s what [`DputBatch::run`] did not: may sleep.
     fn drop(&mut self) {
+        kernel::task::might_sleep();
         for &d in self.raw.iter() {
             // SAFETY: Each pointer still carries its count (invariant); we give it up.
             unsafe { bindings::dput(d) };
