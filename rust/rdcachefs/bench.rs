@@ -28,7 +28,7 @@
 //!   `chain n=N prune_ns=.. leaf_only_ns=..`
 //!
 //! Limits: `put` N <= 10^7, `dispose` N <= 10^6, `chain` N <= 16384, K in
-//! 1..=32; anything else is `EINVAL` with a log line.  The benchmark runs in
+//! 1..=16; anything else is `EINVAL` with a log line.  The benchmark runs in
 //! the writer's context, which sleeps; `put-contended` runs its threads on
 //! the module's workqueue and waits for them.
 
@@ -57,7 +57,7 @@ const MAX_DISPOSE: u64 = 1_000_000;
 const MAX_CHAIN: u64 = 16_384;
 /// Half the module's live work items ([`super::MAX_LIVE_WORK`]), so that a round can
 /// start while the last one's threads are still returning.
-const MAX_THREADS: u64 = 32;
+const MAX_THREADS: u64 = 16;
 
 /// The `bench` file: the last result line.
 #[pin_data]

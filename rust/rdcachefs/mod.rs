@@ -46,7 +46,7 @@ pub(crate) static TYPE: fs::Type<RdcacheFs> = fs::Type::new();
 /// Work items that may be live at once, module-wide: every mount's workers
 /// and the benchmarks' threads.  A mount whose workers would exceed it
 /// fails with `EBUSY`.
-pub(crate) const MAX_LIVE_WORK: u32 = 64;
+pub(crate) const MAX_LIVE_WORK: u32 = 32;
 
 /// The module's workqueue: destroyed (drained) in module exit.
 pub(crate) static QUEUE: ModuleQueue = ModuleQueue::new(MAX_LIVE_WORK);
