@@ -31,7 +31,9 @@
 //! is reachable *through the locked reference* while its guard lives; a
 //! guard locks at most one child at a time ([`ChildrenGuard::lock_child`]
 //! borrows it mutably), so no child is locked twice and no two siblings
-//! nest.  Another [`DentryRef`] to the same dentry, or to one of its
+//! nest; and a thread holds one guard at a time (a second
+//! [`DentryRef::lock_children`] is refused), so no two directories' locks
+//! nest either.  Another [`DentryRef`] to the same dentry, or to one of its
 //! children, used in the same thread while the guard lives can still spin on
 //! the held lock (lockref falls back to it): that is a deadlock, which
 //! lockdep reports, not undefined behaviour; don't.
@@ -300,14 +302,22 @@ impl<'pin, T> DentryRef<'pin, T> {
     /// It borrows `self` mutably: nothing that takes this `d_lock` again is
     /// reachable through `self` until it is dropped (see the module docs for
     /// other references).
-    pub fn lock_children(&mut self) -> ChildrenGuard<'_, T> {
+    ///
+    /// `None` if this thread (or, in an interrupt, the task it interrupted)
+    /// holds a [`ChildrenGuard`] already: two directory locks would nest in
+    /// one lock class, or invert the dcache's parent-then-child order.  With
+    /// `CONFIG_PREEMPT_RT` it may also be `None` because another task on this
+    /// CPU holds one.
+    pub fn lock_children(&mut self) -> Option<ChildrenGuard<'_, T>> {
         // SAFETY: `self` is alive.
-        unsafe { glue::rdc_d_lock(self.as_raw()) };
+        if !unsafe { glue::rdc_guard_lock(self.as_raw()) } {
+            return None;
+        }
         // INVARIANT: We hold the parent's `d_lock`.
-        ChildrenGuard {
+        Some(ChildrenGuard {
             parent: self,
             _not_send: PhantomData,
-        }
+        })
     }
 }
 
@@ -437,8 +447,8 @@ impl<'a, T> ChildrenGuard<'a, T> {
 
 impl<T> Drop for ChildrenGuard<'_, T> {
     fn drop(&mut self) {
-        // SAFETY: We hold the parent's `d_lock` (invariant).
-        unsafe { glue::rdc_d_unlock(self.parent.as_raw()) };
+        // SAFETY: We hold the parent's `d_lock`, taken by `rdc_guard_lock()` (invariant).
+        unsafe { glue::rdc_guard_unlock(self.parent.as_raw()) };
     }
 }
 

@@ -21,6 +21,7 @@
 #include <linux/lockref.h>
 #include <linux/mount.h>
 #include <linux/namei.h>
+#include <linux/percpu.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
 #include <linux/stddef.h>
@@ -123,6 +124,37 @@ void rdc_d_lock(struct dentry *dentry)
 	spin_lock(&dentry->d_lock);
 }
 
+/*
+ * ChildrenGuards held on this CPU.  A guard holds a spinlock, so (without
+ * PREEMPT_RT) its task is not preempted and stays on this CPU until it drops
+ * the guard: a non-zero count here means the running task, or the one this
+ * interrupt interrupted, holds one.  With PREEMPT_RT (d_lock sleeps, the task
+ * only stays on its CPU) another task may find the count set and be refused
+ * for nothing.
+ */
+static DEFINE_PER_CPU(unsigned int, rdc_guards);
+
+/*
+ * Lock @dentry's d_lock for a ChildrenGuard, unless this context holds a
+ * guard already: two directories' d_locks would nest in one lock class
+ * (lockdep's "possible recursive locking"), or invert d_walk()'s
+ * parent-then-child order against shrink_dcache_parent() on another CPU.
+ */
+bool rdc_guard_lock(struct dentry *dentry)
+{
+	if (this_cpu_read(rdc_guards))
+		return false;
+	spin_lock(&dentry->d_lock);
+	this_cpu_inc(rdc_guards);
+	return true;
+}
+
+void rdc_guard_unlock(struct dentry *dentry)
+{
+	this_cpu_dec(rdc_guards);
+	spin_unlock(&dentry->d_lock);
+}
+
 /* A child's d_lock, taken while its parent's d_lock is held. */
 void rdc_d_lock_nested(struct dentry *dentry)
 {
@@ -188,11 +220,14 @@ static bool rdc_would_retain(struct dentry *dentry)
  *			LRU later through dput() itself;
  *  RDC_PUT_LISTED	the last one, dput() would kill it: it goes onto @kill,
  *			and shrink_dentry_list(@kill) kills it;
- *  RDC_PUT_OTHER_LIST	the last one, but the dentry sits on another shrink
- *			list, whose owner kills it (as dput() leaves it too).
+ *  RDC_PUT_OTHER_LIST	the last one, but the dentry sits on a shrink list
+ *			already (another thread's, or @keep after a lookup
+ *			found a deferred entry again), whose shrink disposes
+ *			of it, as the seed's dput_to_list() leaves it.
  *
- * Never sleeps: only d_lock is taken, and ->d_delete() is called under it
- * exactly as retain_dentry() calls it.
+ * Never sleeps where spinlocks do not: only spinlocks are taken (d_lock, the
+ * LRU's lock in d_lru_del()), and ->d_delete() is called under d_lock exactly
+ * as retain_dentry() calls it.
  */
 int rdc_dput_to_list(struct dentry *dentry, struct list_head *kill, struct list_head *keep)
 {

@@ -29,6 +29,8 @@ struct dentry *rdc_try_lookup(struct dentry *base, const char *name);
 struct dentry *rdc_lookup(struct dentry *base, const char *name);
 void rdc_d_lock(struct dentry *dentry);
 void rdc_d_lock_nested(struct dentry *dentry);
+bool rdc_guard_lock(struct dentry *dentry);
+void rdc_guard_unlock(struct dentry *dentry);
 void rdc_d_unlock(struct dentry *dentry);
 struct dentry *rdc_d_first_child(struct dentry *parent);
 struct dentry *rdc_d_next_sibling(struct dentry *child);

@@ -41,6 +41,8 @@ extern "C" {
     ) -> *mut bindings::dentry;
     pub(crate) fn rdc_d_lock(dentry: *mut bindings::dentry);
     pub(crate) fn rdc_d_lock_nested(dentry: *mut bindings::dentry);
+    pub(crate) fn rdc_guard_lock(dentry: *mut bindings::dentry) -> bool;
+    pub(crate) fn rdc_guard_unlock(dentry: *mut bindings::dentry);
     pub(crate) fn rdc_d_unlock(dentry: *mut bindings::dentry);
     pub(crate) fn rdc_d_first_child(parent: *mut bindings::dentry) -> *mut bindings::dentry;
     pub(crate) fn rdc_d_next_sibling(child: *mut bindings::dentry) -> *mut bindings::dentry;

@@ -23,8 +23,9 @@
 //!    does not compile.
 //! 2. **Only a `true` return transfers the dentry.** `move_to_list()`
 //!    returns it, `put()` says so in its [`PutResult`]; `false` (or
-//!    [`PutResult::OtherList`]) means someone else's list has it, and its
-//!    owner deals with it.
+//!    [`PutResult::OtherList`]) means a list has it already (someone
+//!    else's, or for `put` this list's deferred part), whose shrink deals
+//!    with it.
 //! 3. **A list is thread-private and must not move while linked.**
 //!    [`ShrinkList`] is pinned and neither `Send` nor `Sync`.  An abandoned
 //!    list would leak: dropping one drains it.
@@ -41,7 +42,8 @@
 //!    Like every Rust-for-Linux abstraction, this one promises no undefined
 //!    behaviour, not freedom from leaks.
 //! 6. **`put` keeps what `dput` keeps.** [`ShrinkList::put`] is the seed's
-//!    `dput_to_list()`: a non-last reference is dropped locklessly; for the
+//!    `dput_to_list()`: a non-last reference is dropped (locklessly where
+//!    lockref can, else under `d_lock`); for the
 //!    last, `retain_dentry()`'s test (hashed, not disconnected, not
 //!    `DCACHE_DONTCACHE`, `->d_delete()` does not object) decides.  What
 //!    `dput()` would kill goes onto the list, and [`ShrinkList::shrink`]
@@ -52,7 +54,7 @@
 //!    to `dput()` under a reference covered by an active superblock
 //!    reference (`atomic_inc_not_zero(&s_active)`); see [`PutResult`].
 //! 7. **Context.** [`ShrinkList::put`] and [`ShrinkList::move_to_list`]
-//!    take only `d_lock` and never allocate, so they never sleep where
+//!    take only spinlocks and never allocate, so they never sleep where
 //!    spinlocks do not (`CONFIG_PREEMPT_RT` makes every spinlock a sleeping
 //!    lock, these included); [`ShrinkList::shrink`], dropping a
 //!    [`ShrinkList`], a [`DentryRef`] (`dput()`), an [`InodeRef`]

@@ -35,8 +35,10 @@ pub enum PutResult {
     /// `DCACHE_DONTCACHE`, `->d_delete()` said so, disconnected): it is on
     /// this list, and [`ShrinkList::shrink`] kills it.
     Listed,
-    /// The last reference, but the dentry sits on another thread's shrink
-    /// list; its owner kills it (`dput()` leaves it to the owner too).
+    /// The last reference, but the dentry sits on a shrink list already:
+    /// another thread's, or this list's own deferred part (a lookup found a
+    /// deferred entry again).  That list's shrink disposes of it, as the
+    /// seed's `dput_to_list()` leaves it.
     OtherList,
 }
 
@@ -52,10 +54,11 @@ pub enum PutResult {
 ///   meanwhile; umount then leaves a killed husk on the list, which
 ///   [`ShrinkList::shrink`] just frees.  So a list needs no superblock pin
 ///   and may be held across an unmount.
-/// * [`ShrinkList::put`] and [`ShrinkList::move_to_list`] never sleep and
-///   never allocate on a kernel whose spinlocks do not sleep (without
-///   `CONFIG_PREEMPT_RT`; with it they take `d_lock`, a sleeping lock there,
-///   as every user of a spinlock does).  [`ShrinkList::shrink`] and dropping
+/// * [`ShrinkList::put`] and [`ShrinkList::move_to_list`] take only
+///   spinlocks (`d_lock`, the LRU's lock in `d_lru_del()`, and whatever the
+///   filesystem's `->d_delete()` takes) and never allocate, so they never
+///   sleep on a kernel whose spinlocks do not (with `CONFIG_PREEMPT_RT`
+///   spinlocks are sleeping locks, these included).  [`ShrinkList::shrink`] and dropping
 ///   the list may sleep.
 ///
 /// # Invariants
@@ -133,8 +136,9 @@ impl ShrinkList {
     ///   under `d_lock`, as there) does not ask to drop it.
     /// * The last, and `dput()` would kill it: it goes onto this list and the
     ///   next [`ShrinkList::shrink`] kills it ([`PutResult::Listed`]).
-    /// * The last, but the dentry is on another thread's shrink list: that
-    ///   list's owner kills it ([`PutResult::OtherList`]).
+    /// * The last, but the dentry is on a shrink list already (another
+    ///   thread's, or this one's deferred part): that list's shrink disposes
+    ///   of it ([`PutResult::OtherList`]).
     ///
     /// Never sleeps and never allocates: usable under a spinlock.  Because the
     /// reference is consumed, its superblock pin may be dropped right after;
@@ -170,11 +174,13 @@ impl ShrinkList {
 
     /// Disposes of every entry: kills those to be killed
     /// (`shrink_dentry_list()`), with the unused ancestors this leaves
-    /// behind, frees umount's husks, and hands each deferred entry that is
-    /// still unused to `dput()` (under a new reference covered by an active
-    /// reference to its superblock, dropped right after; an entry whose
-    /// superblock is already being shut down is killed instead, as umount
-    /// would).  Returns how many deferred entries went through `dput()`.
+    /// behind, frees umount's husks, and hands each live deferred entry (in
+    /// use again included) to `dput()`, under a new reference covered by an
+    /// active reference to its superblock, both dropped right after: `dput()`
+    /// then keeps, kills or (in use) just drops it as it decides now.  A
+    /// deferred entry whose superblock is already being shut down is killed
+    /// instead, as umount would.  Returns how many deferred entries went
+    /// through `dput()`.
     ///
     /// **May sleep**: it calls `->d_iput()`, `->d_release()`, `iput()`, and
     /// `deactivate_super()`, which runs `->kill_sb()` in this thread if it

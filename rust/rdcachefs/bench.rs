@@ -262,11 +262,12 @@ fn unhashed_files<'p>(
     Ok(refs)
 }
 
-/// Whether any file `b..` of `unhashed_files()` is still in the dcache.
-fn files_left(root: &mut DentryRef<'_, RdcacheFs>) -> bool {
-    let guard = root.lock_children();
+/// Whether any file `b..` of `unhashed_files()` is still in the dcache
+/// (`EBUSY` if the guard is refused).
+fn files_left(root: &mut DentryRef<'_, RdcacheFs>) -> Result<bool> {
+    let guard = root.lock_children().ok_or(EBUSY)?;
     let left = guard.iter().any(|c| c.name().first() == Some(&b'b'));
-    left
+    Ok(left)
 }
 
 fn dispose(n: usize) -> Result<CString> {
@@ -291,7 +292,7 @@ fn dispose(n: usize) -> Result<CString> {
     let mut refs = unhashed_files(&root, n)?;
     let batch = peer::DputBatch::new(&mut refs)?;
     let c_dput = timed(|| batch.run());
-    if files_left(&mut root) {
+    if files_left(&mut root)? {
         pr_err!("bench: dispose: some files survived their last reference\n");
         return Err(EIO);
     }

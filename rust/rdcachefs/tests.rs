@@ -30,30 +30,31 @@ fn with_root(f: impl FnOnce(&mut DentryRef<'_, RdcacheFs>) -> Result) -> Result 
 
 /// Whether `name` is a cached child of `dir`, seen under `dir`'s `d_lock`
 /// (takes no reference, so it disturbs nothing).
-fn cached(dir: &mut DentryRef<'_, RdcacheFs>, name: &[u8]) -> bool {
-    let guard = dir.lock_children();
+/// `EBUSY` if the guard is refused (a test holds one already).
+fn cached(dir: &mut DentryRef<'_, RdcacheFs>, name: &[u8]) -> Result<bool> {
+    let guard = dir.lock_children().ok_or(EBUSY)?;
     let found = guard.iter().any(|c| c.name() == name);
-    found
+    Ok(found)
 }
 
 /// The count of the cached child `name` of `dir`, if any.
-fn count_of(dir: &mut DentryRef<'_, RdcacheFs>, name: &[u8]) -> Option<i32> {
-    let guard = dir.lock_children();
+fn count_of(dir: &mut DentryRef<'_, RdcacheFs>, name: &[u8]) -> Result<Option<i32>> {
+    let guard = dir.lock_children().ok_or(EBUSY)?;
     let count = guard
         .iter()
         .find(|c| c.name() == name)
         .map(|c| c.dentry().count());
-    count
+    Ok(count)
 }
 
 /// Whether the cached child `name` of `dir` is unused and on the LRU.
-fn on_lru(dir: &mut DentryRef<'_, RdcacheFs>, name: &[u8]) -> bool {
-    let guard = dir.lock_children();
+fn on_lru(dir: &mut DentryRef<'_, RdcacheFs>, name: &[u8]) -> Result<bool> {
+    let guard = dir.lock_children().ok_or(EBUSY)?;
     let lru = guard
         .iter()
         .find(|c| c.name() == name)
         .is_some_and(|c| c.dentry().count() == 0 && c.dentry().is_on_lru());
-    lru
+    Ok(lru)
 }
 
 #[kernel::macros::kunit_tests(rdcache_shrink_list)]
@@ -70,7 +71,7 @@ mod shrink_list {
             assert_eq!(d.count(), 1);
             drop(d);
             // The last reference went through dput(): cached, unused, on the LRU.
-            assert_eq!(count_of(root, b"a"), Some(0));
+            assert_eq!(count_of(root, b"a")?, Some(0));
             Ok(())
         })
     }
@@ -84,10 +85,10 @@ mod shrink_list {
             assert_eq!(list.as_mut().put(d), PutResult::Listed);
             assert!(!list.is_empty());
             // On the list, unused, and still there: nothing killed it yet.
-            assert_eq!(count_of(root, b"b"), Some(0));
+            assert_eq!(count_of(root, b"b")?, Some(0));
             list.as_mut().shrink();
             assert!(list.is_empty());
-            assert!(!cached(root, b"b"));
+            assert!(!cached(root, b"b")?);
             Ok(())
         })
     }
@@ -99,7 +100,7 @@ mod shrink_list {
             stack_pin_init!(let a = ShrinkList::new());
             stack_pin_init!(let b = ShrinkList::new());
             {
-                let mut guard = root.lock_children();
+                let mut guard = root.lock_children().ok_or(EBUSY)?;
                 let locked = guard.lock_child(|c| c.name() == b"c").ok_or(ENOENT)?;
                 assert!(a.as_mut().move_to_list(&locked));
                 // Already on `a`: `b` must not take it (rule 2).
@@ -112,7 +113,7 @@ mod shrink_list {
             assert!(b.is_empty());
             assert!(!a.is_empty());
             a.as_mut().shrink();
-            assert!(!cached(root, b"c"));
+            assert!(!cached(root, b"c")?);
             Ok(())
         })
     }
@@ -133,7 +134,7 @@ mod shrink_list {
             assert_eq!(list.as_mut().put(p3), PutResult::Listed);
             list.as_mut().shrink();
             assert!(list.is_empty());
-            assert!(!cached(root, b"p1"));
+            assert!(!cached(root, b"p1")?);
             Ok(())
         })
     }
@@ -144,6 +145,11 @@ mod shrink_list {
             let last = root.create_child(c"s1", false)?;
             let kept = root.create_child(c"s2", false)?;
             let other = kept.clone();
+            let doomed = root.create_child(c"s3", false)?;
+            doomed.d_invalidate();
+            drop(root.create_child(c"s4", false)?);
+            // Cached and on the LRU: its next last put keeps it at once.
+            let on_the_lru = root.try_lookup(c"s4")?.ok_or(ENOENT)?;
             stack_pin_init!(let lock = new_spinlock!(0u32, "rdcache_test_lock"));
             stack_pin_init!(let list = ShrinkList::new());
             {
@@ -154,10 +160,14 @@ mod shrink_list {
                 // not on the LRU yet: its last put is deferred to `shrink()`.
                 assert_eq!(list.as_mut().put(last), PutResult::Deferred);
                 assert_eq!(list.as_mut().put(other), PutResult::Dropped);
+                assert_eq!(list.as_mut().put(doomed), PutResult::Listed);
+                assert_eq!(list.as_mut().put(on_the_lru), PutResult::Cached);
             }
             assert_eq!(list.as_mut().shrink(), 1);
-            assert!(on_lru(root, b"s1"));
-            assert!(cached(root, b"s2"));
+            assert!(on_lru(root, b"s1")?);
+            assert!(cached(root, b"s2")?);
+            assert!(!cached(root, b"s3")?);
+            assert!(on_lru(root, b"s4")?);
             drop(kept);
             Ok(())
         })
@@ -202,14 +212,14 @@ mod shrink_list {
                 assert_eq!(list.as_mut().put(d), PutResult::Deferred);
                 assert_eq!(list.as_mut().put(k), PutResult::Listed);
             }
-            assert!(on_lru(root, b"dr"));
-            assert!(!cached(root, b"dk"));
+            assert!(on_lru(root, b"dr")?);
+            assert!(!cached(root, b"dk")?);
             Ok(())
         })
     }
 
     #[test]
-    fn create_child_refuses_bad_names_and_removed_directories() -> Result {
+    fn create_child_refuses_bad_names_and_unlinked_directories() -> Result {
         with_root(|root| {
             for bad in [c"", c".", c"..", c"a/b"] {
                 assert_eq!(root.create_child(bad, false).err(), Some(EINVAL));
@@ -245,11 +255,26 @@ mod shrink_list {
     }
 
     #[test]
+    fn a_second_children_guard_is_refused() -> Result {
+        with_root(|root| {
+            let mut a = root.lookup(c"d0")?;
+            let mut b = root.lookup(c"d1")?;
+            let guard = a.lock_children().ok_or(EINVAL)?;
+            // Two directory locks would nest in one lock class.
+            assert!(b.lock_children().is_none());
+            assert!(root.lock_children().is_none());
+            drop(guard);
+            assert!(b.lock_children().is_some());
+            Ok(())
+        })
+    }
+
+    #[test]
     fn lock_child_locks_the_picked_child_only() -> Result {
         with_root(|root| {
             drop(root.create_child(c"l1", false)?);
             drop(root.create_child(c"l2", false)?);
-            let mut guard = root.lock_children();
+            let mut guard = root.lock_children().ok_or(EBUSY)?;
             {
                 let l1 = guard.lock_child(|c| c.name() == b"l1").ok_or(ENOENT)?;
                 assert_eq!(l1.name(), b"l1");
@@ -286,11 +311,11 @@ mod shrink_list {
         with_root(|root| {
             drop(root.lookup(c"d0")?.lookup(c"f1")?);
             drop(root.lookup(c"f1")?);
-            assert!(cached(root, b"d0"));
-            assert!(cached(root, b"f1"));
+            assert!(cached(root, b"d0")?);
+            assert!(cached(root, b"f1")?);
             root.shrink_dcache_parent();
-            assert!(!cached(root, b"d0"));
-            assert!(!cached(root, b"f1"));
+            assert!(!cached(root, b"d0")?);
+            assert!(!cached(root, b"f1")?);
             Ok(())
         })
     }
@@ -352,20 +377,23 @@ mod retain {
     #[test]
     fn retain_hashed_last_put_stays_cached_on_lru_and_lookup_skips_fs() -> Result {
         with_root_tag(|root, tag| {
+            let before = registry::get(tag, Counter::Lookups).ok_or(EINVAL)?;
             let d = root.lookup(c"d0")?;
             let lookups = registry::get(tag, Counter::Lookups).ok_or(EINVAL)?;
+            // The first lookup asked the filesystem: the counter counts.
+            assert_eq!(lookups, before + 1);
             stack_pin_init!(let list = ShrinkList::new());
             // Not on the LRU yet (a new dentry): keeping it is deferred.
             assert_eq!(list.as_mut().put(d), PutResult::Deferred);
             assert_eq!(list.as_mut().shrink(), 1);
-            assert!(on_lru(root, b"d0"));
+            assert!(on_lru(root, b"d0")?);
             // The next lookup finds it in the dcache: no ->lookup() call.
             let again = root.lookup(c"d0")?;
             assert_eq!(registry::get(tag, Counter::Lookups), Some(lookups));
             // On the LRU now: its next last put keeps it at once.
             assert_eq!(list.as_mut().put(again), PutResult::Cached);
             assert!(list.is_empty());
-            assert!(on_lru(root, b"d0"));
+            assert!(on_lru(root, b"d0")?);
             assert!(root.try_lookup(c"d0")?.is_some());
             assert_eq!(registry::get(tag, Counter::Lookups), Some(lookups));
             Ok(())
@@ -380,7 +408,7 @@ mod retain {
             stack_pin_init!(let list = ShrinkList::new());
             assert_eq!(list.as_mut().put(d), PutResult::Listed);
             assert_eq!(list.as_mut().shrink(), 0);
-            assert!(!cached(root, b"d1"));
+            assert!(!cached(root, b"d1")?);
             Ok(())
         })
     }
@@ -393,7 +421,7 @@ mod retain {
             stack_pin_init!(let list = ShrinkList::new());
             assert_eq!(list.as_mut().put(f), PutResult::Listed);
             list.as_mut().shrink();
-            assert!(!cached(root, b"f0"));
+            assert!(!cached(root, b"f0")?);
             Ok(())
         })
     }
@@ -404,18 +432,18 @@ mod retain {
             // Negative (the shape has no such name), hashed, and
             // ->d_delete() says to kill it: dput() kills it too.
             drop(root.lookup(c"drop-a")?);
-            assert!(!cached(root, b"drop-a"));
+            assert!(!cached(root, b"drop-a")?);
             let d = root.lookup(c"drop-b")?;
             assert!(d.inode().is_none());
             stack_pin_init!(let list = ShrinkList::new());
             assert_eq!(list.as_mut().put(d), PutResult::Listed);
             list.as_mut().shrink();
-            assert!(!cached(root, b"drop-b"));
+            assert!(!cached(root, b"drop-b")?);
             // A negative dentry ->d_delete() keeps is cached like any other.
             let n = root.lookup(c"nothing")?;
             assert_eq!(list.as_mut().put(n), PutResult::Deferred);
             list.as_mut().shrink();
-            assert!(on_lru(root, b"nothing"));
+            assert!(on_lru(root, b"nothing")?);
             Ok(())
         })
     }
@@ -436,7 +464,7 @@ mod retain {
             assert_eq!(again.count(), 1);
             // Its user's dput() decides: cached.
             drop(again);
-            assert!(on_lru(root, b"d2"));
+            assert!(on_lru(root, b"d2")?);
             Ok(())
         })
     }
@@ -451,7 +479,7 @@ mod retain {
             // still on our list, and dput() would keep it.
             drop(root.try_lookup(c"d1")?.ok_or(ENOENT)?);
             assert_eq!(list.as_mut().shrink(), 1);
-            assert!(on_lru(root, b"d1"));
+            assert!(on_lru(root, b"d1")?);
             Ok(())
         })
     }

@@ -8,9 +8,17 @@
  *   rdc-sys mount FSTYPE DIR [OPTIONS]     mount(2) of source "none"
  *   rdc-sys mktree DIR DEPTH FANOUT FILES  create rdcachefs's shape in DIR
  *   rdc-sys walk DIR DEPTH FANOUT FILES    look up every entry of that shape
- *   rdc-sys readdir DIR                    the names getdents64(2) returns, one
- *                                          a line, without stat(2) (busybox ls
- *                                          stats each name it lists)
+ *   rdc-sys readdir DIR                    "NAME reclen=R" for each entry
+ *                                          getdents64(2) returns, without
+ *                                          stat(2) (busybox ls stats each name
+ *                                          it lists)
+ *   rdc-sys unload-race KO DIR OPTS N      N times: finit_module(KO), mount
+ *                                          rdcachefs on DIR with OPTS, umount,
+ *                                          delete_module at once, retried
+ *                                          every 10 ms for up to 10 s while
+ *                                          the module is busy; no fork per
+ *                                          step.  Prints "cycles=C retried=R";
+ *                                          exits 1 on any failure
  *   rdc-sys read0 FILE                     read(2) of 0 bytes; prints "read=N"
  *   rdc-sys umount DIR                     umount(2), timed
  *   rdc-sys write FILE STRING              one write(2) of STRING to FILE
@@ -165,6 +173,47 @@ static int traverse(const char *dir, long depth, long fanout, long files, int cr
 	}
 }
 
+/* See "unload-race" above. */
+static int unload_race(const char *ko, const char *dir, const char *opts, long n)
+{
+	long i, retried = 0;
+
+	for (i = 1; i <= n; i++) {
+		struct timespec ten_ms = { 0, 10 * 1000 * 1000 };
+		int fd = open(ko, O_RDONLY | O_CLOEXEC), tries = 0;
+
+		if (fd < 0)
+			return fail("open module");
+		if (syscall(SYS_finit_module, fd, "", 0)) {
+			close(fd);
+			printf("cycle %ld: ", i);
+			return fail("finit_module");
+		}
+		close(fd);
+		if (mount("none", dir, "rdcachefs", 0, opts)) {
+			printf("cycle %ld: ", i);
+			fail("mount");
+			syscall(SYS_delete_module, "rdcache", O_NONBLOCK);
+			return 1;
+		}
+		if (umount2(dir, 0)) {
+			printf("cycle %ld: ", i);
+			return fail("umount");
+		}
+		while (syscall(SYS_delete_module, "rdcache", O_NONBLOCK)) {
+			if ((errno != EWOULDBLOCK && errno != EBUSY) || ++tries > 1000) {
+				printf("cycle %ld: after %d tries: ", i, tries);
+				return fail("delete_module");
+			}
+			nanosleep(&ten_ms, NULL);
+		}
+		if (tries)
+			retried++;
+	}
+	printf("cycles=%ld retried=%ld\n", n, retried);
+	return 0;
+}
+
 static int run(int argc, char **argv)
 {
 	const char *cmd = argc > 1 ? argv[1] : "";
@@ -186,7 +235,7 @@ static int run(int argc, char **argv)
 			return fail("opendir");
 		errno = 0;
 		while ((e = readdir(dir)))
-			printf("%s\n", e->d_name);
+			printf("%s reclen=%u\n", e->d_name, (unsigned int)e->d_reclen);
 		if (errno) {
 			closedir(dir);
 			return fail("readdir");
@@ -194,6 +243,8 @@ static int run(int argc, char **argv)
 		closedir(dir);
 		return 0;
 	}
+	if (argc == 6 && !strcmp(cmd, "unload-race"))
+		return unload_race(argv[2], argv[3], argv[4], num(argv[5]));
 	if (argc == 3 && !strcmp(cmd, "read0")) {
 		char c;
 		int fd = open(argv[2], O_RDONLY);

@@ -9,7 +9,9 @@ use pin_init::stack_pin_init;
 
 pub(crate) fn misuse(root: &mut DentryRef<'_, Foreign>) {
     stack_pin_init!(let list = ShrinkList::new());
-    let guard = root.lock_children();
+    let Some(guard) = root.lock_children() else {
+        return;
+    };
     if let Some(child) = guard.iter().next() {
         list.as_mut().move_to_list(child.dentry());
     }

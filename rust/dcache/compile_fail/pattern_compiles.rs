@@ -20,7 +20,7 @@ pub(crate) fn pattern<T: FileSystem>(mnt: &KernMount<T>) -> Result {
         let _: PutResult = list.as_mut().put(d);
     }
     {
-        let mut guard = root.lock_children();
+        let mut guard = root.lock_children().ok_or(EBUSY)?;
         if let Some(locked) = guard.lock_child(|c| c.name() == b"x") {
             list.as_mut().move_to_list(&locked);
         };
