@@ -12,7 +12,10 @@
 //! entries in all (so only a narrow tree is deep: `fanout=1` is a chain); defaults `depth=2,fanout=3,files=2`.  `workers=K` (0..=8,
 //! default 0) starts `K` [`workers`] seeded from `seed=S` (default 0).
 //! `namelen=N` (0..=65536, default 0) makes `child()` claim names `N` bytes
-//! long, to test the layer's clamp.  Names beginning with `drop-` are never
+//! long, to test the layer's clamp.  `linger=MS` (0..=1000, default 0) keeps
+//! each worker in module code for `MS` milliseconds after it stopped and the
+//! superblock may be gone, widening the window in which module exit must
+//! wait for it (`rdcachefs/unload-race`).  Names beginning with `drop-` are never
 //! cached: `->d_delete()` says to kill them once unused.
 //!
 //! Built only on the safe dcache layer in `rust/dcache/`: no `unsafe` here.
@@ -62,6 +65,7 @@ pub(crate) struct Options {
     workers: u32,
     seed: u32,
     namelen: u32,
+    linger: u32,
     /// Bit `i` set once option `i` was given.
     seen: u32,
 }
@@ -74,6 +78,8 @@ pub(crate) struct SbData {
     seed: u32,
     /// Non-zero: `child()` misbehaves and claims names this long.
     namelen: u32,
+    /// Milliseconds each worker sleeps after it stopped, before it returns.
+    linger: u32,
     workers: Arc<workers::Workers>,
 }
 
@@ -84,7 +90,7 @@ impl FileSystem for RdcacheFs {
     const NAME: &'static CStr = NAME;
     const MAGIC: u32 = 0x7264_6366; // "rdcf"
     const PARAMS: &'static [&'static CStr] = &[
-        c"depth", c"fanout", c"files", c"workers", c"seed", c"namelen",
+        c"depth", c"fanout", c"files", c"workers", c"seed", c"namelen", c"linger",
     ];
     type Options = Options;
     type Data = SbData;
@@ -101,7 +107,8 @@ impl FileSystem for RdcacheFs {
             2 => (&mut opts.shape.files, shape::MAX_FILES),
             3 => (&mut opts.workers, workers::MAX_WORKERS),
             4 => (&mut opts.seed, u32::MAX),
-            _ => (&mut opts.namelen, MAX_NAMELEN),
+            5 => (&mut opts.namelen, MAX_NAMELEN),
+            _ => (&mut opts.linger, workers::MAX_LINGER_MS),
         };
         if value > max {
             return Err(fc.invalf(fmt!("option '{name}={value}' out of range 0..={max}")));
@@ -141,6 +148,7 @@ impl FileSystem for RdcacheFs {
             nworkers: opts.workers,
             seed: opts.seed,
             namelen: opts.namelen,
+            linger: opts.linger,
             workers,
         })
     }
@@ -193,8 +201,14 @@ impl FileSystem for RdcacheFs {
     }
 
     fn mounted(data: &SbData, sb: WeakSuper<Self>) -> Result {
-        data.workers
-            .start(data.nworkers, &sb, data.shape, data.tag, data.seed)
+        data.workers.start(
+            data.nworkers,
+            &sb,
+            data.shape,
+            data.tag,
+            data.seed,
+            data.linger,
+        )
     }
 
     fn kill_sb_begin(data: &SbData) {

@@ -55,6 +55,9 @@ use pin_init::stack_pin_init;
 /// Most workers one mount may start.
 pub(crate) const MAX_WORKERS: u32 = 8;
 
+/// Most `linger=` takes, in milliseconds.
+pub(crate) const MAX_LINGER_MS: u32 = 1000;
+
 /// A xorshift64* generator: the same seed gives the same schedule.
 pub(crate) struct Rng(u64);
 
@@ -120,6 +123,7 @@ impl Workers {
         shape: Shape,
         tag: u32,
         seed: u32,
+        linger: u32,
     ) -> Result {
         // Room for every worker's pid now: `run()` records it without allocating.
         let Ok(mut pids) = KVec::with_capacity(n as usize, GFP_KERNEL) else {
@@ -133,6 +137,11 @@ impl Workers {
             let spawned = spawn(move || {
                 w.run(&sb, shape, tag, u64::from(seed) << 8 | u64::from(id));
                 w.running.fetch_sub(1, Release);
+                // `linger=`: still module code, after `->kill_sb()` stopped
+                // waiting for us; module exit must wait instead.
+                if linger > 0 {
+                    fsleep(Delta::from_millis(linger.into()));
+                }
             });
             if let Err(e) = spawned {
                 self.running.fetch_sub(1, Relaxed);
