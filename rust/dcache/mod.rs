@@ -91,11 +91,12 @@
 //! stack_pin_init!(let list = ShrinkList::new());
 //! {
 //!     let _guard = table.lock();               // a SpinLock: no sleeping here
-//!     for d in refs.drain(..) {                // DentryRef<'pin>s
+//!     for d in refs.drain(..) {                // DentryRef<'pin, T>s
 //!         list.as_mut().put(d);                // never sleeps, never allocates
 //!     }
 //! }
-//! list.as_mut().shrink();                      // may sleep: kills them all
+//! list.as_mut().shrink();                      // may sleep: kills what dput()
+//!                                              // would kill, dput()s the deferred
 //! ```
 
 pub mod dentry;
