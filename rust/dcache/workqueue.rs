@@ -165,5 +165,7 @@ impl Drop for QueueOwner {
         // (`CLOSED`, no users): `destroy_workqueue()` drains what is queued.
         unsafe { bindings::destroy_workqueue(wq) };
         q.queue.store(0, Release);
+        // Drained: an item still live here would run on after module exit.
+        kernel::warn_on!(q.live.load(Acquire) != 0);
     }
 }
