@@ -72,14 +72,73 @@ pub struct Node {
 }
 
 /// Which dentry or inode callback ran.
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
-pub enum Callback {
-    /// `->d_release()`.
-    DRelease,
+#[derive(Clone, Copy, Debug)]
+pub enum Callback<'a> {
+    /// `->d_release()`, with what can be learnt of the kill.
+    DRelease(Dying<'a>),
     /// `->d_iput()`.
     DIput,
     /// `->evict_inode()`.
     EvictInode,
+}
+
+/// A dentry being killed, as `->d_release()` sees it: past `->d_iput()`, not
+/// yet off its parent's list of children (`dentry_unlist()`), so not freed
+/// for the length of the callback.  Its superblock may be shutting down or,
+/// for a late callback, gone: nothing here touches it.
+///
+/// # Invariants
+///
+/// `dentry` is the dentry of the `->d_release()` call running for `'a`.
+#[derive(Clone, Copy)]
+pub struct Dying<'a> {
+    dentry: *mut bindings::dentry,
+    _p: PhantomData<&'a ()>,
+}
+
+impl Dying<'_> {
+    /// Whether the dentry sits on a shrink list: then whoever kills it is not
+    /// that list's owner (who takes an entry off its list before killing it),
+    /// and the owner's shrink frees the husk.  Takes `d_lock`.
+    pub fn on_shrink_list(&self) -> bool {
+        self.state() & glue::RDC_DYING_ON_LIST != 0
+    }
+
+    /// Whether a `shrink_dcache_tree()` (umount's, or a
+    /// `shrink_dcache_parent()`'s) found the dentry dying and waits for this
+    /// kill to end.  Waiters that come after the call are not seen.  Takes
+    /// `d_lock`.
+    pub fn waited_on(&self) -> bool {
+        self.state() & glue::RDC_DYING_WAITED != 0
+    }
+
+    /// Whether the dentry was made for a directory.
+    pub fn dir(&self) -> bool {
+        // SAFETY: The dentry is not freed during the callback (invariant);
+        // `d_fsdata` was set once before it was visible.
+        unsafe { glue::rdc_d_fsdata(self.dentry) & FSDATA_DIR != 0 }
+    }
+
+    fn state(&self) -> u32 {
+        // SAFETY: The dentry is not freed during the callback (invariant);
+        // `->d_release()` runs with no lock held, so taking `d_lock` is allowed.
+        unsafe { glue::rdc_dying_state(self.dentry) }
+    }
+}
+
+impl fmt::Debug for Dying<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Dying")
+    }
+}
+
+/// `d_fsdata` of our dentries: the superblock's tag, and this bit for a
+/// directory.
+const FSDATA_DIR: u64 = 1 << 32;
+
+/// The `d_fsdata` of a dentry of the superblock tagged `tag`.
+fn fsdata(tag: u32, dir: bool) -> u64 {
+    u64::from(tag) | if dir { FSDATA_DIR } else { 0 }
 }
 
 /// The longest name [`FileSystem::child`] may produce.
@@ -136,7 +195,7 @@ pub trait FileSystem: Sized + 'static {
     fn inode_allocated(data: &Self::Data, node: &Node);
     /// A dentry or inode callback ran for the superblock tagged `tag` (0 for
     /// objects this layer did not make).  Must not assume the superblock is up.
-    fn callback(tag: u32, what: Callback);
+    fn callback(tag: u32, what: Callback<'_>);
     /// `->d_delete()`: whether a dentry called `name` of the superblock
     /// tagged `tag`, now unused, should be killed rather than cached.  Runs
     /// under the dentry's `d_lock`: must not sleep.  Must not assume the
@@ -587,7 +646,7 @@ unsafe extern "C" fn fill_super<T: FileSystem>(
         return mount_failed::<T>(ENOMEM, "no memory for the root dentry");
     }
     // SAFETY: The new root is ours until `s_root` publishes it.
-    unsafe { glue::rdc_d_set_fsdata(dentry, tag.into()) };
+    unsafe { glue::rdc_d_set_fsdata(dentry, fsdata(tag, true)) };
     // SAFETY: Setting `s_root` is `fill_super`'s job.
     unsafe { (*sb).s_root = dentry };
     // SAFETY: `sb` has its data.
@@ -629,9 +688,10 @@ unsafe extern "C" fn lookup<T: FileSystem>(
     let name = unsafe { core::slice::from_raw_parts(name, len as usize) };
     // SAFETY: `dir` is live.
     let dir_id = unsafe { glue::rdc_inode_private(dir) };
+    let found = T::lookup(d, dir_id, name);
     // SAFETY: `dentry` is ours to set up until it is spliced in.
-    unsafe { glue::rdc_d_set_fsdata(dentry, T::tag(d).into()) };
-    let inode = match T::lookup(d, dir_id, name) {
+    unsafe { glue::rdc_d_set_fsdata(dentry, fsdata(T::tag(d), found.is_some_and(|n| n.dir))) };
+    let inode = match found {
         Some(node) => {
             // SAFETY: `sb` is live with its data.
             let inode = unsafe { new_inode::<T>(sb, &node) };
@@ -732,7 +792,7 @@ unsafe extern "C" fn read_iter<T: FileSystem>(
 /// up).
 unsafe fn dentry_tag(dentry: *const bindings::dentry) -> u32 {
     // SAFETY: Per the contract; `d_fsdata` is set once, before it is visible,
-    // to a `u32` tag widened.
+    // to [`fsdata()`], whose low 32 bits are the tag.
     unsafe { glue::rdc_d_fsdata(dentry) as u32 }
 }
 
@@ -760,8 +820,13 @@ unsafe extern "C" fn d_delete<T: FileSystem>(dentry: *const bindings::dentry) ->
 /// Only the C side calls it, as that callback, with the guarantees the VFS
 /// (or `glue.c`) gives it; `T` is the type the callback was registered for.
 unsafe extern "C" fn d_release<T: FileSystem>(dentry: *mut bindings::dentry) {
+    // INVARIANT: The dentry of this `->d_release()`, for the call.
+    let dying = Dying {
+        dentry,
+        _p: PhantomData,
+    };
     // SAFETY: The dentry is not freed yet; its (maybe dead) superblock is not touched.
-    T::callback(unsafe { dentry_tag(dentry) }, Callback::DRelease);
+    T::callback(unsafe { dentry_tag(dentry) }, Callback::DRelease(dying));
 }
 
 /// `dentry_operations.d_iput`.

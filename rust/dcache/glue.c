@@ -318,19 +318,62 @@ size_t rdc_shrink_keep(struct list_head *keep)
 }
 
 /*
- * How many entries of the private shrink list @list are husks: killed by
- * someone else (umount) and left for the list's owner to free.  Caller owns
- * @list; its entries are not freed while they are on it.
+ * A census of the private shrink list @list: how many entries it has, how
+ * many are husks (DCACHE_DENTRY_KILLED: killed by someone else, umount or a
+ * shrink_dcache_parent(), and left for the list's owner to free) and how many
+ * are in use again (alive with a non-zero count: a lookup found the entry
+ * after its last reference went, so shrink_dentry_list() will take it off
+ * the list alive, lock_for_kill() refusing it, fs/dcache.c:737-743).  Each
+ * entry is read under its d_lock, which orders the read after the killer's
+ * dentry_unlist() (also under d_lock, fs/dcache.c:851-853).  Caller owns
+ * @list; its entries are not freed while they are on it (a killer leaves a
+ * DCACHE_SHRINK_LIST entry to the list's owner, fs/dcache.c:853-856).
+ * A census is a snapshot: an entry may be found again, or killed, right
+ * after.
  */
-size_t rdc_shrink_list_husks(struct list_head *list)
+void rdc_shrink_list_census(struct list_head *list, size_t *entries, size_t *husks,
+			    size_t *in_use)
 {
 	struct dentry *dentry;
-	size_t n = 0;
 
-	list_for_each_entry(dentry, list, d_lru)
-		if (READ_ONCE(dentry->d_flags) & DCACHE_DENTRY_KILLED)
-			n++;
-	return n;
+	list_for_each_entry(dentry, list, d_lru) {
+		(*entries)++;
+		spin_lock(&dentry->d_lock);
+		if (dentry->d_flags & DCACHE_DENTRY_KILLED)
+			(*husks)++;
+		else if (dentry->d_lockref.count > 0)
+			(*in_use)++;
+		spin_unlock(&dentry->d_lock);
+	}
+}
+
+/*
+ * What ->d_release() can learn of the kill it is part of, under the dentry's
+ * d_lock (the caller holds no lock: fs/dcache.c:842-843 calls ->d_release()
+ * between dropping d_lock in dentry_unlink_inode() and retaking it for
+ * dentry_unlist()).  RDC_DYING_ON_LIST: the dentry sits on a shrink list
+ * (DCACHE_SHRINK_LIST), so its killer is not that list's owner (the owner
+ * takes an entry off before killing it, d_shrink_del() in
+ * shrink_dentry_list(), fs/dcache.c:1298), and the husk stays for the owner
+ * to free.  RDC_DYING_WAITED: a shrink_dcache_tree() found the dentry dying
+ * and sleeps until dentry_unlist() completes its waiter
+ * (d_add_waiter(), fs/dcache.c:638, 1763-1770).  ->waiters shares a union
+ * with ->d_alias (include/linux/dcache.h:127-140), and is the member in use
+ * here: the dentry is negative now (dentry_unlink_inode() ran
+ * hlist_del_init(&dentry->d_alias), leaving it NULL) and only d_add_waiter()
+ * writes it, under d_lock.  Waiters added after this read are not seen.
+ */
+u32 rdc_dying_state(struct dentry *dentry)
+{
+	u32 state = 0;
+
+	spin_lock(&dentry->d_lock);
+	if (dentry->d_flags & DCACHE_SHRINK_LIST)
+		state |= RDC_DYING_ON_LIST;
+	if (!dentry->d_inode && dentry->waiters)
+		state |= RDC_DYING_WAITED;
+	spin_unlock(&dentry->d_lock);
+	return state;
 }
 
 /* ---- creating entries, as simple_fill_super() does -------------------- */
@@ -743,3 +786,4 @@ RDC_OFFSET(rdc_fs_type, ops);
 const int rdc_put_values[5] = {
 	RDC_PUT_DROPPED, RDC_PUT_CACHED, RDC_PUT_DEFERRED, RDC_PUT_LISTED, RDC_PUT_OTHER_LIST,
 };
+const u32 rdc_dying_values[2] = { RDC_DYING_ON_LIST, RDC_DYING_WAITED };

@@ -45,7 +45,13 @@ enum {
 
 int rdc_dput_to_list(struct dentry *dentry, struct list_head *kill, struct list_head *keep);
 size_t rdc_shrink_keep(struct list_head *keep);
-size_t rdc_shrink_list_husks(struct list_head *list);
+void rdc_shrink_list_census(struct list_head *list, size_t *entries, size_t *husks,
+			    size_t *in_use);
+enum {
+	RDC_DYING_ON_LIST = 1,
+	RDC_DYING_WAITED = 2,
+};
+u32 rdc_dying_state(struct dentry *dentry);
 struct dentry *rdc_create_child(struct dentry *parent, const char *name, umode_t mode);
 
 bool rdc_sb_try_activate(struct super_block *sb);

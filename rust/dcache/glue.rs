@@ -16,6 +16,11 @@ pub(crate) const RDC_PUT_DEFERRED: ffi::c_int = 2;
 pub(crate) const RDC_PUT_LISTED: ffi::c_int = 3;
 pub(crate) const RDC_PUT_OTHER_LIST: ffi::c_int = 4;
 
+// `rdc_dying_state()`'s bits, as `glue.h` numbers them (checked like the above
+// against `rdc_dying_values`).
+pub(crate) const RDC_DYING_ON_LIST: u32 = 1;
+pub(crate) const RDC_DYING_WAITED: u32 = 2;
+
 // The C structs are only passed by pointer, never by value.  Like the
 // kernel's own `bindings` crate, allow the lint that looks through pointers
 // at fields Rust cannot represent (`struct module`'s `its_array`, ...); it
@@ -52,7 +57,13 @@ extern "C" {
         keep: *mut bindings::list_head,
     ) -> ffi::c_int;
     pub(crate) fn rdc_shrink_keep(keep: *mut bindings::list_head) -> usize;
-    pub(crate) fn rdc_shrink_list_husks(list: *mut bindings::list_head) -> usize;
+    pub(crate) fn rdc_shrink_list_census(
+        list: *mut bindings::list_head,
+        entries: *mut usize,
+        husks: *mut usize,
+        in_use: *mut usize,
+    );
+    pub(crate) fn rdc_dying_state(dentry: *mut bindings::dentry) -> u32;
     pub(crate) fn rdc_create_child(
         parent: *mut bindings::dentry,
         name: *const ffi::c_char,
@@ -156,5 +167,6 @@ pub(crate) mod layout {
         pub(crate) static rdc_sizeof_rdc_fs_type: usize;
         pub(crate) static rdc_offsetof_rdc_fs_type_ops: usize;
         pub(crate) static rdc_put_values: [kernel::ffi::c_int; 5];
+        pub(crate) static rdc_dying_values: [u32; 2];
     }
 }

@@ -116,5 +116,5 @@ pub use dentry::{Child, ChildrenGuard, Dentry, DentryRef, LockedDentry};
 pub use fs::Foreign;
 pub use inode::{Inode, InodeRef};
 pub use mount::KernMount;
-pub use shrink_list::{PutResult, ShrinkList};
+pub use shrink_list::{Census, PutResult, ShrinkList};
 pub use super_block::{ActiveSuper, SuperBlock, WeakSuper};

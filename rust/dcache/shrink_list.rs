@@ -42,6 +42,21 @@ pub enum PutResult {
     OtherList,
 }
 
+/// What [`ShrinkList::census`] found on a list.
+#[derive(Clone, Copy, Default, PartialEq, Eq, Debug)]
+pub struct Census {
+    /// Entries, husks included.
+    pub entries: usize,
+    /// Husks: entries someone else (umount, a `shrink_dcache_parent()`)
+    /// killed while they were on the list, left for [`ShrinkList::shrink`]
+    /// to free.
+    pub husks: usize,
+    /// Entries in use again: alive with a reference, which a lookup took
+    /// after the last one was put.  [`ShrinkList::shrink`] takes them off
+    /// the list alive, as `shrink_dentry_list()` does.
+    pub in_use: usize,
+}
+
 /// A thread-private list of dentries to dispose of, threaded through `d_lru`.
 ///
 /// * It is pinned: entries point at its heads, so it cannot move once
@@ -111,15 +126,19 @@ impl ShrinkList {
         unsafe { (*kill).next == kill && (*keep).next == keep }
     }
 
-    /// How many entries are husks: killed by someone else (umount) while on
-    /// this list, left for [`ShrinkList::shrink`] to free.  Walks the list;
-    /// never sleeps.
-    pub fn husks(&self) -> usize {
-        // SAFETY: Our initialised lists (invariant); entries are not freed while on them.
-        unsafe {
-            glue::rdc_shrink_list_husks(self.kill_head())
-                + glue::rdc_shrink_list_husks(self.keep_head())
+    /// What is on the list now: every entry, read under its `d_lock`.  Walks
+    /// the list; never sleeps.  A snapshot: an entry may be found again, or
+    /// killed by someone else, right after.
+    pub fn census(&self) -> Census {
+        let mut c = Census::default();
+        for head in [self.kill_head(), self.keep_head()] {
+            // SAFETY: Our initialised list (invariant), walked only by this
+            // thread (`!Sync`); its entries are not freed while on it.
+            unsafe {
+                glue::rdc_shrink_list_census(head, &mut c.entries, &mut c.husks, &mut c.in_use)
+            };
         }
+        c
     }
 
     /// Drops a counted reference, `dput_to_list()` style (rule 6): what

@@ -86,6 +86,14 @@ mod layout {
     }
 
     #[test]
+    fn dying_bits_match_glue_h() {
+        use crate::dcache::glue as g;
+        // SAFETY: A constant array from `glue.c`.
+        let c_values = unsafe { c::rdc_dying_values };
+        assert_eq!(c_values, [g::RDC_DYING_ON_LIST, g::RDC_DYING_WAITED]);
+    }
+
+    #[test]
     fn wrappers_are_transparent() {
         use crate::dcache::{Dentry, Foreign, Inode, SuperBlock};
         assert_eq!(size_of::<Dentry<Foreign>>(), size_of::<bindings::dentry>());

@@ -14,13 +14,16 @@
 //!     inode allocation that no inode backs on the newest mounted
 //!     superblock, so its umount must report `rdcache: INODE LEAK`.
 //!     `ENOENT` when nothing is mounted.
+//!   - `release`: lets a parked [`scenario`] worker go on (`ENOENT` if none
+//!     is parked); reading the file shows where one is parked
+//!     (`parked: none|listed|killing|pinned|shrunk`).
 //!   - `selftest-panic`: the harness's Rust-panic self-test (`make
 //!     record-fixtures`): `panic!()`s in the writing task, which the kernel's
 //!     panic handler turns into `BUG()`: an oops that kills the writer.  Like
 //!     lkdtm, for test kernels only; root only, like every file here.
 //! * `bench` (write, then read): the in-module benchmarks of [`bench`].
 
-use super::{bench, registry, RdcacheFs};
+use super::{bench, registry, scenario, RdcacheFs};
 use crate::dcache::fs::{Callback, FileSystem};
 use core::fmt;
 use kernel::{debugfs, prelude::*, str::BStr, uaccess::UserSliceReader};
@@ -30,7 +33,11 @@ pub(crate) struct Control;
 
 impl debugfs::Writer for Control {
     fn write(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        writeln!(f, "commands: selftest-late selftest-leak selftest-panic")
+        writeln!(
+            f,
+            "commands: selftest-late selftest-leak selftest-panic release"
+        )?;
+        scenario::report(f)
     }
 }
 
@@ -69,6 +76,7 @@ impl debugfs::Reader for Control {
                 registry::count(tag, registry::Counter::InodesAllocated);
                 Ok(())
             }
+            b"release" => scenario::release(),
             b"selftest-panic" => panic!("rdcache: selftest-panic: a deliberate Rust panic"),
             _ => {
                 pr_err!("control: unknown command '{}'\n", BStr::from_bytes(cmd));

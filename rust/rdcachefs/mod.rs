@@ -15,7 +15,9 @@
 //! long, to test the layer's clamp.  `linger=MS` (0..=1000, default 0) keeps
 //! each worker in module code for `MS` milliseconds after it stopped and the
 //! superblock may be gone, widening the window in which module exit must
-//! wait for it (`rdcachefs/unload-race`).  Names beginning with `drop-` are never
+//! wait for it (`rdcachefs/unload-race`).  `scenario=K` (0..=6, default 0)
+//! starts the workers of a forced interleaving instead ([`scenario`]; not
+//! with `workers=`).  Names beginning with `drop-` are never
 //! cached: `->d_delete()` says to kill them once unused.
 //!
 //! Built only on the safe dcache layer in `rust/dcache/`: no `unsafe` here.
@@ -25,6 +27,7 @@
 pub(crate) mod bench;
 pub(crate) mod control;
 pub(crate) mod registry;
+pub(crate) mod scenario;
 pub(crate) mod shape;
 pub(crate) mod workers;
 
@@ -66,6 +69,7 @@ pub(crate) struct Options {
     seed: u32,
     namelen: u32,
     linger: u32,
+    scenario: u32,
     /// Bit `i` set once option `i` was given.
     seen: u32,
 }
@@ -80,6 +84,8 @@ pub(crate) struct SbData {
     namelen: u32,
     /// Milliseconds each worker sleeps after it stopped, before it returns.
     linger: u32,
+    /// Non-zero: the forced interleaving its workers run.
+    scenario: u32,
     workers: Arc<workers::Workers>,
 }
 
@@ -90,7 +96,14 @@ impl FileSystem for RdcacheFs {
     const NAME: &'static CStr = NAME;
     const MAGIC: u32 = 0x7264_6366; // "rdcf"
     const PARAMS: &'static [&'static CStr] = &[
-        c"depth", c"fanout", c"files", c"workers", c"seed", c"namelen", c"linger",
+        c"depth",
+        c"fanout",
+        c"files",
+        c"workers",
+        c"seed",
+        c"namelen",
+        c"linger",
+        c"scenario",
     ];
     type Options = Options;
     type Data = SbData;
@@ -108,7 +121,8 @@ impl FileSystem for RdcacheFs {
             3 => (&mut opts.workers, workers::MAX_WORKERS),
             4 => (&mut opts.seed, u32::MAX),
             5 => (&mut opts.namelen, MAX_NAMELEN),
-            _ => (&mut opts.linger, workers::MAX_LINGER_MS),
+            6 => (&mut opts.linger, workers::MAX_LINGER_MS),
+            _ => (&mut opts.scenario, scenario::MAX),
         };
         if value > max {
             return Err(fc.invalf(fmt!("option '{name}={value}' out of range 0..={max}")));
@@ -118,6 +132,21 @@ impl FileSystem for RdcacheFs {
     }
 
     fn validate(fc: &FsContext<'_>, opts: &Options) -> Result {
+        if opts.scenario > 0 && opts.workers > 0 {
+            return Err(fc.invalf(fmt!(
+                "scenario={} runs its own workers: drop workers={}",
+                opts.scenario,
+                opts.workers
+            )));
+        }
+        if opts.scenario > 0
+            && (opts.shape.depth < 1 || opts.shape.fanout < 1 || opts.shape.files < 1)
+        {
+            return Err(fc.invalf(fmt!(
+                "scenario={} needs d0 and f0: depth, fanout and files at least 1",
+                opts.scenario
+            )));
+        }
         let s = opts.shape;
         if s.entries() > shape::MAX_ENTRIES {
             return Err(fc.invalf(fmt!(
@@ -149,6 +178,7 @@ impl FileSystem for RdcacheFs {
             seed: opts.seed,
             namelen: opts.namelen,
             linger: opts.linger,
+            scenario: opts.scenario,
             workers,
         })
     }
@@ -192,7 +222,10 @@ impl FileSystem for RdcacheFs {
         registry::count(data.tag, Counter::InodesAllocated);
     }
 
-    fn callback(tag: u32, what: Callback) {
+    fn callback(tag: u32, what: Callback<'_>) {
+        if let Callback::DRelease(_) = what {
+            scenario::on_release();
+        }
         registry::callback(tag, what);
     }
 
@@ -202,17 +235,20 @@ impl FileSystem for RdcacheFs {
 
     fn mounted(data: &SbData, sb: WeakSuper<Self>) -> Result {
         data.workers.start(
-            data.nworkers,
             &sb,
-            data.shape,
-            data.tag,
-            data.seed,
-            data.linger,
+            workers::Config {
+                n: data.nworkers,
+                shape: data.shape,
+                tag: data.tag,
+                seed: data.seed,
+                linger: data.linger,
+                scenario: data.scenario,
+            },
         )
     }
 
     fn kill_sb_begin(data: &SbData) {
-        registry::kill_sb_begin(data.tag);
+        registry::kill_sb_begin(data.tag, data.workers.is_worker());
         data.workers.stop();
     }
 

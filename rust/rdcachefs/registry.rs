@@ -15,6 +15,7 @@
 use crate::dcache::fs::Callback;
 use core::fmt;
 use kernel::{
+    current,
     prelude::*,
     sync::atomic::{Atomic, Relaxed},
 };
@@ -44,9 +45,16 @@ pub(crate) enum Counter {
     PutListed,
     PutOtherList,
     ShrinkKept,
+    UmountSteals,
+    OtherSteals,
+    TeardownKills,
+    TeardownWaits,
+    AncestorWaits,
+    ShrinkInUse,
+    KillSbByWorker,
 }
 
-const NCOUNTERS: usize = 18;
+const NCOUNTERS: usize = 25;
 const NAMES: [&str; NCOUNTERS] = [
     "lookups",
     "inodes_allocated",
@@ -66,6 +74,13 @@ const NAMES: [&str; NCOUNTERS] = [
     "put_listed",
     "put_other_list",
     "shrink_kept",
+    "umount_steals",
+    "other_steals",
+    "teardown_kills",
+    "teardown_waits",
+    "ancestor_waits",
+    "shrink_in_use",
+    "kill_sb_by_worker",
 ];
 
 struct Counters([Atomic<u64>; NCOUNTERS]);
@@ -96,6 +111,8 @@ struct Slot {
     /// The superblock using the slot now (slots are reused round-robin).
     tag: Atomic<u32>,
     state: Atomic<u32>,
+    /// The task running `->kill_sb()` (0: none yet, or it returned).
+    killer: Atomic<i32>,
     counters: Counters,
 }
 
@@ -103,6 +120,7 @@ static SLOTS: [Slot; MAX_SUPERBLOCKS] = [const {
     Slot {
         tag: Atomic::new(0),
         state: Atomic::new(FREE),
+        killer: Atomic::new(0),
         counters: Counters::new(),
     }
 }; MAX_SUPERBLOCKS];
@@ -166,17 +184,37 @@ pub(crate) fn get(tag: u32, c: Counter) -> Option<u64> {
 }
 
 /// A dentry or inode callback for superblock `tag` (0: not one of ours).
-pub(crate) fn callback(tag: u32, what: Callback) {
+///
+/// A `->d_release()` is also attributed, from what the callback can see
+/// without touching the superblock: the running task, the task running
+/// `->kill_sb()` (recorded by [`kill_sb_begin`]), and the dentry's state:
+///
+/// * `umount_steals`: the task running `->kill_sb()` killed an entry of
+///   someone's shrink list (`select_collect2()` then `shrink_kill()` in
+///   `shrink_dcache_tree()`), leaving its husk to the list's owner;
+/// * `other_steals`: another task did (a worker's `shrink_dcache_parent()`
+///   or `d_invalidate()`, or a kill that pruned a listed parent);
+/// * `teardown_kills`: a task other than the one running `->kill_sb()` killed
+///   a dentry while `->kill_sb()` was under way (a worker's `shrink()`
+///   overlapping umount's walk);
+/// * `teardown_waits` / `ancestor_waits`: such a kill, of a file or
+///   negative entry / of a directory, while a `shrink_dcache_tree()` waited
+///   for it to end (`d_add_waiter()`).  During the teardown that is
+///   umount's: no other task can run one then, since workers call
+///   `shrink_dcache_parent()` only while they hold an active reference,
+///   and `->kill_sb()` does not begin until the last is dropped.
+pub(crate) fn callback(tag: u32, what: Callback<'_>) {
     if tag == 0 {
         return;
     }
     // A slot reused since means the superblock died `MAX_SUPERBLOCKS`
     // mounts ago: certainly late.
-    let dead = slot(tag).is_none_or(|s| s.state.load(Relaxed) == DEAD);
+    let s = slot(tag);
+    let dead = s.is_none_or(|s| s.state.load(Relaxed) == DEAD);
     count(
         tag,
         match what {
-            Callback::DRelease => Counter::DRelease,
+            Callback::DRelease(_) => Counter::DRelease,
             Callback::DIput => Counter::DIput,
             Callback::EvictInode => Counter::InodesEvicted,
         },
@@ -184,15 +222,49 @@ pub(crate) fn callback(tag: u32, what: Callback) {
     if dead {
         count(tag, Counter::LateCallbacks);
         pr_err!("LATE CALLBACK: {what:?} for rdcachefs superblock #{tag} after its ->kill_sb() finished\n");
+        return;
+    }
+    if let (Callback::DRelease(d), Some(s)) = (what, s) {
+        let killer = s.killer.load(Relaxed);
+        let by_killer = killer != 0 && killer == current!().pid();
+        let dying = s.state.load(Relaxed) == DYING;
+        if d.on_shrink_list() {
+            count(
+                tag,
+                if by_killer {
+                    Counter::UmountSteals
+                } else {
+                    Counter::OtherSteals
+                },
+            );
+        }
+        if dying && !by_killer {
+            count(tag, Counter::TeardownKills);
+            if d.waited_on() {
+                count(
+                    tag,
+                    if d.dir() {
+                        Counter::AncestorWaits
+                    } else {
+                        Counter::TeardownWaits
+                    },
+                );
+            }
+        }
     }
 }
 
-/// `->kill_sb()` of `tag` begins.
-pub(crate) fn kill_sb_begin(tag: u32) {
+/// `->kill_sb()` of `tag` begins, in the current task; `by_worker`: one of
+/// the superblock's workers dropped its last active reference.
+pub(crate) fn kill_sb_begin(tag: u32, by_worker: bool) {
     if let Some(s) = slot(tag) {
+        s.killer.store(current!().pid(), Relaxed);
         s.state.store(DYING, Relaxed);
     }
     count(tag, Counter::KillSbBegun);
+    if by_worker {
+        count(tag, Counter::KillSbByWorker);
+    }
 }
 
 /// `->kill_sb()` of `tag` is done with the dcache: checks that every inode
@@ -202,6 +274,7 @@ pub(crate) fn kill_sb_end(tag: u32) {
         return;
     };
     s.state.store(DEAD, Relaxed);
+    s.killer.store(0, Relaxed);
     count(tag, Counter::KillSbFinished);
     let (a, e) = (
         s.counters.get(Counter::InodesAllocated),

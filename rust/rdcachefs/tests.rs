@@ -8,7 +8,7 @@
 //! no `BUG: Dentry ... still in use`, no KASAN), or the test fails.
 
 use super::{registry, registry::Counter, RdcacheFs};
-use crate::dcache::{dentry::DentryName, DentryRef, KernMount, PutResult, ShrinkList};
+use crate::dcache::{dentry::DentryName, Census, DentryRef, KernMount, PutResult, ShrinkList};
 use kernel::{new_spinlock, prelude::*};
 use pin_init::stack_pin_init;
 
@@ -119,6 +119,33 @@ mod shrink_list {
     }
 
     #[test]
+    fn census_counts_an_entry_found_again_as_in_use() -> Result {
+        with_root(|root| {
+            let d = root.create_child(c"r", true)?;
+            stack_pin_init!(let list = ShrinkList::new());
+            assert_eq!(list.as_mut().put(d), PutResult::Deferred);
+            let idle = Census {
+                entries: 1,
+                husks: 0,
+                in_use: 0,
+            };
+            assert_eq!(list.census(), idle);
+            // A lookup finds the deferred entry: on the list, and in use.
+            let again = root.try_lookup(c"r")?.ok_or(ENOENT)?;
+            assert!(again.is_on_shrink_list());
+            assert_eq!(list.census(), Census { in_use: 1, ..idle });
+            // shrink() takes it off alive: still referenced, still cached.
+            assert_eq!(list.as_mut().shrink(), 1);
+            assert!(list.is_empty());
+            assert!(!again.is_on_shrink_list());
+            assert_eq!(again.count(), 1);
+            drop(again);
+            assert!(on_lru(root, b"r")?);
+            Ok(())
+        })
+    }
+
+    #[test]
     fn retain_killed_leaf_prunes_unused_ancestors_in_the_same_shrink() -> Result {
         with_root(|root| {
             let p1 = root.create_child(c"p1", true)?;
@@ -195,7 +222,14 @@ mod shrink_list {
             drop(mnt);
         }
         assert!(!list.is_empty());
-        assert_eq!(list.husks(), 2);
+        assert_eq!(
+            list.census(),
+            Census {
+                entries: 2,
+                husks: 2,
+                in_use: 0
+            }
+        );
         assert_eq!(list.as_mut().shrink(), 0);
         assert!(list.is_empty());
         Ok(())

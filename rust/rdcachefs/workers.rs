@@ -19,9 +19,14 @@
 //! 5. drop the pin and **hold the non-empty list** for a few milliseconds:
 //!    its entries carry no reference and need no pin, so umount may run
 //!    now, kill them itself and leave husks on the list;
-//! 6. if umount began meanwhile, wait until the teardown is over
-//!    (`generic_shutdown_super()` returned), count the husks, then
-//!    `shrink()`; otherwise just `shrink()` and go round again.
+//! 6. if umount began meanwhile, either (a coin toss) wait until the
+//!    teardown is over (`generic_shutdown_super()` returned) or not, racing
+//!    umount's walk with this worker's own kills; then count what a census
+//!    of the list finds (husks, entries in use again) and `shrink()`, and go
+//!    round again (or stop, once umount began).
+//!
+//! With `scenario=K` the mount runs [`scenario`]'s workers instead, which
+//! force one interleaving step by step.
 //!
 //! Who waits for whom: `->kill_sb()` (in [`Workers::teardown_done`]) waits,
 //! after `generic_shutdown_super()`, until every worker but the one it runs
@@ -34,11 +39,11 @@
 //!
 //! Orderings: `stop` and `torn_down` are set with `Release` and read with
 //! `Acquire`, so a worker that sees `torn_down` sees the teardown before it
-//! (the husks it then counts); `running` is decremented with `Release`
+//! (the husks its census then counts); `running` is decremented with `Release`
 //! after a worker's last access to the superblock's state, and
 //! `teardown_done()` reads it with `Acquire`.
 
-use super::{registry, registry::Counter, shape::Shape, RdcacheFs, QUEUE};
+use super::{registry, registry::Counter, scenario, shape::Shape, RdcacheFs, QUEUE};
 use crate::dcache::{DentryRef, PutResult, ShrinkList, WeakSuper};
 use kernel::{
     current, new_spinlock,
@@ -114,33 +119,39 @@ impl Workers {
         )
     }
 
-    /// Starts `n` workers on the superblock `tag`.  `ENOMEM` if any could
-    /// not start; those that did stop when `->kill_sb()` begins.
-    pub(crate) fn start(
-        self: &Arc<Self>,
-        n: u32,
-        sb: &WeakSuper<RdcacheFs>,
-        shape: Shape,
-        tag: u32,
-        seed: u32,
-        linger: u32,
-    ) -> Result {
+    /// Starts the workers `cfg` asks for on the superblock `cfg.tag`: the
+    /// random ones, or a [`scenario`]'s.  `ENOMEM` if any could not start;
+    /// those that did stop when `->kill_sb()` begins.
+    pub(crate) fn start(self: &Arc<Self>, sb: &WeakSuper<RdcacheFs>, cfg: Config) -> Result {
+        let (n, tag) = (cfg.count(), cfg.tag);
         // Room for every worker's pid now: `run()` records it without allocating.
         let Ok(mut pids) = KVec::with_capacity(n as usize, GFP_KERNEL) else {
             pr_err!("superblock #{tag}: no memory for {n} workers\n");
             return Err(ENOMEM);
         };
         core::mem::swap(&mut *self.pids.lock(), &mut pids);
+        if cfg.scenario > 0 {
+            scenario::prepare();
+        }
         for id in 0..n {
             let (w, sb) = (self.clone(), sb.clone());
             self.running.add(1, Relaxed);
             let spawned = spawn(move || {
-                w.run(&sb, shape, tag, u64::from(seed) << 8 | u64::from(id));
+                if cfg.scenario > 0 {
+                    scenario::run(&w, &sb, cfg.scenario, id, tag);
+                } else {
+                    w.run(
+                        &sb,
+                        cfg.shape,
+                        tag,
+                        u64::from(cfg.seed) << 8 | u64::from(id),
+                    );
+                }
                 w.running.fetch_sub(1, Release);
                 // `linger=`: still module code, after `->kill_sb()` stopped
                 // waiting for us; module exit must wait instead.
-                if linger > 0 {
-                    fsleep(Delta::from_millis(linger.into()));
+                if cfg.linger > 0 {
+                    fsleep(Delta::from_millis(cfg.linger.into()));
                 }
             });
             if let Err(e) = spawned {
@@ -152,6 +163,18 @@ impl Workers {
         Ok(())
     }
 
+    /// Records the current task as one of the workers (room was reserved
+    /// by [`Workers::start`], so this never allocates).
+    pub(crate) fn record_pid(&self) {
+        // Cannot fail: `start()` reserved room for every worker.
+        let _ = self.pids.lock().push_within_capacity(current!().pid());
+    }
+
+    /// Whether the current task is one of the workers.
+    pub(crate) fn is_worker(&self) -> bool {
+        self.pids.lock().contains(&current!().pid())
+    }
+
     /// `->kill_sb()` begins: workers stop taking references.
     pub(crate) fn stop(&self) {
         self.stop.store(true, Release);
@@ -161,16 +184,14 @@ impl Workers {
     /// and wait until all of them but the current thread have exited.
     pub(crate) fn teardown_done(&self) {
         self.torn_down.store(true, Release);
-        let me = current!().pid();
-        let mine = u32::from(self.pids.lock().contains(&me));
+        let mine = u32::from(self.is_worker());
         while self.running.load(Acquire) > mine {
             fsleep(Delta::from_millis(1));
         }
     }
 
     fn run(&self, sb: &WeakSuper<RdcacheFs>, shape: Shape, tag: u32, seed: u64) {
-        // Cannot fail: `start()` reserved room for every worker.
-        let _ = self.pids.lock().push_within_capacity(current!().pid());
+        self.record_pid();
         let mut rng = Rng::new(seed);
         stack_pin_init!(let list = ShrinkList::new());
         while !self.stop.load(Acquire) {
@@ -227,16 +248,16 @@ impl Workers {
                 }
                 fsleep(Delta::from_millis(1));
             }
-            if self.stop.load(Acquire) {
+            // Once `->kill_sb()` began, half the time hold the list until the
+            // teardown is over (umount steals its entries), half the time
+            // shrink it at once, racing umount's walk (which may then find
+            // an entry this worker is killing, and wait for it).
+            if self.stop.load(Acquire) && rng.below(2) == 0 {
                 while !self.torn_down.load(Acquire) {
                     fsleep(Delta::from_millis(1));
                 }
-                let husks = list.husks() as u64;
-                if husks > 0 {
-                    registry::count(tag, Counter::HuskLists);
-                    registry::add(tag, Counter::Husks, husks);
-                }
             }
+            count_census(tag, &list);
             let kept = list.as_mut().shrink() as u64;
             registry::add(tag, Counter::ShrinkKept, kept);
             registry::count(tag, Counter::WorkerBatches);
@@ -261,6 +282,47 @@ fn put_index(r: PutResult) -> usize {
         PutResult::Deferred => 2,
         PutResult::Listed => 3,
         PutResult::OtherList => 4,
+    }
+}
+
+/// The counter of a [`PutResult`].
+pub(crate) fn put_counter(r: PutResult) -> Counter {
+    PUT_COUNTERS[put_index(r)]
+}
+
+/// Counts what a census of `list` finds just before its `shrink()`: husks
+/// (entries someone else killed) and entries in use again (a lookup found
+/// them after their last reference was put).
+pub(crate) fn count_census(tag: u32, list: &ShrinkList) {
+    let c = list.census();
+    if c.husks > 0 {
+        registry::count(tag, Counter::HuskLists);
+        registry::add(tag, Counter::Husks, c.husks as u64);
+    }
+    registry::add(tag, Counter::ShrinkInUse, c.in_use as u64);
+}
+
+/// What a mount's workers are to do.
+#[derive(Clone, Copy)]
+pub(crate) struct Config {
+    /// Random workers (ignored by a scenario, which runs its own).
+    pub(crate) n: u32,
+    pub(crate) shape: Shape,
+    pub(crate) tag: u32,
+    pub(crate) seed: u32,
+    pub(crate) linger: u32,
+    /// Non-zero: the [`scenario`] to force.
+    pub(crate) scenario: u32,
+}
+
+impl Config {
+    /// How many workers start.
+    fn count(&self) -> u32 {
+        if self.scenario > 0 {
+            scenario::workers(self.scenario)
+        } else {
+            self.n
+        }
     }
 }
 
