@@ -12,6 +12,7 @@
 #                     docs/bench/ and the README's table)
 #   make test-kcsan   the stress suite on the KCSAN kernel
 #   make hostile      fault injection, the fuzzer, privilege checks, load/unload cycles
+#   make interleavings  the six forced shrink-list-versus-umount interleavings
 #   make stress       CYCLES=N or DURATION=SECONDS of the shrink-vs-umount stress
 #   make setup | kernel | module | clippy | fmt | fmtcheck | rust-analyzer | clean
 #   make record-fixtures  boot each splat trigger without a live self-test and save
@@ -26,12 +27,12 @@
 
 DO := scripts/host/do.sh
 
-.PHONY: all run test smoke harness kunit rdcachefs stress negctl compile-fail classifier record-fixtures mutants hostile bench test-kcsan shell setup kernel module \
+.PHONY: all run test smoke harness kunit rdcachefs interleavings stress negctl compile-fail classifier record-fixtures mutants hostile bench test-kcsan shell setup kernel module \
 	clippy fmt fmtcheck rust-analyzer initramfs fresh-check clean
 
 all: module
 
-run test smoke harness kunit rdcachefs stress negctl compile-fail classifier record-fixtures mutants hostile bench test-kcsan shell \
+run test smoke harness kunit rdcachefs interleavings stress negctl compile-fail classifier record-fixtures mutants hostile bench test-kcsan shell \
 		setup kernel module clippy \
 		fmt fmtcheck rust-analyzer initramfs:
 	@$(DO) $@

@@ -376,6 +376,19 @@ u32 rdc_dying_state(struct dentry *dentry)
 	return state;
 }
 
+/*
+ * The current task's pid (current->pid, as task_pid_nr(current) returns it).
+ * Read in C: kernel::task::Task::pid() reads the field through bindgen's
+ * struct task_struct, whose layout disagreed with the C compiler's in this
+ * build (offsetof(struct task_struct, pid) checked against
+ * core::mem::offset_of!, KUnit, 7.3.4 debug config), so every task read the
+ * same wrong word.
+ */
+pid_t rdc_current_pid(void)
+{
+	return task_pid_nr(current);
+}
+
 /* ---- creating entries, as simple_fill_super() does -------------------- */
 
 /*

@@ -52,6 +52,7 @@ enum {
 	RDC_DYING_WAITED = 2,
 };
 u32 rdc_dying_state(struct dentry *dentry);
+pid_t rdc_current_pid(void);
 struct dentry *rdc_create_child(struct dentry *parent, const char *name, umode_t mode);
 
 bool rdc_sb_try_activate(struct super_block *sb);

@@ -64,6 +64,7 @@ extern "C" {
         in_use: *mut usize,
     );
     pub(crate) fn rdc_dying_state(dentry: *mut bindings::dentry) -> u32;
+    pub(crate) fn rdc_current_pid() -> ffi::c_int;
     pub(crate) fn rdc_create_child(
         parent: *mut bindings::dentry,
         name: *const ffi::c_char,

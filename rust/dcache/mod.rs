@@ -112,6 +112,14 @@ pub mod workqueue;
 #[cfg(CONFIG_KUNIT)]
 mod tests;
 
+/// The current task's pid (`task_pid_nr(current)`), read in C: in this build
+/// [`kernel::task::Task::pid`] reads a wrong word (bindgen's `task_struct`
+/// layout disagrees with C's; see `rdc_current_pid()` in `glue.c`).
+pub fn current_pid() -> i32 {
+    // SAFETY: No preconditions: `current` is always a live task.
+    unsafe { glue::rdc_current_pid() }
+}
+
 pub use dentry::{Child, ChildrenGuard, Dentry, DentryRef, LockedDentry};
 pub use fs::Foreign;
 pub use inode::{Inode, InodeRef};

@@ -60,6 +60,34 @@ mod layout {
     }
 
     #[test]
+    fn current_pid_tells_tasks_apart() -> kernel::error::Result {
+        use kernel::prelude::*;
+        use kernel::sync::{
+            atomic::{Acquire, Atomic, Release},
+            Arc,
+        };
+        use kernel::time::{delay::fsleep, Delta};
+        let me = crate::dcache::current_pid();
+        let other = Arc::new(Atomic::new(0i32), GFP_KERNEL)?;
+        let o = other.clone();
+        kernel::workqueue::system()
+            .try_spawn(GFP_KERNEL, move || {
+                o.store(crate::dcache::current_pid(), Release)
+            })
+            .map_err(|_| ENOMEM)?;
+        let mut waited = 0;
+        while other.load(Acquire) == 0 && waited < 5000 {
+            fsleep(Delta::from_millis(1));
+            waited += 1;
+        }
+        // A worker thread is another task: another pid, and a real one.
+        assert!(me > 0);
+        assert!(other.load(Acquire) > 0);
+        assert_ne!(other.load(Acquire), me);
+        Ok(())
+    }
+
+    #[test]
     fn fs_type_mirror() {
         use crate::dcache::fs::RdcFsType;
         // SAFETY: Constants from `glue.c`.

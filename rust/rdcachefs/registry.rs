@@ -15,7 +15,6 @@
 use crate::dcache::fs::Callback;
 use core::fmt;
 use kernel::{
-    current,
     prelude::*,
     sync::atomic::{Atomic, Relaxed},
 };
@@ -226,7 +225,7 @@ pub(crate) fn callback(tag: u32, what: Callback<'_>) {
     }
     if let (Callback::DRelease(d), Some(s)) = (what, s) {
         let killer = s.killer.load(Relaxed);
-        let by_killer = killer != 0 && killer == current!().pid();
+        let by_killer = killer != 0 && killer == crate::dcache::current_pid();
         let dying = s.state.load(Relaxed) == DYING;
         if d.on_shrink_list() {
             count(
@@ -258,7 +257,7 @@ pub(crate) fn callback(tag: u32, what: Callback<'_>) {
 /// the superblock's workers dropped its last active reference.
 pub(crate) fn kill_sb_begin(tag: u32, by_worker: bool) {
     if let Some(s) = slot(tag) {
-        s.killer.store(current!().pid(), Relaxed);
+        s.killer.store(crate::dcache::current_pid(), Relaxed);
         s.state.store(DYING, Relaxed);
     }
     count(tag, Counter::KillSbBegun);

@@ -49,7 +49,6 @@ use super::{registry, registry::Counter, workers::Workers, RdcacheFs};
 use crate::dcache::{ActiveSuper, DentryRef, PutResult, ShrinkList, WeakSuper};
 use core::fmt;
 use kernel::{
-    current,
     prelude::*,
     sync::atomic::{Acquire, Atomic, Relaxed, Release},
     time::{delay::fsleep, Delta},
@@ -165,7 +164,7 @@ pub(crate) fn report(f: &mut fmt::Formatter<'_>) -> fmt::Result {
 /// waiter umount adds meanwhile is seen.
 pub(crate) fn on_release() {
     let pid = PARK.kill_pid.load(Relaxed);
-    if pid == 0 || pid != current!().pid() {
+    if pid == 0 || pid != crate::dcache::current_pid() {
         return;
     }
     if PARK.kill_seen.fetch_add(1, Relaxed) + 1 == PARK.kill_nth.load(Relaxed) {
@@ -178,7 +177,7 @@ pub(crate) fn on_release() {
 fn arm_kill(nth: u32) {
     PARK.kill_seen.store(0, Relaxed);
     PARK.kill_nth.store(nth, Relaxed);
-    PARK.kill_pid.store(current!().pid(), Relaxed);
+    PARK.kill_pid.store(crate::dcache::current_pid(), Relaxed);
 }
 
 /// Waits (up to the park timeout) until the other worker reached `step`.

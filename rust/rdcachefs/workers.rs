@@ -46,7 +46,7 @@
 use super::{registry, registry::Counter, scenario, shape::Shape, RdcacheFs, QUEUE};
 use crate::dcache::{DentryRef, PutResult, ShrinkList, WeakSuper};
 use kernel::{
-    current, new_spinlock,
+    new_spinlock,
     prelude::*,
     sync::{
         atomic::{Acquire, Atomic, Relaxed, Release},
@@ -167,12 +167,15 @@ impl Workers {
     /// by [`Workers::start`], so this never allocates).
     pub(crate) fn record_pid(&self) {
         // Cannot fail: `start()` reserved room for every worker.
-        let _ = self.pids.lock().push_within_capacity(current!().pid());
+        let _ = self
+            .pids
+            .lock()
+            .push_within_capacity(crate::dcache::current_pid());
     }
 
     /// Whether the current task is one of the workers.
     pub(crate) fn is_worker(&self) -> bool {
-        self.pids.lock().contains(&current!().pid())
+        self.pids.lock().contains(&crate::dcache::current_pid())
     }
 
     /// `->kill_sb()` begins: workers stop taking references.

@@ -11,12 +11,13 @@ bad taint, hang, panic or timeout into a failed test.  Ends with
     run.py --kdir KDIR --ksrc KSRC --initrd INITRD --shell
 
 PLAN: test (everything), run (make run's demonstration), smoke, kunit,
-rdcachefs, stress, negctl, compile-fail, harness, hostile, bench, kcsan.
+rdcachefs, interleavings, stress, negctl, compile-fail, harness, hostile, bench, kcsan.
 
 Environment: SMP (vCPUs, default: host cores), RDCACHE_ACCEL (tcg|kvm|auto),
 RDCACHE_BOOT_TIMEOUT (s, default 180), RDCACHE_JOBS (boots side by side,
 default 2), RDCACHE_RESULTS (results directory), CYCLES / DURATION (stress),
-RDCACHE_ONLY (comma-separated boot names: run only those boots of the plan).
+RDCACHE_ONLY (comma-separated boot names: run only those boots of the plan),
+RDCACHE_CASES (space-separated forced interleavings to run, default all six).
 """
 
 import argparse
@@ -212,7 +213,10 @@ def plan(name):
     # Module exit against the workers, on the KASAN kernel: no KUnit at every insmod.
     unload = [Boot("unload-race", [Test("rdcachefs/unload-race.sh:200", timeout=900)], cmdline="kunit.enable=0",
                    beside=True)]
-    main = [Boot("main", [Test("smoke/smoke.sh"), Test("kunit/kunit.sh")] + rdcachefs
+    # Each forced interleaving of 7.3's shrink lists against umount.
+    forced = [Test(f"interleavings/force.sh:{c}", name=f"interleavings/{c}")
+              for c in os.environ.get("RDCACHE_CASES", "steal wait resurrection foreign-list ancestor last-pin").split()]
+    main = [Boot("main", [Test("smoke/smoke.sh"), Test("kunit/kunit.sh")] + rdcachefs + forced
                  + [Test("bench/bench.sh:tiny", name="bench/tiny")])]
     stress = [Boot("stress", [Test("stress/stress.sh:100")])]
     # The seed's bug on purpose; each run in a boot of its own (it corrupts the kernel).
@@ -297,6 +301,7 @@ def plan(name):
         "harness": harness + [Boot("splat-leak", [leak], cmdline="kmemleak=on", beside=True)],
         "kunit": [Boot("main", [Test("kunit/kunit.sh")])],
         "rdcachefs": [Boot("main", rdcachefs)] + unload,
+        "interleavings": [Boot("main", forced)],
         "stress": [stress_boot()],
         "compile-fail": [],
         # Host only: the recorded kernel logs through the classifier (make mutants).
