@@ -17,7 +17,11 @@
 //! superblock may be gone, widening the window in which module exit must
 //! wait for it (`rdcachefs/unload-race`).  `scenario=K` (0..=6, default 0)
 //! starts the workers of a forced interleaving instead ([`scenario`]; not
-//! with `workers=`).  Names beginning with `drop-` are never
+//! with `workers=`).  `slow_kill=US` (0..=100000, default 0) makes every
+//! `->d_release()` that a task other than the one running `->kill_sb()` runs
+//! during the teardown sleep `US` microseconds first, widening the window in
+//! which umount finds a worker's kill under way (the stress's `wait` and
+//! `ancestor` cases).  Names beginning with `drop-` are never
 //! cached: `->d_delete()` says to kill them once unused.
 //!
 //! Built only on the safe dcache layer in `rust/dcache/`: no `unsafe` here.
@@ -70,6 +74,7 @@ pub(crate) struct Options {
     namelen: u32,
     linger: u32,
     scenario: u32,
+    slow_kill: u32,
     /// Bit `i` set once option `i` was given.
     seen: u32,
 }
@@ -89,6 +94,9 @@ pub(crate) struct SbData {
     workers: Arc<workers::Workers>,
 }
 
+/// Most `slow_kill=` takes, in microseconds.
+pub(crate) const MAX_SLOW_KILL_US: u32 = 100_000;
+
 /// Most `namelen=` takes: well past the 64-byte name buffer.
 pub(crate) const MAX_NAMELEN: u32 = 65536;
 
@@ -104,6 +112,7 @@ impl FileSystem for RdcacheFs {
         c"namelen",
         c"linger",
         c"scenario",
+        c"slow_kill",
     ];
     type Options = Options;
     type Data = SbData;
@@ -122,7 +131,8 @@ impl FileSystem for RdcacheFs {
             4 => (&mut opts.seed, u32::MAX),
             5 => (&mut opts.namelen, MAX_NAMELEN),
             6 => (&mut opts.linger, workers::MAX_LINGER_MS),
-            _ => (&mut opts.scenario, scenario::MAX),
+            7 => (&mut opts.scenario, scenario::MAX),
+            _ => (&mut opts.slow_kill, MAX_SLOW_KILL_US),
         };
         if value > max {
             return Err(fc.invalf(fmt!("option '{name}={value}' out of range 0..={max}")));
@@ -164,7 +174,7 @@ impl FileSystem for RdcacheFs {
     fn fill_super(opts: &Options) -> Result<SbData> {
         let s = opts.shape;
         let workers = workers::Workers::new()?;
-        let Some(tag) = registry::new_superblock() else {
+        let Some(tag) = registry::new_superblock(opts.slow_kill) else {
             pr_err!(
                 "mount: {} rdcachefs superblocks are mounted already\n",
                 registry::MAX_SUPERBLOCKS

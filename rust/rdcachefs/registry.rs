@@ -17,6 +17,7 @@ use core::fmt;
 use kernel::{
     prelude::*,
     sync::atomic::{Atomic, Relaxed},
+    time::{delay::fsleep, Delta},
 };
 
 /// Slots: the newest this many superblocks keep their own counters (older
@@ -112,6 +113,8 @@ struct Slot {
     state: Atomic<u32>,
     /// The task running `->kill_sb()` (0: none yet, or it returned).
     killer: Atomic<i32>,
+    /// `slow_kill=`, in microseconds.
+    slow_kill: Atomic<u32>,
     counters: Counters,
 }
 
@@ -120,6 +123,7 @@ static SLOTS: [Slot; MAX_SUPERBLOCKS] = [const {
         tag: Atomic::new(0),
         state: Atomic::new(FREE),
         killer: Atomic::new(0),
+        slow_kill: Atomic::new(0),
         counters: Counters::new(),
     }
 }; MAX_SUPERBLOCKS];
@@ -149,7 +153,10 @@ fn recent_tags() -> impl DoubleEndedIterator<Item = u32> {
 /// A slot for a new superblock and its tag (never 0).  Slots are reused
 /// round-robin; `None` if the one due is still in use by a mounted
 /// superblock (`MAX_SUPERBLOCKS` mounts at once).
-pub(crate) fn new_superblock() -> Option<u32> {
+///
+/// `slow_kill`: microseconds each `->d_release()` run by a task other than
+/// the one running `->kill_sb()`, during the teardown, sleeps first.
+pub(crate) fn new_superblock(slow_kill: u32) -> Option<u32> {
     let tag = NEXT.fetch_add(1, Relaxed).wrapping_add(1);
     let s = slot_of(tag);
     if matches!(s.state.load(Relaxed), LIVE | DYING) {
@@ -158,6 +165,8 @@ pub(crate) fn new_superblock() -> Option<u32> {
     for c in &s.counters.0 {
         c.store(0, Relaxed);
     }
+    s.killer.store(0, Relaxed);
+    s.slow_kill.store(slow_kill, Relaxed);
     s.tag.store(tag, Relaxed);
     s.state.store(LIVE, Relaxed);
     Some(tag)
@@ -238,6 +247,11 @@ pub(crate) fn callback(tag: u32, what: Callback<'_>) {
             );
         }
         if dying && !by_killer {
+            let us = s.slow_kill.load(Relaxed);
+            if us > 0 {
+                // `->d_release()` may sleep (Documentation/filesystems/locking.rst).
+                fsleep(Delta::from_micros(us.into()));
+            }
             count(tag, Counter::TeardownKills);
             if d.waited_on() {
                 count(

@@ -159,8 +159,10 @@ def ktap_plan_problem(lines):
 
 class Boot:
     def __init__(self, name, tests, cmdline="", boot_timeout=None, expect_noboot=False, beside=False,
-                 mem="2G", outside_expect=None, outside_name=None):
+                 mem="2G", outside_expect=None, outside_name=None, smp=None):
         self.name = name
+        # vCPUs of this boot (default: the run's SMP).
+        self.smp = smp
         # A harness self-test of the lines outside the tests' slices: the
         # kinds the outside-tests verdict must report, and its result's name.
         self.outside_expect = outside_expect
@@ -181,12 +183,16 @@ class Boot:
 
 
 def stress_boot():
-    """make stress: CYCLES=N (default 1000) or DURATION=SECONDS."""
+    """make stress: CYCLES=N (default 1000) or DURATION=SECONDS; SMP=N vCPUs
+    and WORKERS=N workers per mount (default 2); BIG=N: every N-th cycle
+    mounts the big shape (default 5, 0 never)."""
     duration = int(os.environ.get("DURATION") or 0)
-    cycles = int(os.environ.get("CYCLES") or 1000)
-    if duration:
-        return Boot("stress", [Test(f"stress/stress.sh:0+{duration}", timeout=duration + 300)])
-    return Boot("stress", [Test(f"stress/stress.sh:{cycles}", timeout=cycles + 300)])
+    cycles = 0 if duration else int(os.environ.get("CYCLES") or 1000)
+    workers = int(os.environ.get("WORKERS") or 2)
+    big = int(os.environ.get("BIG") or 5)
+    timeout = (duration or cycles * 3) + 300
+    return Boot("stress", [Test(f"stress/stress.sh:{cycles}+{duration}+{big}+{workers}", name="stress/stress",
+                                timeout=timeout)])
 
 
 def bench_boot():
@@ -218,7 +224,10 @@ def plan(name):
               for c in os.environ.get("RDCACHE_CASES", "steal wait resurrection foreign-list ancestor last-pin").split()]
     main = [Boot("main", [Test("smoke/smoke.sh"), Test("kunit/kunit.sh")] + rdcachefs + forced
                  + [Test("bench/bench.sh:tiny", name="bench/tiny")])]
-    stress = [Boot("stress", [Test("stress/stress.sh:100")])]
+    # The attributed stress, on 2 vCPUs and on 4 (oversubscribed: vCPUs are
+    # preempted at arbitrary instructions); the big shape every 20th cycle.
+    stress = [Boot("stress", [Test("stress/stress.sh:80+0+20+2", name="stress/stress-2cpu")]),
+              Boot("stress-smp4", [Test("stress/stress.sh:40+0+20+4", name="stress/stress-4cpu")], smp=4)]
     # The seed's bug on purpose; each run in a boot of its own (it corrupts the kernel).
     negctl_expect = ("dentry-busy", "busy-inodes", "late-callback", "inode-leak")
     negctl = [Boot(f"negctl-{i}", [Test("negctl/negctl.sh", expect=negctl_expect,
@@ -267,7 +276,7 @@ def plan(name):
     # make test-kcsan, on the KCSAN kernel: the stress, and KCSAN seen to fire.
     # KCSAN excludes KASAN, and this kernel has no lockdep: these tests need KCSAN instead.
     kcsan_cfg = ["CONFIG_RUST=y", "CONFIG_DEBUG_FS=y", "CONFIG_KCSAN=y"]
-    kcsan = [Boot("kcsan", [Test("smoke/smoke.sh"), Test("stress/stress.sh:100", config=kcsan_cfg)]),
+    kcsan = [Boot("kcsan", [Test("smoke/smoke.sh"), Test("stress/stress.sh:100+0+0+2", config=kcsan_cfg)]),
              Boot("splat-race", [Test("harness/splat.sh:race", expect="kcsan", name="harness/detects-race",
                                       config=kcsan_cfg)])]
     hostile_full = [
@@ -297,7 +306,9 @@ def plan(name):
     plans = {
         "record-fixtures": record,
         "smoke": smoke,
-        "run": [Boot("main", [Test("smoke/smoke.sh"), Test("stress/stress.sh:50")]), negctl[0]],
+        "run": [Boot("main", [Test("smoke/smoke.sh")] + forced + [Test("stress/stress.sh:80+0+20+2",
+                                                                       name="stress/stress-2cpu")]),
+                negctl[0]],
         "harness": harness + [Boot("splat-leak", [leak], cmdline="kmemleak=on", beside=True)],
         "kunit": [Boot("main", [Test("kunit/kunit.sh")])],
         "rdcachefs": [Boot("main", rdcachefs)] + unload,
@@ -480,8 +491,9 @@ class Runner:
         self.accel = self.pick_accel()
 
     def cmdline(self, boot, tests):
+        smp = (boot.smp if boot is not None else None) or self.smp
         parts = ["console=ttyS0", "ignore_loglevel", "panic=-1", "kunit.enable=1", "kunit.autorun=1",
-                 f"rdcache_cpus={self.smp}", "rdcache_tests=" + ",".join(t.spec for t in tests)]
+                 f"rdcache_cpus={smp}", "rdcache_tests=" + ",".join(t.spec for t in tests)]
         # kmemleak costs ~2.5x boot time under TCG; boots that check leaks turn
         # it on ("off" first would disable it for good, whatever follows).
         if not (boot and "kmemleak=on" in boot.cmdline):
@@ -548,10 +560,11 @@ class Runner:
             return
         boot = Boot(boot.name, runnable, cmdline=boot.cmdline, boot_timeout=boot.boot_timeout,
                     expect_noboot=boot.expect_noboot, beside=boot.beside, mem=boot.mem,
-                    outside_expect=boot.outside_expect, outside_name=boot.outside_name)
-        qemu = vm.Boot(self.kernel, self.args.initrd, bdir, self.cmdline(boot, boot.tests), self.smp,
+                    outside_expect=boot.outside_expect, outside_name=boot.outside_name, smp=boot.smp)
+        smp = boot.smp or self.smp
+        qemu = vm.Boot(self.kernel, self.args.initrd, bdir, self.cmdline(boot, boot.tests), smp,
                        mem=boot.mem, accel=self.accel)
-        k.diag(f"boot {boot.name}: {self.accel}, {self.smp} vCPUs, {len(boot.tests)} test(s); logs in {bdir}")
+        k.diag(f"boot {boot.name}: {self.accel}, {smp} vCPUs, {len(boot.tests)} test(s); logs in {bdir}")
         qemu.start()
         try:
             gone = self._follow(boot, qemu, k)
@@ -954,9 +967,12 @@ class Runner:
         import contextlib
         import io
 
+        n = self.RUN_CYCLES
+        case_lines = [f"# case {c} cycles=5 events=7" for c in self.RUN_CASES]
         good_safe = {"ok": True, "findings": [], "nested": [
-            "# total superblocks=50 late_callbacks=0",
-            "# cycles=50 with_husks=40 bad=0 puts=100 batches=10 husks=200"]}
+            f"# total superblocks={n} late_callbacks=0",
+            f"# cycles={n} with_husks=40 bad=0 puts=100 batches=10 husks=200"] + case_lines}
+        forced = {f"interleavings/{c}": {"ok": True, "findings": []} for c in self.RUN_CASES}
         neg_kinds = ["dentry-busy", "busy-inodes", "late-callback", "inode-leak", "kasan"]
         good_neg = {"ok": True, "findings": [(k, k) for k in neg_kinds]}
 
@@ -968,9 +984,11 @@ class Runner:
             ("negative-control-without-kasan", good_safe,
              variant(good_neg, findings=[(k, k) for k in neg_kinds[:-1]]), [], "FAIL", "KASAN / oops / GPF"),
             ("race-never-happened", variant(good_safe, nested=[good_safe["nested"][0],
-                                                               "# cycles=50 with_husks=0 bad=0 puts=100 batches=10 "
-                                                               "husks=0"]),
+                                                               f"# cycles={n} with_husks=0 bad=0 puts=100 batches=10 "
+                                                               "husks=0"] + case_lines),
              good_neg, [], "FAIL", "the race did not happen"),
+            ("case-not-counted", variant(good_safe, nested=good_safe["nested"][:-1]), good_neg, [], "FAIL",
+             "printed no count of last-pin"),
             ("safe-run-detects-something", variant(good_safe, findings=[("dentry-busy", "BUG: Dentry")]), good_neg,
              [], "FAIL", "BUG: Dentry"),
             ("negative-control-not-booted", good_safe, None, [], "INCOMPLETE", "did not run"),
@@ -978,9 +996,15 @@ class Runner:
             ("another-test-failed", good_safe, good_neg, ["smoke/smoke"], "FAIL", "smoke/smoke"),
         ]
         res = []
+        cases.append(("forced-case-failed", good_safe, good_neg, [], "FAIL", "the forced wait failed"))
+        cases.append(("forced-case-not-run", good_safe, good_neg, [], "INCOMPLETE", "the forced steal did not run"))
         for name, safe, neg, failed, want, text in cases:
             stub = Runner.__new__(Runner)
-            stub.seen = {self.RUN_SAFE: safe}
+            stub.seen = {self.RUN_SAFE: safe, **forced}
+            if name == "forced-case-failed":
+                stub.seen["interleavings/wait"] = {"ok": False, "findings": []}
+            if name == "forced-case-not-run":
+                del stub.seen["interleavings/steal"]
             if neg is not None:
                 stub.seen[self.RUN_NEG] = neg
             stub.ktap = Ktap(os.devnull)
@@ -1236,8 +1260,10 @@ class Runner:
         print(f"rdcache: results: {self.results}/ktap.log, results.json, junit.xml", file=sys.stderr)
 
     # make run's demonstration: which tests make the two columns.
-    RUN_SAFE = "stress/stress:50"
-    RUN_CYCLES = 50
+    RUN_SAFE = "stress/stress-2cpu"
+    RUN_CYCLES = 80
+    # The interleavings of the table's per-case rows, in the README's order.
+    RUN_CASES = ("steal", "wait", "resurrection", "foreign-list", "ancestor", "last-pin")
     RUN_NEG = "harness/negative-control-1"
     # The detectors of the table's rows, by the classifier's kinds.
     RUN_DETECTORS = [
@@ -1294,11 +1320,33 @@ class Runner:
             ("runs", f"{nums.get('cycles', '?')} mount/umount cycles" if ran_safe else "not run",
              "1 boot" if ran_neg else "not run"),
             ("dentry references put into shrink lists", nums.get("puts", "?") if ran_safe else "-", "-"),
-            ("cycles where umount left husks on a worker's list",
+            ("cycles where umount killed entries on a worker's list (husks)",
              f"{nums.get('with_husks', '?')} ({nums.get('husks', '?')} husks)" if ran_safe else "-", "-"),
             ("late callbacks (rdcache counter / log)", late.group(1) if late else "?",
              neg_late if ran_neg else "-"),
         ]
+        cases = {c: (int(n), int(e)) for c, n, e in
+                 re.findall(r"^# case (\S+) cycles=(\d+) events=(\d+)", text, re.M)}
+        for c in self.RUN_CASES:
+            forced = self.seen.get(f"interleavings/{c}")
+            if forced is None:
+                f = "not run"
+                incomplete.append(f"the forced {c} did not run")
+            elif "skipped" in forced:
+                f = "skipped"
+                incomplete.append(f"the forced {c} was skipped")
+            else:
+                f = "pass" if forced.get("ok") else "FAIL"
+                if not forced.get("ok"):
+                    fail.append(f"the forced {c} failed")
+            if not ran_safe:
+                r = "-"
+            elif c not in cases:
+                r = "?"
+                fail.append(f"the safe run printed no count of {c}")
+            else:
+                r = f"{cases[c][0]} of {nums.get('cycles', '?')} cycles ({cases[c][1]} times)"
+            rows.append((f"{c}: forced / at random", f"{f} / {r}", "-"))
         if ran_neg and not neg_late:
             fail.append("the negative control's late callback was not seen: that detector is blind")
         for label, kinds in self.RUN_DETECTORS:
@@ -1323,8 +1371,9 @@ class Runner:
             print(f"rdcache verdict: INCOMPLETE: {'; '.join(incomplete)}")
         else:
             verdict = "PASS"
-            print(f"rdcache verdict: PASS: {nums['cycles']} racing cycles, umount left husks in "
-                  f"{nums['with_husks']}, nothing detected; the negative control caught by every detector; "
+            print(f"rdcache verdict: PASS: the six interleavings forced, {nums['cycles']} racing cycles "
+                  f"(umount stole from a worker's list in {nums['with_husks']}), nothing detected; "
+                  f"the negative control caught by every detector; "
                   f"{self.smp}-vCPU guest ({self.accel})")
         return verdict
 

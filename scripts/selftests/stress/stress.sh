@@ -2,13 +2,29 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Shrink-vs-umount stress: CYCLES times (argument, default 200) mount
-# rdcachefs with workers that put references into private shrink lists under
+# rdcachefs with WORKERS (fourth argument, default 2) workers that put references into private shrink lists under
 # a spinlock and hold those lists, unpinned, while userspace walks the tree,
 # waits a random while and unmounts (every fourth cycle lazily, umount -l),
-# with drop_caches pressure in between.  After every cycle the superblock
-# must end dead with allocated == evicted inodes and no late callback; over
-# the run, umount must have left husks on some worker's list (the seed's
-# interleaving), or the race was not exercised.
+# with drop_caches pressure in between.  Every BIG-th cycle (third argument,
+# default 5; 0: never) mounts the big shape, depth=4,fanout=5,files=2 (2,343
+# entries), instead of depth=2,fanout=3,files=2 (39).  After every cycle the
+# superblock must end dead with allocated == evicted inodes and no late
+# callback.  Every odd cycle mounts with slow_kill=SLOW_KILL (microseconds,
+# default 10000): a worker's ->d_release() during the teardown sleeps that
+# long first, widening the window in which umount finds the kill under way.
+#
+# Each cycle is attributed (rdcachefs counts each case as it happens; see
+# rust/rdcachefs/registry.rs and the README's "Interleavings"):
+#   steal         umount killed an entry on a worker's list (umount_steals)
+#   resurrection  a worker's census found entries in use again (shrink_in_use)
+#   foreign-list  a worker's put left a dentry to another list (put_other_list)
+#   last-pin      a worker ran ->kill_sb() (kill_sb_by_worker)
+#   wait          umount waited for a worker's kill of a file (teardown_waits)
+#   ancestor      ... of a directory (ancestor_waits)
+# and the run fails unless steal, resurrection, foreign-list and last-pin
+# happened in at least MIN_<CASE> percent of the cycles, and wait and
+# ancestor at least MIN_<CASE> times per 1000 cycles (defaults below, set from
+# measured rates: README).
 
 . /rdcache/ktap_helpers.sh
 . ../rdcachefs/lib.sh
@@ -16,20 +32,50 @@
 cycles=${1:-200}
 # stress.sh 0 SECONDS: as many cycles as fit in SECONDS (make stress DURATION=...).
 duration=${2:-0}
+big=${3:-5}
+workers=${4:-2}
 start=$(date +%s)
-workers=${WORKERS:-2}
+slow=${SLOW_KILL:-10000}
+# Thresholds: percent of cycles, and events per 1000 cycles.
+: "${MIN_STEAL:=30}" "${MIN_RESURRECTION:=30}" "${MIN_FOREIGN:=30}" "${MIN_LASTPIN:=20}"
+: "${MIN_WAIT:=5}" "${MIN_ANCESTOR:=5}"
 ktap_print_header
-ktap_set_plan 4
-rdc_num cycles duration workers || ktap_exit_fail_msg "usage: stress.sh [CYCLES [SECONDS]] (WORKERS=N)"
+ktap_set_plan 9
+rdc_num cycles duration big workers slow MIN_STEAL MIN_RESURRECTION MIN_FOREIGN MIN_LASTPIN MIN_WAIT MIN_ANCESTOR ||
+	ktap_exit_fail_msg "usage: stress.sh [CYCLES [SECONDS [BIG [WORKERS]]]] (MIN_<CASE>=N)"
 if [ "$cycles" -eq 0 ]; then cycles=1000000; fi
 rdc_load || ktap_exit_fail_msg "insmod rdcache.ko failed"
 mkdir -p /mnt/stress
 
+# fields: the counters of the sb line in $line, into shell variables (no
+# fork: each costs tens of milliseconds under emulation).
+fields() {
+	al= ev= late= st= rs= fo= pn= wt= an= tk=
+	for _kv in $line; do
+		case $_kv in
+		inodes_allocated=*) al=${_kv#*=} ;;
+		inodes_evicted=*) ev=${_kv#*=} ;;
+		late_callbacks=*) late=${_kv#*=} ;;
+		umount_steals=*) st=${_kv#*=} ;;
+		shrink_in_use=*) rs=${_kv#*=} ;;
+		put_other_list=*) fo=${_kv#*=} ;;
+		kill_sb_by_worker=*) pn=${_kv#*=} ;;
+		teardown_waits=*) wt=${_kv#*=} ;;
+		ancestor_waits=*) an=${_kv#*=} ;;
+		teardown_kills=*) tk=${_kv#*=} ;;
+		esac
+	done
+}
+
 bad=0 husk_cycles=0 i=1
+c_steal=0 c_res=0 c_for=0 c_pin=0 c_wait=0 c_anc=0
+e_steal=0 e_res=0 e_for=0 e_wait=0 e_anc=0 e_tk=0
 while [ $i -le "$cycles" ]; do
 	# Lets the host put any splat in its cycle.
 	echo "rdcache-stress: cycle $i" >/dev/kmsg
-	if ! mount -t rdcachefs -o "depth=2,fanout=3,files=2,workers=$workers,seed=$i" none /mnt/stress; then
+	shape="depth=2,fanout=3,files=2"
+	[ "$big" -gt 0 ] && [ $((i % big)) -eq 0 ] && shape="depth=4,fanout=5,files=2"
+	if ! mount -t rdcachefs -o "$shape,workers=$workers,seed=$i,slow_kill=$(( (i % 2) * slow ))" none /mnt/stress; then
 		ktap_print_msg "cycle $i: mount failed"
 		bad=$((bad + 1))
 		break
@@ -54,21 +100,26 @@ while [ $i -le "$cycles" ]; do
 		ktap_print_msg "cycle $i: superblock #$sb not dead 5 s after umount: $line"
 		bad=$((bad + 1))
 	else
-		al=${line##* inodes_allocated=}; al=${al%% *}
-		ev=${line##* inodes_evicted=}; ev=${ev%% *}
-		late=${line##* late_callbacks=}; late=${late%% *}
-		hl=${line##* husk_lists=}; hl=${hl%% *}
-		if ! rdc_num al ev late hl || [ "$al" -ne "$ev" ] || [ "$late" -ne 0 ]; then
+		fields
+		if ! rdc_num al ev late st rs fo pn wt an tk || [ "$al" -ne "$ev" ] || [ "$late" -ne 0 ]; then
 			ktap_print_msg "cycle $i: $line"
 			bad=$((bad + 1))
+		else
+			[ "$st" -gt 0 ] && c_steal=$((c_steal + 1)) && husk_cycles=$((husk_cycles + 1))
+			[ "$rs" -gt 0 ] && c_res=$((c_res + 1))
+			[ "$fo" -gt 0 ] && c_for=$((c_for + 1))
+			[ "$pn" -gt 0 ] && c_pin=$((c_pin + 1))
+			[ "$wt" -gt 0 ] && c_wait=$((c_wait + 1))
+			[ "$an" -gt 0 ] && c_anc=$((c_anc + 1))
+			e_steal=$((e_steal + st)) e_res=$((e_res + rs)) e_for=$((e_for + fo))
+			e_wait=$((e_wait + wt)) e_anc=$((e_anc + an)) e_tk=$((e_tk + tk))
 		fi
-		rdc_num hl >/dev/null && [ "$hl" -gt 0 ] && husk_cycles=$((husk_cycles + 1))
 	fi
 	if [ $((i % 4)) -eq 2 ] && ! rdc_drop_caches; then
 		ktap_print_msg "cycle $i: writing /proc/sys/vm/drop_caches failed"
 		bad=$((bad + 1))
 	fi
-	[ $((i % 50)) -eq 0 ] && ktap_print_msg "progress: $i cycles, $husk_cycles with husks, $bad bad"
+	[ $((i % 50)) -eq 0 ] && ktap_print_msg "progress: $i cycles: steal $c_steal, resurrection $c_res, foreign-list $c_for, last-pin $c_pin, wait $c_wait, ancestor $c_anc; $bad bad"
 	i=$((i + 1))
 	if [ "$duration" -gt 0 ] && [ $(($(date +%s) - start)) -ge "$duration" ]; then
 		cycles=$((i - 1))
@@ -78,9 +129,18 @@ done
 
 total=$(sed -n 1p $RDC_DEBUGFS/counters)
 puts=$(rdc_field total worker_puts)
+n=$((i - 1))
 ktap_print_msg "$total"
-ktap_print_msg "cycles=$((i - 1)) with_husks=$husk_cycles bad=$bad puts=$puts batches=$(rdc_field total worker_batches) husks=$(rdc_field total husks)"
-if [ $((i - 1)) -eq "$cycles" ] && [ $bad -eq 0 ]; then
+ktap_print_msg "cycles=$n with_husks=$husk_cycles bad=$bad puts=$puts batches=$(rdc_field total worker_batches) husks=$e_steal"
+# One line per case: cycles in which it happened, and how often it happened.
+ktap_print_msg "case steal cycles=$c_steal events=$e_steal"
+ktap_print_msg "case wait cycles=$c_wait events=$e_wait"
+ktap_print_msg "case resurrection cycles=$c_res events=$e_res"
+ktap_print_msg "case foreign-list cycles=$c_for events=$e_for"
+ktap_print_msg "case ancestor cycles=$c_anc events=$e_anc"
+ktap_print_msg "case last-pin cycles=$c_pin events=$c_pin"
+ktap_print_msg "teardown kills by workers: $e_tk; vCPUs: $(nproc), workers: $workers, big shape every ${big} cycles, slow_kill=$slow us every other cycle"
+if [ $n -eq "$cycles" ] && [ $bad -eq 0 ]; then
 	ktap_test_pass "$cycles cycles: every superblock dead, inodes balanced, no late callback"
 else
 	ktap_test_fail "$cycles cycles: every superblock dead, inodes balanced, no late callback"
@@ -90,11 +150,28 @@ if rdc_num puts && [ "$puts" -gt 0 ]; then
 else
 	ktap_test_fail "workers put references into their lists"
 fi
-if [ $husk_cycles -gt 0 ]; then
-	ktap_test_pass "umount left husks on a worker's list in $husk_cycles of $cycles cycles"
-else
-	ktap_test_fail "umount left husks on a worker's list in $husk_cycles of $cycles cycles"
-fi
+# share NAME CYCLES MIN: a result that CYCLES of n cycles is at least MIN%.
+share() {
+	if [ $n -gt 0 ] && [ $(($2 * 100)) -ge $(($3 * n)) ]; then
+		ktap_test_pass "$1 in $2 of $n cycles (at least $3%)"
+	else
+		ktap_test_fail "$1 in $2 of $n cycles (at least $3%)"
+	fi
+}
+# rate NAME EVENTS MIN: EVENTS over n cycles is at least MIN per 1000.
+rate() {
+	if [ $n -gt 0 ] && [ $(($2 * 1000)) -ge $(($3 * n)) ]; then
+		ktap_test_pass "$1 $2 times in $n cycles (at least $3 per 1000)"
+	else
+		ktap_test_fail "$1 $2 times in $n cycles (at least $3 per 1000)"
+	fi
+}
+share "steal: umount killed entries on a worker's list" $c_steal "$MIN_STEAL"
+share "resurrection: a worker's shrink() found entries in use again" $c_res "$MIN_RESURRECTION"
+share "foreign-list: a worker's put left its dentry to another worker's list" $c_for "$MIN_FOREIGN"
+share "last-pin: a worker ran ->kill_sb()" $c_pin "$MIN_LASTPIN"
+rate "wait: umount waited for a worker's kill" $e_wait "$MIN_WAIT"
+rate "ancestor: umount waited for a worker's kill of a directory" $e_anc "$MIN_ANCESTOR"
 if rdc_unload; then
 	ktap_test_pass "rmmod after the stress"
 else
