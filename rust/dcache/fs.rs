@@ -96,20 +96,35 @@ pub struct Dying<'a> {
     _p: PhantomData<&'a ()>,
 }
 
-impl Dying<'_> {
-    /// Whether the dentry sits on a shrink list: then whoever kills it is not
-    /// that list's owner (who takes an entry off its list before killing it),
-    /// and the owner's shrink frees the husk.  Takes `d_lock`.
-    pub fn on_shrink_list(&self) -> bool {
-        self.state() & glue::RDC_DYING_ON_LIST != 0
-    }
+/// What [`Dying::facts`] reads of a kill, in one `d_lock` section.
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Default)]
+pub struct KillFacts {
+    /// The dentry sits on a shrink list.  Owners take an entry off their
+    /// list before they kill it, so this kill is someone else's (umount's,
+    /// a `shrink_dcache_parent()`'s), or the owner's own shrink pruning the
+    /// entry as the parent of one it killed.  It can turn false during the
+    /// callback (the owner unlinks the entry; the killer then frees it),
+    /// never true.
+    pub on_shrink_list: bool,
+    /// A task found the dentry dying and sleeps until this kill ends:
+    /// `shrink_dcache_tree()` (umount's, or a `shrink_dcache_parent()`'s)
+    /// or umount's loop over secondary roots.  Waiters that come after the
+    /// read are not seen.
+    pub waited_on: bool,
+}
 
-    /// Whether a `shrink_dcache_tree()` (umount's, or a
-    /// `shrink_dcache_parent()`'s) found the dentry dying and waits for this
-    /// kill to end.  Waiters that come after the call are not seen.  Takes
-    /// `d_lock`.
-    pub fn waited_on(&self) -> bool {
-        self.state() & glue::RDC_DYING_WAITED != 0
+impl Dying<'_> {
+    /// Reads the kill's [`KillFacts`] under the dentry's `d_lock`.  A read
+    /// of state made after this one is ordered after whatever the waiter
+    /// did before it queued itself (its `spin_unlock()` of `d_lock`).
+    pub fn facts(&self) -> KillFacts {
+        // SAFETY: The dentry is not freed during the callback (invariant);
+        // `->d_release()` runs with no lock held, so taking `d_lock` is allowed.
+        let state = unsafe { glue::rdc_dying_state(self.dentry) };
+        KillFacts {
+            on_shrink_list: state & glue::RDC_DYING_ON_LIST != 0,
+            waited_on: state & glue::RDC_DYING_WAITED != 0,
+        }
     }
 
     /// Whether the dentry was made for a directory.
@@ -117,12 +132,6 @@ impl Dying<'_> {
         // SAFETY: The dentry is not freed during the callback (invariant);
         // `d_fsdata` was set once before it was visible.
         unsafe { glue::rdc_d_fsdata(self.dentry) & FSDATA_DIR != 0 }
-    }
-
-    fn state(&self) -> u32 {
-        // SAFETY: The dentry is not freed during the callback (invariant);
-        // `->d_release()` runs with no lock held, so taking `d_lock` is allowed.
-        unsafe { glue::rdc_dying_state(self.dentry) }
     }
 }
 
@@ -133,8 +142,9 @@ impl fmt::Debug for Dying<'_> {
 }
 
 /// `d_fsdata` of our dentries: the superblock's tag, and this bit for a
-/// directory.
+/// directory.  `d_fsdata` is a pointer: the bit needs 64 of them.
 const FSDATA_DIR: u64 = 1 << 32;
+kernel::static_assert!(core::mem::size_of::<*mut c_void>() == 8);
 
 /// The `d_fsdata` of a dentry of the superblock tagged `tag`.
 fn fsdata(tag: u32, dir: bool) -> u64 {

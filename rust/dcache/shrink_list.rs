@@ -126,9 +126,10 @@ impl ShrinkList {
         unsafe { (*kill).next == kill && (*keep).next == keep }
     }
 
-    /// What is on the list now: every entry, read under its `d_lock`.  Walks
-    /// the list; never sleeps.  A snapshot: an entry may be found again, or
-    /// killed by someone else, right after.
+    /// What is on the list now.  Walks the list without taking any lock
+    /// (so it may be called while holding a [`ChildrenGuard`](super::ChildrenGuard)
+    /// or a [`LockedDentry`] of an entry); never sleeps.  A snapshot: an
+    /// entry may be found again, or killed by someone else, right after.
     pub fn census(&self) -> Census {
         let mut c = Census::default();
         for head in [self.kill_head(), self.keep_head()] {

@@ -201,7 +201,8 @@ pub(crate) fn get(tag: u32, c: Counter) -> Option<u64> {
 ///   someone's shrink list (`select_collect2()` then `shrink_kill()` in
 ///   `shrink_dcache_tree()`), leaving its husk to the list's owner;
 /// * `other_steals`: another task did (a worker's `shrink_dcache_parent()`
-///   or `d_invalidate()`, or a kill that pruned a listed parent);
+///   or `d_invalidate()`), or a list's owner pruned a listed entry as the
+///   parent of one it killed;
 /// * `teardown_kills`: a task other than the one running `->kill_sb()` killed
 ///   a dentry while `->kill_sb()` was under way (a worker's `shrink()`
 ///   overlapping umount's walk);
@@ -210,7 +211,10 @@ pub(crate) fn get(tag: u32, c: Counter) -> Option<u64> {
 ///   for it to end (`d_add_waiter()`).  During the teardown that is
 ///   umount's: no other task can run one then, since workers call
 ///   `shrink_dcache_parent()` only while they hold an active reference,
-///   and `->kill_sb()` does not begin until the last is dropped.
+///   and `->kill_sb()` does not begin until the last is dropped.  A
+///   directory is mostly a parent a worker's `shrink()` pruned (the
+///   `ancestor` case), but can also be one it killed as a leaf (a deferred
+///   directory, once the superblock is dying): `->d_release()` cannot tell.
 pub(crate) fn callback(tag: u32, what: Callback<'_>) {
     if tag == 0 {
         return;
@@ -233,10 +237,13 @@ pub(crate) fn callback(tag: u32, what: Callback<'_>) {
         return;
     }
     if let (Callback::DRelease(d), Some(s)) = (what, s) {
+        // The facts first: a waiter seen under `d_lock` orders the state
+        // loads below after the killer's `kill_sb_begin()` stores.
+        let facts = d.facts();
         let killer = s.killer.load(Relaxed);
         let by_killer = killer != 0 && killer == crate::dcache::current_pid();
         let dying = s.state.load(Relaxed) == DYING;
-        if d.on_shrink_list() {
+        if facts.on_shrink_list {
             count(
                 tag,
                 if by_killer {
@@ -253,7 +260,8 @@ pub(crate) fn callback(tag: u32, what: Callback<'_>) {
                 fsleep(Delta::from_micros(us.into()));
             }
             count(tag, Counter::TeardownKills);
-            if d.waited_on() {
+            // Read again after the sleep, which is there to let umount queue.
+            if d.facts().waited_on {
                 count(
                     tag,
                     if d.dir() {

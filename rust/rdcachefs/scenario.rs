@@ -111,6 +111,8 @@ struct Park {
     kill_seen: Atomic<u32>,
     /// Steps between the two workers of `foreign-list`.
     step: Atomic<u32>,
+    /// Scenario workers not finished yet: non-zero while a scenario runs.
+    active: Atomic<u32>,
 }
 
 static PARK: Park = Park {
@@ -120,6 +122,7 @@ static PARK: Park = Park {
     kill_nth: Atomic::new(0),
     kill_seen: Atomic::new(0),
     step: Atomic::new(0),
+    active: Atomic::new(0),
 };
 
 /// Parks the current task at `point` until `release` (or the timeout).
@@ -221,10 +224,22 @@ fn census_and_shrink(tag: u32, list: Pin<&mut ShrinkList>) {
     registry::add(tag, Counter::ShrinkKept, kept);
 }
 
-/// Readies the parking spot for a new scenario mount, before its workers start.
-pub(crate) fn prepare() {
+/// Claims the parking spot for a new scenario mount of `n` workers, before
+/// they start.  `EBUSY` (logged) while another scenario's workers run: there
+/// is one spot.
+pub(crate) fn claim(n: u32) -> Result {
+    if PARK.active.cmpxchg(0, n, Relaxed).is_err() {
+        pr_err!("mount: scenario=: another scenario is still running\n");
+        return Err(EBUSY);
+    }
     PARK.step.store(0, Relaxed);
     PARK.kill_pid.store(0, Relaxed);
+    Ok(())
+}
+
+/// `n` claimed workers will not run (they could not be started).
+pub(crate) fn unclaim(n: u32) {
+    PARK.active.fetch_sub(n, Relaxed);
 }
 
 /// The steps of worker `id` of scenario `k` before it lets go of its pin:
@@ -280,6 +295,7 @@ pub(crate) fn run(w: &Workers, sb: &WeakSuper<RdcacheFs>, k: u32, id: u32, tag: 
     stack_pin_init!(let list = ShrinkList::new());
     let Some(pin) = activate(sb) else {
         pr_err!("scenario {name}: the superblock went before the worker ran\n");
+        PARK.active.fetch_sub(1, Relaxed);
         return;
     };
     let root = pin.root();
@@ -321,4 +337,5 @@ pub(crate) fn run(w: &Workers, sb: &WeakSuper<RdcacheFs>, k: u32, id: u32, tag: 
         }
     }
     registry::count(tag, Counter::WorkerBatches);
+    PARK.active.fetch_sub(1, Relaxed);
 }

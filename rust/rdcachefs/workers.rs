@@ -131,7 +131,7 @@ impl Workers {
         };
         core::mem::swap(&mut *self.pids.lock(), &mut pids);
         if cfg.scenario > 0 {
-            scenario::prepare();
+            scenario::claim(n)?;
         }
         for id in 0..n {
             let (w, sb) = (self.clone(), sb.clone());
@@ -156,6 +156,9 @@ impl Workers {
             });
             if let Err(e) = spawned {
                 self.running.fetch_sub(1, Relaxed);
+                if cfg.scenario > 0 {
+                    scenario::unclaim(n - id);
+                }
                 pr_err!("superblock #{tag}: could not start worker {id} of {n}\n");
                 return Err(e);
             }
