@@ -34,7 +34,7 @@ CTL=$RDC_DEBUGFS/control
 mkdir -p $M
 
 case $case in
-steal) k=1 plan=4 ;;
+steal) k=1 plan=5 ;;
 wait) k=2 plan=4 ;;
 resurrection) k=3 plan=4 ;;
 foreign-list) k=4 plan=3 ;;
@@ -162,6 +162,9 @@ case $case in
 steal)
 	check "the worker holds its list with the last reference of drop-0 put on it" \
 		eval 'wait_parked listed && is put_listed 1'
+	mkdir -p $M-2
+	check "a second scenario mount while one runs fails (EBUSY, logged)" \
+		eval '! mount -t rdcachefs -o scenario=1 none $M-2 2>/dev/null && dmesg | tail -5 | grep -q "another scenario is still running" && ! grep -q " $M-2 " /proc/mounts'
 	umount $M &
 	upid=$!
 	# umount cannot finish while the worker is parked (->kill_sb() waits
