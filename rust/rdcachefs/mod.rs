@@ -18,10 +18,10 @@
 //! wait for it (`rdcachefs/unload-race`).  `scenario=K` (0..=6, default 0)
 //! starts the workers of a forced interleaving instead ([`scenario`]; not
 //! with `workers=`).  `slow_kill=US` (0..=100000, default 0) makes every
-//! `->d_release()` that a task other than the one running `->kill_sb()` runs
-//! during the teardown sleep `US` microseconds first, widening the window in
-//! which umount finds a worker's kill under way (the stress's `wait` and
-//! `ancestor` cases).  Names beginning with `drop-` are never
+//! `->d_release()` that one of the mount's workers runs (but not in
+//! `->kill_sb()`) sleep `US` microseconds first: workers then spend most of
+//! their time inside kills, widening the window in which umount finds one
+//! under way (the stress's `wait` and `ancestor` cases).  Names beginning with `drop-` are never
 //! cached: `->d_delete()` says to kill them once unused.
 //!
 //! Built only on the safe dcache layer in `rust/dcache/`: no `unsafe` here.

@@ -102,6 +102,9 @@ impl Counters {
     }
 }
 
+/// Workers a slot records (`workers::MAX_WORKERS`).
+const MAX_WORKER_PIDS: usize = super::workers::MAX_WORKERS as usize;
+
 const FREE: u32 = 0;
 const LIVE: u32 = 1;
 const DYING: u32 = 2;
@@ -115,6 +118,8 @@ struct Slot {
     killer: Atomic<i32>,
     /// `slow_kill=`, in microseconds.
     slow_kill: Atomic<u32>,
+    /// Pids of the superblock's workers (0: free), for `slow_kill=`.
+    workers: [Atomic<i32>; MAX_WORKER_PIDS],
     counters: Counters,
 }
 
@@ -124,6 +129,7 @@ static SLOTS: [Slot; MAX_SUPERBLOCKS] = [const {
         state: Atomic::new(FREE),
         killer: Atomic::new(0),
         slow_kill: Atomic::new(0),
+        workers: [const { Atomic::new(0) }; MAX_WORKER_PIDS],
         counters: Counters::new(),
     }
 }; MAX_SUPERBLOCKS];
@@ -154,8 +160,8 @@ fn recent_tags() -> impl DoubleEndedIterator<Item = u32> {
 /// round-robin; `None` if the one due is still in use by a mounted
 /// superblock (`MAX_SUPERBLOCKS` mounts at once).
 ///
-/// `slow_kill`: microseconds each `->d_release()` run by a task other than
-/// the one running `->kill_sb()`, during the teardown, sleeps first.
+/// `slow_kill`: microseconds each `->d_release()` run by one of the
+/// superblock's workers (not in `->kill_sb()`) sleeps first.
 pub(crate) fn new_superblock(slow_kill: u32) -> Option<u32> {
     let tag = NEXT.fetch_add(1, Relaxed).wrapping_add(1);
     let s = slot_of(tag);
@@ -167,6 +173,9 @@ pub(crate) fn new_superblock(slow_kill: u32) -> Option<u32> {
     }
     s.killer.store(0, Relaxed);
     s.slow_kill.store(slow_kill, Relaxed);
+    for w in &s.workers {
+        w.store(0, Relaxed);
+    }
     s.tag.store(tag, Relaxed);
     s.state.store(LIVE, Relaxed);
     Some(tag)
@@ -237,11 +246,20 @@ pub(crate) fn callback(tag: u32, what: Callback<'_>) {
         return;
     }
     if let (Callback::DRelease(d), Some(s)) = (what, s) {
+        let me = crate::dcache::current_pid();
+        let us = s.slow_kill.load(Relaxed);
+        if us > 0 && s.killer.load(Relaxed) != me && s.workers.iter().any(|w| w.load(Relaxed) == me)
+        {
+            // `slow_kill=`: before the facts are read, so that a umount that
+            // comes meanwhile is seen waiting.  `->d_release()` may sleep
+            // (Documentation/filesystems/locking.rst).
+            fsleep(Delta::from_micros(us.into()));
+        }
         // The facts first: a waiter seen under `d_lock` orders the state
         // loads below after the killer's `kill_sb_begin()` stores.
         let facts = d.facts();
         let killer = s.killer.load(Relaxed);
-        let by_killer = killer != 0 && killer == crate::dcache::current_pid();
+        let by_killer = killer != 0 && killer == me;
         let dying = s.state.load(Relaxed) == DYING;
         if facts.on_shrink_list {
             count(
@@ -254,14 +272,8 @@ pub(crate) fn callback(tag: u32, what: Callback<'_>) {
             );
         }
         if dying && !by_killer {
-            let us = s.slow_kill.load(Relaxed);
-            if us > 0 {
-                // `->d_release()` may sleep (Documentation/filesystems/locking.rst).
-                fsleep(Delta::from_micros(us.into()));
-            }
             count(tag, Counter::TeardownKills);
-            // Read again after the sleep, which is there to let umount queue.
-            if d.facts().waited_on {
+            if facts.waited_on {
                 count(
                     tag,
                     if d.dir() {
@@ -271,6 +283,18 @@ pub(crate) fn callback(tag: u32, what: Callback<'_>) {
                     },
                 );
             }
+        }
+    }
+}
+
+/// A worker of superblock `tag` started in the current task (for
+/// `slow_kill=`; workers past [`MAX_WORKER_PIDS`] are not recorded).
+pub(crate) fn worker_started(tag: u32) {
+    let Some(s) = slot(tag) else { return };
+    let pid = crate::dcache::current_pid();
+    for w in &s.workers {
+        if w.cmpxchg(0, pid, Relaxed).is_ok() {
+            return;
         }
     }
 }

@@ -198,6 +198,7 @@ impl Workers {
 
     fn run(&self, sb: &WeakSuper<RdcacheFs>, shape: Shape, tag: u32, seed: u64) {
         self.record_pid();
+        registry::worker_started(tag);
         let mut rng = Rng::new(seed);
         stack_pin_init!(let list = ShrinkList::new());
         while !self.stop.load(Acquire) {
