@@ -120,8 +120,9 @@ impl Workers {
     }
 
     /// Starts the workers `cfg` asks for on the superblock `cfg.tag`: the
-    /// random ones, or a [`scenario`]'s.  `ENOMEM` if any could not start;
-    /// those that did stop when `->kill_sb()` begins.
+    /// random ones, or a [`scenario`]'s.  `ENOMEM` if any could not start
+    /// (those that did stop when `->kill_sb()` begins); `EBUSY` for a
+    /// scenario while another scenario's workers run.
     pub(crate) fn start(self: &Arc<Self>, sb: &WeakSuper<RdcacheFs>, cfg: Config) -> Result {
         let (n, tag) = (cfg.count(), cfg.tag);
         // Room for every worker's pid now: `run()` records it without allocating.
