@@ -25,7 +25,7 @@ module! {
 struct Rdcache {
     #[pin]
     debugfs: rdcachefs::control::Debugfs,
-    fs: dcache::fs::Registration<rdcachefs::RdcacheFs>,
+    fs: dcache::fs_type::Registration<rdcachefs::RdcacheFs>,
     queue: dcache::workqueue::QueueOwner,
 }
 

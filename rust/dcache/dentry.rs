@@ -45,7 +45,7 @@
 //! must not outlive the superblock pin that covers it (rule 5), so
 //! [`DentryRef`] keeps its own type with the pin's lifetime `'pin`.
 
-use super::fs::FileSystem;
+use super::fs_type::FileSystem;
 use super::{
     glue,
     inode::{Inode, InodeRef},

@@ -1,25 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! Declarations of the C glue in `glue.c`, for what the kernel's bindings lack.
-//!
-//! C header: `rust/dcache/glue.h` (in this module).  Keep the two in step.
+//! Declarations of the layer's C helpers (`helpers/*.c`, which the upstream
+//! series turns into `rust/helpers/` and so into `bindings::`) and of
+//! rdcache's own C glue (`glue.c`, `glue.h`).  Keep them in step.
 
-use super::fs::RdcFsType;
 use core::ffi::c_void;
 use kernel::{bindings, ffi};
-
-// `rdc_dput_to_list()`'s results, as `glue.h` numbers them (checked by the
-// layout tests against `rdc_put_values` in `glue.c`).
-pub(crate) const RDC_PUT_DROPPED: ffi::c_int = 0;
-pub(crate) const RDC_PUT_CACHED: ffi::c_int = 1;
-pub(crate) const RDC_PUT_DEFERRED: ffi::c_int = 2;
-pub(crate) const RDC_PUT_LISTED: ffi::c_int = 3;
-pub(crate) const RDC_PUT_OTHER_LIST: ffi::c_int = 4;
-
-// `rdc_dying_state()`'s bits, as `glue.h` numbers them (checked like the above
-// against `rdc_dying_values`).
-pub(crate) const RDC_DYING_ON_LIST: u32 = 1;
-pub(crate) const RDC_DYING_WAITED: u32 = 2;
 
 // The C structs are only passed by pointer, never by value.  Like the
 // kernel's own `bindings` crate, allow the lint that looks through pointers
@@ -73,7 +59,7 @@ extern "C" {
 
     pub(crate) fn rdc_sb_try_activate(sb: *mut bindings::super_block) -> bool;
 
-    pub(crate) fn rdc_fs_type_init(t: *mut RdcFsType) -> ffi::c_int;
+    pub(crate) fn rdc_fs_type_init(fst: *mut bindings::file_system_type) -> ffi::c_int;
     pub(crate) fn rdc_kern_mount_registered(
         fs_type: *mut bindings::file_system_type,
         data: *const ffi::c_char,
@@ -102,7 +88,7 @@ extern "C" {
         buf: *const c_void,
         len: usize,
     ) -> isize;
-    pub(crate) fn rdc_new_inode(
+    pub(crate) fn rdc_make_inode(
         sb: *mut bindings::super_block,
         mode: bindings::umode_t,
         private: u64,
@@ -165,9 +151,5 @@ pub(crate) mod layout {
         pub(crate) static rdc_offsetof_file_system_type_owner: usize;
         pub(crate) static rdc_sizeof_dentry: usize;
         pub(crate) static rdc_sizeof_list_head: usize;
-        pub(crate) static rdc_sizeof_rdc_fs_type: usize;
-        pub(crate) static rdc_offsetof_rdc_fs_type_ops: usize;
-        pub(crate) static rdc_put_values: [kernel::ffi::c_int; 5];
-        pub(crate) static rdc_dying_values: [u32; 2];
     }
 }

@@ -62,9 +62,9 @@
 //!    [`KernMount`] may sleep, say so, and call `might_sleep()`.  Nothing
 //!    that takes a `d_lock` is reachable through a reference whose
 //!    [`ChildrenGuard`] is held (see [`dentry`]).
-//! 8. **Module exit.** A [`fs::Registration`] makes the module the
+//! 8. **Module exit.** A [`fs_type::Registration`] makes the module the
 //!    filesystem type's owner, so it cannot be unloaded while a superblock
-//!    of the type exists; the type itself is static ([`fs::Type`]), so a
+//!    of the type exists; the type itself is static ([`fs_type::Type`]), so a
 //!    registration dropped early leaves no superblock with a freed
 //!    `s_type`.  Work items run on a [`workqueue::ModuleQueue`], whose
 //!    destruction in module exit waits until each has returned; its owner,
@@ -74,7 +74,7 @@
 //! # Brands
 //!
 //! Superblocks, dentries, inodes, pins and mounts carry the filesystem they
-//! belong to as a type parameter `T`: a [`fs::FileSystem`] registered
+//! belong to as a type parameter `T`: a [`fs_type::FileSystem`] registered
 //! through this layer, or [`Foreign`].  A `KernMount<T>` comes only from
 //! `T`'s registered static type; every other object is reached from one
 //! (or from the [`WeakSuper`] the layer gives `T`), so the brand is always
@@ -100,7 +100,7 @@
 //! ```
 
 pub mod dentry;
-pub mod fs;
+pub mod fs_type;
 mod glue;
 pub mod inode;
 pub mod mount;
@@ -121,7 +121,7 @@ pub fn current_pid() -> i32 {
 }
 
 pub use dentry::{Child, ChildrenGuard, Dentry, DentryRef, LockedDentry};
-pub use fs::Foreign;
+pub use fs_type::Foreign;
 pub use inode::{Inode, InodeRef};
 pub use mount::KernMount;
 pub use shrink_list::{Census, PutResult, ShrinkList};

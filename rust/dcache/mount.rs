@@ -11,13 +11,13 @@
 //! sleep**.
 //!
 //! A `KernMount<T>` of a layer filesystem `T` is made only of `T`'s own
-//! type while a [`Registration<T>`](super::fs::Registration) holds it
+//! type while a [`Registration<T>`](super::fs_type::Registration) holds it
 //! registered ([`KernMount::new`]); a mount of any other type is a
 //! `KernMount<Foreign>` ([`KernMount::foreign`]), whose tree can be read
 //! but not built on.
 
 use super::{
-    fs::{FileSystem, Foreign, Type},
+    fs_type::{FileSystem, Foreign, Type},
     glue,
     super_block::SuperBlock,
 };
@@ -64,7 +64,7 @@ impl<T: FileSystem> KernMount<T> {
     /// takes it) if given.  `ENODEV` unless a [`Registration<T>`] holds
     /// `fs_type` registered now.  May sleep.
     ///
-    /// [`Registration<T>`]: super::fs::Registration
+    /// [`Registration<T>`]: super::fs_type::Registration
     pub fn new(fs_type: &'static Type<T>, options: Option<&CStr>) -> Result<Self> {
         might_sleep();
         if !fs_type.is_registered() {

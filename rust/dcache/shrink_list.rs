@@ -16,7 +16,16 @@ use super::{
     glue,
     super_block::NotThreadSafe,
 };
-use kernel::{bindings, prelude::*, task::might_sleep, types::Opaque};
+use kernel::{bindings, ffi, prelude::*, task::might_sleep, types::Opaque};
+
+
+// `rdc_dput_to_list()`'s results, as the C helper (`helpers/dcache.c`)
+// numbers them (`RUST_DPUT_*`); the fifth, `RUST_DPUT_OTHER_LIST`, is the
+// `_` arm of `ShrinkList::put()`.
+const DPUT_DROPPED: ffi::c_int = 0;
+const DPUT_CACHED: ffi::c_int = 1;
+const DPUT_DEFERRED: ffi::c_int = 2;
+const DPUT_LISTED: ffi::c_int = 3;
 
 /// What [`ShrinkList::put`] did with a reference.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -169,10 +178,10 @@ impl ShrinkList {
         // SAFETY: We hand our count to `rdc_dput_to_list()`; both heads are ours and pinned.
         let r = unsafe { glue::rdc_dput_to_list(d, self.kill_head(), self.keep_head()) };
         match r {
-            glue::RDC_PUT_DROPPED => PutResult::Dropped,
-            glue::RDC_PUT_CACHED => PutResult::Cached,
-            glue::RDC_PUT_DEFERRED => PutResult::Deferred,
-            glue::RDC_PUT_LISTED => PutResult::Listed,
+            DPUT_DROPPED => PutResult::Dropped,
+            DPUT_CACHED => PutResult::Cached,
+            DPUT_DEFERRED => PutResult::Deferred,
+            DPUT_LISTED => PutResult::Listed,
             _ => PutResult::OtherList,
         }
     }

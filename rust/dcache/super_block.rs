@@ -11,8 +11,8 @@
 //! one runs `->kill_sb()`, in its own context.
 //!
 //! Every type here carries its filesystem as a *brand* `T`: a
-//! [`FileSystem`](super::fs::FileSystem) registered through this layer, or
-//! [`Foreign`](super::fs::Foreign) for any other.  Only the layer's own
+//! [`FileSystem`](super::fs_type::FileSystem) registered through this layer, or
+//! [`Foreign`](super::fs_type::Foreign) for any other.  Only the layer's own
 //! constructors pick `T`, from the mount or registration they start from, so
 //! a `SuperBlock<T>` is always one of `T`'s.
 //!
@@ -38,7 +38,7 @@ use kernel::{
 ///
 /// A `&SuperBlock<T>` is only created while the superblock is alive (its
 /// memory is not freed) for at least the reference's lifetime, and it is a
-/// superblock of `T`'s type (any type for [`Foreign`](super::fs::Foreign)).
+/// superblock of `T`'s type (any type for [`Foreign`](super::fs_type::Foreign)).
 #[repr(transparent)]
 pub struct SuperBlock<T>(Opaque<bindings::super_block>, PhantomData<fn() -> T>);
 

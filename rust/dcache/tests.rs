@@ -88,40 +88,6 @@ mod layout {
     }
 
     #[test]
-    fn fs_type_mirror() {
-        use crate::dcache::fs::RdcFsType;
-        // SAFETY: Constants from `glue.c`.
-        let (ops, size) = unsafe { (c::rdc_offsetof_rdc_fs_type_ops, c::rdc_sizeof_rdc_fs_type) };
-        assert_eq!(ops, offset_of!(RdcFsType, ops));
-        assert_eq!(size, size_of::<RdcFsType>());
-    }
-
-    #[test]
-    fn put_results_match_glue_h() {
-        use crate::dcache::glue as g;
-        // SAFETY: A constant array from `glue.c`.
-        let c_values = unsafe { c::rdc_put_values };
-        assert_eq!(
-            c_values,
-            [
-                g::RDC_PUT_DROPPED,
-                g::RDC_PUT_CACHED,
-                g::RDC_PUT_DEFERRED,
-                g::RDC_PUT_LISTED,
-                g::RDC_PUT_OTHER_LIST
-            ]
-        );
-    }
-
-    #[test]
-    fn dying_bits_match_glue_h() {
-        use crate::dcache::glue as g;
-        // SAFETY: A constant array from `glue.c`.
-        let c_values = unsafe { c::rdc_dying_values };
-        assert_eq!(c_values, [g::RDC_DYING_ON_LIST, g::RDC_DYING_WAITED]);
-    }
-
-    #[test]
     fn wrappers_are_transparent() {
         use crate::dcache::{Dentry, Foreign, Inode, SuperBlock};
         assert_eq!(size_of::<Dentry<Foreign>>(), size_of::<bindings::dentry>());

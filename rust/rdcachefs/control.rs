@@ -24,7 +24,7 @@
 //! * `bench` (write, then read): the in-module benchmarks of [`bench`].
 
 use super::{bench, registry, scenario, RdcacheFs};
-use crate::dcache::fs::{Callback, FileSystem};
+use crate::dcache::fs_type::{Callback, FileSystem};
 use core::fmt;
 use kernel::{debugfs, prelude::*, str::BStr, uaccess::UserSliceReader};
 

@@ -36,7 +36,7 @@ pub(crate) mod shape;
 pub(crate) mod workers;
 
 use crate::dcache::{
-    fs::{self, Callback, FileSystem, FsContext, Node, CHILD_NAME_MAX},
+    fs_type::{self, Callback, FileSystem, FsContext, Node, CHILD_NAME_MAX},
     workqueue::{ModuleQueue, QueueOwner},
     WeakSuper,
 };
@@ -51,7 +51,7 @@ pub(crate) const NAME: &CStr = c"rdcachefs";
 pub(crate) struct RdcacheFs;
 
 /// `rdcachefs`'s `file_system_type`.
-pub(crate) static TYPE: fs::Type<RdcacheFs> = fs::Type::new();
+pub(crate) static TYPE: fs_type::Type<RdcacheFs> = fs_type::Type::new();
 
 /// Work items that may be live at once, module-wide: every mount's workers
 /// and the benchmarks' threads.  A mount whose workers would exceed it
@@ -269,8 +269,8 @@ impl FileSystem for RdcacheFs {
 }
 
 /// Registers `rdcachefs` for the lifetime of the returned object.
-pub(crate) fn register(module: &'static ThisModule) -> Result<fs::Registration<RdcacheFs>> {
-    fs::Registration::new(&TYPE, module)
+pub(crate) fn register(module: &'static ThisModule) -> Result<fs_type::Registration<RdcacheFs>> {
+    fs_type::Registration::new(&TYPE, module)
 }
 
 /// Starts the module's workqueue; dropping the result destroys it.

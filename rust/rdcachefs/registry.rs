@@ -12,7 +12,7 @@
 //! callback*, the failure the seed describes.  It is counted and reported
 //! with the prefix `rdcache: LATE CALLBACK`.
 
-use crate::dcache::fs::Callback;
+use crate::dcache::fs_type::Callback;
 use core::fmt;
 use kernel::{
     prelude::*,

@@ -14,7 +14,7 @@
 //! sequence number within the level (directories) or within the level's
 //! files (below `MAX_ENTRIES * MAX_FILES`, so it fits).
 
-use crate::dcache::fs::{Node, CHILD_NAME_MAX};
+use crate::dcache::fs_type::{Node, CHILD_NAME_MAX};
 
 /// Options and their limits.
 pub(crate) const MAX_DEPTH: u32 = 1 << 22;

@@ -276,7 +276,7 @@ mod shrink_list {
     fn a_static_type_is_registered_once() -> Result {
         // Module init registered it; a second registration is refused, and
         // the first one stays (a mount still works).
-        let again = crate::dcache::fs::Registration::new(
+        let again = crate::dcache::fs_type::Registration::new(
             &super::super::TYPE,
             &<crate::Rdcache as kernel::ModuleMetadata>::THIS_MODULE,
         );

@@ -5,7 +5,7 @@
 //! static type (`KernMount::new(&TYPE, ..)`); a mount by name is `Foreign`
 //! and cannot pass for one.
 
-use crate::dcache::{fs::FileSystem, KernMount};
+use crate::dcache::{fs_type::FileSystem, KernMount};
 use kernel::prelude::*;
 
 pub(crate) fn misuse<T: FileSystem>() -> Result<KernMount<T>> {

@@ -5,7 +5,7 @@
 //! layer and on a foreign one, so a failure of the cases beside this one is
 //! the misuse's, not the harness's.
 
-use crate::dcache::{fs::FileSystem, Foreign, KernMount, PutResult, ShrinkList};
+use crate::dcache::{fs_type::FileSystem, Foreign, KernMount, PutResult, ShrinkList};
 use kernel::{new_spinlock, prelude::*};
 use pin_init::stack_pin_init;
 

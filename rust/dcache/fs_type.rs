@@ -55,6 +55,12 @@ use kernel::{
     ThisModule,
 };
 
+
+// `rdc_dying_state()`'s bits, as the C helper (`helpers/dcache.c`) numbers
+// them (`RUST_DYING_*`).
+const DYING_ON_LIST: u32 = 1;
+const DYING_WAITED: u32 = 2;
+
 /// The brand of dentries, inodes, superblocks and mounts of a filesystem
 /// type this layer did not register (or that was mounted by name): its tree
 /// can be read, referenced and shrunk, but not built on.
@@ -122,8 +128,8 @@ impl Dying<'_> {
         // `->d_release()` runs with no lock held, so taking `d_lock` is allowed.
         let state = unsafe { glue::rdc_dying_state(self.dentry) };
         KillFacts {
-            on_shrink_list: state & glue::RDC_DYING_ON_LIST != 0,
-            waited_on: state & glue::RDC_DYING_WAITED != 0,
+            on_shrink_list: state & DYING_ON_LIST != 0,
+            waited_on: state & DYING_WAITED != 0,
         }
     }
 
@@ -246,16 +252,16 @@ impl FsContext<'_> {
     }
 }
 
-/// Mirror of `struct rdc_fs_type` in `glue.h`.
+/// Mirror of `struct rust_fs_type` in the C helper (`helpers/fs_type.c`).
 #[repr(C)]
-pub(crate) struct RdcFsType {
+pub(crate) struct RawFsType {
     pub(crate) fst: bindings::file_system_type,
-    pub(crate) ops: *const RdcFsOps,
+    pub(crate) ops: *const RawFsOps,
 }
 
-/// Mirror of `struct rdc_fs_ops` in `glue.h`.
+/// Mirror of `struct rust_fs_ops` in the C helper (`helpers/fs_type.c`).
 #[repr(C)]
-pub(crate) struct RdcFsOps {
+pub(crate) struct RawFsOps {
     nparams: ffi::c_uint,
     param_name: Option<unsafe extern "C" fn(ffi::c_uint) -> *const ffi::c_char>,
     opts_alloc: Option<unsafe extern "C" fn() -> *mut c_void>,
@@ -295,7 +301,7 @@ const DONE: u32 = 3;
 /// `Release`, after the writes and the registration) exactly while `t` is
 /// registered by a live [`Registration`].
 pub struct Type<T: FileSystem> {
-    t: Opaque<RdcFsType>,
+    t: Opaque<RawFsType>,
     state: Atomic<u32>,
     _p: PhantomData<fn() -> T>,
 }
@@ -320,7 +326,7 @@ impl<T: FileSystem> Type<T> {
     }
 
     pub(crate) fn as_raw(&self) -> *mut bindings::file_system_type {
-        // `fst` is the first field of the `repr(C)` `RdcFsType`.
+        // `fst` is the first field of the `repr(C)` `RawFsType`.
         self.t.get().cast()
     }
 }
@@ -373,7 +379,7 @@ impl<T: FileSystem> Registration<T> {
             (*ptr).ops = &Ops::<T>::FS_OPS;
         }
         // SAFETY: `t` is filled in (above) and static.
-        let r = to_result(unsafe { glue::rdc_fs_type_init(ptr) })
+        let r = to_result(unsafe { glue::rdc_fs_type_init(ty.as_raw()) })
             // SAFETY: Filled in and static: it outlives any use the VFS makes of it.
             .and_then(|()| to_result(unsafe { bindings::register_filesystem(ty.as_raw()) }));
         if let Err(e) = r {
@@ -402,7 +408,7 @@ impl<T: FileSystem> Drop for Registration<T> {
 struct Ops<T>(PhantomData<T>);
 
 impl<T: FileSystem> Ops<T> {
-    const FS_OPS: RdcFsOps = RdcFsOps {
+    const FS_OPS: RawFsOps = RawFsOps {
         // At most `MAX_PARAMS` (checked by `Registration::new`), so it fits.
         nparams: T::PARAMS.len() as ffi::c_uint,
         param_name: Some(param_name::<T>),
@@ -495,7 +501,7 @@ unsafe fn new_inode<T: FileSystem>(
     };
     // SAFETY: `sb` is live; the tables are `'static`; the mode fits `umode_t`.
     let inode = unsafe {
-        glue::rdc_new_inode(
+        glue::rdc_make_inode(
             sb,
             mode as bindings::umode_t,
             node.id,

@@ -1,0 +1,444 @@
+// SPDX-License-Identifier: GPL-2.0
+
+/*
+ * dcache helpers for the Rust dentry, shrink-list and inode abstractions
+ * (rust/kernel/fs/): the static inlines and macros of linux/dcache.h and
+ * linux/spinlock.h they need, and dput_to_list() rebuilt from what
+ * fs/dcache.c exports (its own is private to fs/, fs/internal.h).
+ */
+
+#include <linux/dcache.h>
+#include <linux/fs.h>
+#include <linux/lockref.h>
+#include <linux/namei.h>
+#include <linux/percpu.h>
+#include <linux/spinlock.h>
+
+/* What rdc_dput_to_list() did; mirrored by `PutResult` in shrink_list.rs. */
+enum {
+	RUST_DPUT_DROPPED = 0,
+	RUST_DPUT_CACHED = 1,
+	RUST_DPUT_DEFERRED = 2,
+	RUST_DPUT_LISTED = 3,
+	RUST_DPUT_OTHER_LIST = 4,
+};
+
+/* rdc_dying_state()'s bits; mirrored in fs_type.rs (`Dying::facts()`). */
+enum {
+	RUST_DYING_ON_LIST = 1,
+	RUST_DYING_WAITED = 2,
+};
+
+__rust_helper struct dentry *rdc_dget(struct dentry *dentry)
+{
+	return dget(dentry);
+}
+
+/* d_lockref.count: negative (-128) once the dentry is dead. */
+__rust_helper int rdc_d_count(const struct dentry *dentry)
+{
+	return READ_ONCE(dentry->d_lockref.count);
+}
+
+/*
+ * d_inode, read once.  For a dentry the caller holds a count on, a non-NULL
+ * value stays: a positive dentry turns negative only in dentry_unlink_inode(),
+ * from d_delete() with a count of 1 (the unlinker's own) or from the kill of
+ * an unused dentry (fs/dcache.c, d_delete() and dentry_kill()), and its alias
+ * holds the inode's reference until then.
+ */
+__rust_helper struct inode *rdc_d_inode(const struct dentry *dentry)
+{
+	return d_inode_rcu(dentry);
+}
+
+/* d_mark_dontcache() of a positive dentry's inode; -ENOENT for a negative one. */
+__rust_helper int rdc_d_mark_dontcache(struct dentry *dentry)
+{
+	struct inode *inode = d_inode_rcu(dentry);
+
+	if (!inode)
+		return -ENOENT;
+	d_mark_dontcache(inode);
+	return 0;
+}
+
+__rust_helper bool rdc_d_unhashed(const struct dentry *dentry)
+{
+	return d_unhashed(dentry);
+}
+
+/* d_name; stable while the caller holds d_lock (or otherwise excludes renames). */
+__rust_helper const unsigned char *rdc_d_name(const struct dentry *dentry, unsigned int *len)
+{
+	*len = dentry->d_name.len;
+	return dentry->d_name.name;
+}
+
+__rust_helper bool rdc_d_on_shrink_list(const struct dentry *dentry)
+{
+	return READ_ONCE(dentry->d_flags) & DCACHE_SHRINK_LIST;
+}
+
+__rust_helper bool rdc_d_on_lru(const struct dentry *dentry)
+{
+	return READ_ONCE(dentry->d_flags) & DCACHE_LRU_LIST;
+}
+
+__rust_helper bool rdc_d_is_cursor(const struct dentry *dentry)
+{
+	return READ_ONCE(dentry->d_flags) & DCACHE_DENTRY_CURSOR;
+}
+
+/*
+ * The child @name of @base with a reference, positive or negative, asking
+ * the filesystem if it is not cached (lookup_noperm_unlocked()); or an
+ * ERR_PTR.  May sleep.
+ */
+__rust_helper struct dentry *rdc_lookup(struct dentry *base, const char *name)
+{
+	/*
+	 * lookup_noperm_unlocked() takes the base's inode lock: a negative or
+	 * non-directory base would be a NULL or bogus dereference.  A base we
+	 * hold a reference to cannot turn negative (d_delete() only unhashes a
+	 * dentry someone else holds).
+	 */
+	if (!d_can_lookup(base))
+		return ERR_PTR(-ENOTDIR);
+	return lookup_noperm_unlocked(&QSTR(name), base);
+}
+
+/* The cached child @name of @base with a reference, NULL, or an ERR_PTR. */
+__rust_helper struct dentry *rdc_try_lookup(struct dentry *base, const char *name)
+{
+	if (!d_can_lookup(base))
+		return ERR_PTR(-ENOTDIR);
+	return try_lookup_noperm(&QSTR(name), base);
+}
+
+__rust_helper void rdc_d_lock(struct dentry *dentry)
+{
+	spin_lock(&dentry->d_lock);
+}
+
+/*
+ * ChildrenGuards held on this CPU.  A guard holds a spinlock, so (without
+ * PREEMPT_RT) its task is not preempted and stays on this CPU until it drops
+ * the guard: a non-zero count here means the running task, or the one this
+ * interrupt interrupted, holds one.  With PREEMPT_RT (d_lock sleeps, the task
+ * only stays on its CPU) another task may find the count set and be refused
+ * for nothing.
+ */
+static DEFINE_PER_CPU(unsigned int, rust_dentry_guards);
+
+/*
+ * Lock @dentry's d_lock for a ChildrenGuard, unless this context holds a
+ * guard already: two directories' d_locks would nest in one lock class
+ * (lockdep's "possible recursive locking"), or invert d_walk()'s
+ * parent-then-child order against shrink_dcache_parent() on another CPU.
+ */
+__rust_helper bool rdc_guard_lock(struct dentry *dentry)
+{
+	if (this_cpu_read(rust_dentry_guards))
+		return false;
+	spin_lock(&dentry->d_lock);
+	this_cpu_inc(rust_dentry_guards);
+	return true;
+}
+
+__rust_helper void rdc_guard_unlock(struct dentry *dentry)
+{
+	this_cpu_dec(rust_dentry_guards);
+	spin_unlock(&dentry->d_lock);
+}
+
+/* A child's d_lock, taken while its parent's d_lock is held. */
+__rust_helper void rdc_d_lock_nested(struct dentry *dentry)
+{
+	spin_lock_nested(&dentry->d_lock, DENTRY_D_LOCK_NESTED);
+}
+
+__rust_helper void rdc_d_unlock(struct dentry *dentry)
+{
+	spin_unlock(&dentry->d_lock);
+}
+
+/* The first child on @parent's d_children, or NULL; caller holds parent's d_lock. */
+__rust_helper struct dentry *rdc_d_first_child(struct dentry *parent)
+{
+	lockdep_assert_held(&parent->d_lock);
+	return hlist_entry_safe(parent->d_children.first, struct dentry, d_sib);
+}
+
+/* The next sibling of @child, or NULL; caller holds the parent's d_lock. */
+__rust_helper struct dentry *rdc_d_next_sibling(struct dentry *child)
+{
+	lockdep_assert_held(&child->d_parent->d_lock);
+	return hlist_entry_safe(child->d_sib.next, struct dentry, d_sib);
+}
+
+/*
+ * Whether dput() would keep @dentry cached once its count is 0: the tests of
+ * retain_dentry(dentry, true) (fs/dcache.c:876 in 7.3.4) before its LRU
+ * step.  Caller holds d_lock, as retain_dentry() does when it calls
+ * ->d_delete().
+ */
+static bool rust_dentry_would_retain(struct dentry *dentry)
+{
+	unsigned int d_flags = dentry->d_flags;
+
+	lockdep_assert_held(&dentry->d_lock);
+	if (d_unhashed(dentry))
+		return false;
+	if (d_flags & DCACHE_DISCONNECTED)
+		return false;
+	if ((d_flags & DCACHE_OP_DELETE) && dentry->d_op->d_delete(dentry))
+		return false;
+	if (d_flags & DCACHE_DONTCACHE)
+		return false;
+	return true;
+}
+
+/*
+ * dput_to_list() for code outside fs/dcache.c: the seed's
+ *	if (!fast_dput(dentry) && !retain_dentry(dentry)) __dput_to_list(dentry, list);
+ * rebuilt from what 7.3 exports (fast_dput(), retain_dentry() and
+ * d_lru_add() are private to fs/dcache.c).
+ *
+ * Drops the caller's reference.  Returns what became of the dentry:
+ *  RUST_DPUT_DROPPED	not the last reference: just dropped, locklessly where
+ *			lockref can;
+ *  RUST_DPUT_CACHED	the last one, and dput() would keep the dentry: it was
+ *			on the LRU already and is marked referenced, as
+ *			retain_dentry() marks it;
+ *  RUST_DPUT_DEFERRED	the last one, dput() would keep it, but keeping it needs
+ *			d_lru_add(): it goes onto @keep (unreferenced, like any
+ *			shrink-list entry), and rdc_shrink_keep() puts it on the
+ *			LRU later through dput() itself;
+ *  RUST_DPUT_LISTED	the last one, dput() would kill it: it goes onto @kill,
+ *			and shrink_dentry_list(@kill) kills it;
+ *  RUST_DPUT_OTHER_LIST	the last one, but the dentry sits on a shrink list
+ *			already (another thread's, or @keep after a lookup
+ *			found a deferred entry again), whose shrink disposes
+ *			of it, as the seed's dput_to_list() leaves it.
+ *
+ * Never sleeps where spinlocks do not: only spinlocks are taken (d_lock, the
+ * LRU's lock in d_lru_del()), and ->d_delete() is called under d_lock exactly
+ * as retain_dentry() calls it.
+ */
+__rust_helper int rdc_dput_to_list(struct dentry *dentry, struct list_head *kill, struct list_head *keep)
+{
+	int ret;
+
+	if (lockref_put_or_lock(&dentry->d_lockref))
+		return RUST_DPUT_DROPPED;
+	/* d_lock held and count <= 1; we own one, so it is exactly 1. */
+	if (WARN_ON_ONCE(dentry->d_lockref.count != 1)) {
+		spin_unlock(&dentry->d_lock);
+		return RUST_DPUT_DROPPED;
+	}
+	dentry->d_lockref.count = 0;
+	if (dentry->d_flags & DCACHE_SHRINK_LIST) {
+		/* Another thread's list: it kills the dentry whatever we decide. */
+		ret = RUST_DPUT_OTHER_LIST;
+	} else if (!rust_dentry_would_retain(dentry)) {
+		ret = __move_to_shrink_list(dentry, kill) ? RUST_DPUT_LISTED : RUST_DPUT_OTHER_LIST;
+	} else if (dentry->d_flags & DCACHE_LRU_LIST) {
+		/* retain_dentry()'s own step for a dentry already on the LRU. */
+		dentry->d_flags |= DCACHE_REFERENCED;
+		ret = RUST_DPUT_CACHED;
+	} else {
+		ret = __move_to_shrink_list(dentry, keep) ? RUST_DPUT_DEFERRED : RUST_DPUT_OTHER_LIST;
+	}
+	spin_unlock(&dentry->d_lock);
+	return ret;
+}
+
+/*
+ * The deferred step of rdc_dput_to_list(): dispose of every entry of @keep,
+ * keeping cached what dput() keeps.  For each entry, under its d_lock:
+ *  - a dead one (umount, or someone's shrink_dcache_parent(), is killing it
+ *    or has killed it: lockref_is_dead(), set by dentry_kill() before it
+ *    lets go of d_lock, fs/dcache.c:811-822) is only taken off the list; a
+ *    husk (DCACHE_DENTRY_KILLED) is freed there, one still being killed is
+ *    then freed by its killer, which sees it off every list;
+ *  - a live one (unused, or in use again: a lookup found it) whose superblock
+ *    can still be pinned (s_active not 0) gets a reference covered by that
+ *    pin (dget_dlock()), is taken off the list, and goes through dput(),
+ *    which keeps it on the LRU, kills it, or (in use) just drops our count,
+ *    as it decides now; then the pin is dropped (deactivate_super(), which
+ *    runs ->kill_sb() if it was the last);
+ *  - a live one whose superblock is being shut down is killed with the
+ *    others left so, as umount would kill it.
+ * Taking an entry off the list is shrink_dentry_list() of a one-entry list:
+ * it unlinks the entry (d_shrink_del()), frees a husk, and leaves alone a
+ * dentry in use or dead (lock_for_kill() refuses a non-zero count,
+ * fs/dcache.c:737-743).  Every live entry is handled the same way, so none is
+ * killed that its user's dput() would have kept.  The superblock is not
+ * freed under us: the entry is alive and not dead while we hold its d_lock,
+ * and umount kills every dentry (under its d_lock) before
+ * generic_shutdown_super() returns.  Returns how many entries went through
+ * dput().  May sleep.
+ */
+__rust_helper size_t rdc_shrink_keep(struct list_head *keep)
+{
+	size_t kept = 0;
+	LIST_HEAD(kill);
+
+	might_sleep();
+	while (!list_empty(keep)) {
+		struct dentry *dentry = list_last_entry(keep, struct dentry, d_lru);
+		struct super_block *sb = NULL;
+		LIST_HEAD(one);
+
+		spin_lock(&dentry->d_lock);
+		if (!lockref_is_dead(&dentry->d_lockref)) {
+			if (!atomic_inc_not_zero(&dentry->d_sb->s_active)) {
+				list_move(&dentry->d_lru, &kill);
+				spin_unlock(&dentry->d_lock);
+				continue;
+			}
+			sb = dentry->d_sb;
+			dget_dlock(dentry);
+		}
+		list_move(&dentry->d_lru, &one);
+		spin_unlock(&dentry->d_lock);
+		shrink_dentry_list(&one);
+		if (sb) {
+			dput(dentry);
+			deactivate_super(sb);
+			kept++;
+		}
+	}
+	shrink_dentry_list(&kill);
+	return kept;
+}
+
+/*
+ * A census of the private shrink list @list: how many entries it has, how
+ * many are husks (DCACHE_DENTRY_KILLED: killed by someone else, umount or a
+ * shrink_dcache_parent(), and left for the list's owner to free) and how many
+ * are in use again (alive with a positive count: a lookup found the entry
+ * after its last reference went, so shrink_dentry_list() will take it off
+ * the list alive, lock_for_kill() refusing it, fs/dcache.c:737-743).  Reads
+ * without d_lock (READ_ONCE(), as d_count() callers do): a census is a
+ * snapshot, an entry may be found again or killed right after, and taking
+ * d_lock would spin on a lock this thread may hold (a LockedDentry or
+ * ChildrenGuard of an entry).  Caller owns @list; its entries are not freed
+ * while they are on it (a killer leaves a DCACHE_SHRINK_LIST entry to the
+ * list's owner, fs/dcache.c:853-856), and only the owner unlinks them.
+ */
+__rust_helper void rdc_shrink_list_census(struct list_head *list, size_t *entries, size_t *husks,
+			    size_t *in_use)
+{
+	struct dentry *dentry;
+
+	list_for_each_entry(dentry, list, d_lru) {
+		(*entries)++;
+		if (READ_ONCE(dentry->d_flags) & DCACHE_DENTRY_KILLED)
+			(*husks)++;
+		else if (READ_ONCE(dentry->d_lockref.count) > 0)
+			(*in_use)++;
+	}
+}
+
+/*
+ * What ->d_release() can learn of the kill it is part of, read in one d_lock
+ * section (the caller holds no lock: dentry_kill() dropped d_lock and i_lock
+ * before fs/dcache.c:842 calls ->d_release(), and retakes d_lock for
+ * dentry_unlist() at 850).
+ *
+ * RUST_DYING_ON_LIST: the dentry sits on a shrink list (DCACHE_SHRINK_LIST).
+ * An owner unlinks an entry before it kills it (d_shrink_del() in
+ * shrink_dentry_list(), fs/dcache.c:1298), so this kill is someone else's,
+ * or the owner's own shrink_kill() pruning the entry as the parent of one it
+ * killed (__dentry_kill() returns a parent whose count fell to 0 whatever
+ * list it is on, fs/dcache.c:857-861).  The bit can go from set to clear
+ * during the callback (the owner's shrink_dentry_list() unlinks it, then
+ * lock_for_kill() refuses the dead count and the killer frees it,
+ * fs/dcache.c:853-856), never from clear to set (__move_to_shrink_list()
+ * refuses a dead, negative count, fs/dcache.c:1089).
+ *
+ * RUST_DYING_WAITED: a task found the dentry dying and sleeps until
+ * dentry_unlist() completes its waiter: shrink_dcache_tree()
+ * (d_add_waiter(), fs/dcache.c:1763-1770), or shrink_dcache_for_umount()'s
+ * loop over secondary roots (1846-1851).  ->waiters shares a union with
+ * ->d_alias (include/linux/dcache.h:127-140) and is the member in use once
+ * the dentry is negative: dentry_unlink_inode() removed the alias and set
+ * ->waiters to NULL (fs/dcache.c:476-481) before ->d_iput() and
+ * ->d_release(); from then on only d_add_waiter() and d_complete_waiters()
+ * write it, under d_lock.  Waiters added after this read are not seen.
+ */
+__rust_helper u32 rdc_dying_state(struct dentry *dentry)
+{
+	u32 state = 0;
+
+	spin_lock(&dentry->d_lock);
+	if (dentry->d_flags & DCACHE_SHRINK_LIST)
+		state |= RUST_DYING_ON_LIST;
+	if (dentry->waiters)
+		state |= RUST_DYING_WAITED;
+	spin_unlock(&dentry->d_lock);
+	return state;
+}
+
+/* ---- creating entries, as simple_fill_super() does -------------------- */
+
+/*
+ * Create @name under @parent with a new inode of @mode (S_IFDIR or S_IFREG),
+ * under the parent directory's inode lock.  Returns the new dentry with one
+ * reference, ERR_PTR(-EEXIST) if @name is in the dcache already, or another
+ * ERR_PTR.  May sleep.
+ */
+__rust_helper struct dentry *rdc_create_child(struct dentry *parent, const char *name, umode_t mode)
+{
+	struct inode *dir = d_inode(parent);
+	struct dentry *dentry, *old;
+	struct inode *inode;
+	struct qstr q = QSTR_INIT(name, strlen(name));
+
+	if (!dir || !S_ISDIR(dir->i_mode))
+		return ERR_PTR(-ENOTDIR);
+	if (!S_ISDIR(mode) && !S_ISREG(mode))
+		return ERR_PTR(-EINVAL);
+
+	inode_lock(dir);
+	/* A removed directory takes no new entries (as in lookup_open()/may_create()). */
+	if (IS_DEADDIR(dir) || d_unlinked(parent)) {
+		dentry = ERR_PTR(-ENOENT);
+		goto out;
+	}
+	q.hash = full_name_hash(parent, q.name, q.len);
+	old = d_lookup(parent, &q);
+	if (old) {
+		dput(old);
+		dentry = ERR_PTR(-EEXIST);
+		goto out;
+	}
+	dentry = d_alloc_name(parent, name);
+	if (!dentry) {
+		dentry = ERR_PTR(-ENOMEM);
+		goto out;
+	}
+	inode = new_inode(parent->d_sb);
+	if (!inode) {
+		dput(dentry);
+		dentry = ERR_PTR(-ENOMEM);
+		goto out;
+	}
+	inode->i_ino = get_next_ino();
+	inode->i_mode = mode;
+	/* No tag: the filesystem's callbacks must not count this inode. */
+	inode->i_generation = 0;
+	simple_inode_init_ts(inode);
+	if (S_ISDIR(mode)) {
+		inode->i_op = &simple_dir_inode_operations;
+		inode->i_fop = &simple_dir_operations;
+		set_nlink(inode, 2);
+		inc_nlink(dir);
+	}
+	d_add(dentry, inode);
+out:
+	inode_unlock(dir);
+	return dentry;
+}
