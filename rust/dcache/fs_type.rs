@@ -55,7 +55,6 @@ use kernel::{
     ThisModule,
 };
 
-
 // `rdc_dying_state()`'s bits, as the C helper (`helpers/dcache.c`) numbers
 // them (`RUST_DYING_*`).
 const DYING_ON_LIST: u32 = 1;

@@ -18,7 +18,6 @@ use super::{
 };
 use kernel::{bindings, ffi, prelude::*, task::might_sleep, types::Opaque};
 
-
 // `rdc_dput_to_list()`'s results, as the C helper (`helpers/dcache.c`)
 // numbers them (`RUST_DPUT_*`); the fifth, `RUST_DPUT_OTHER_LIST`, is the
 // `_` arm of `ShrinkList::put()`.
