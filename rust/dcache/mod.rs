@@ -110,7 +110,9 @@ pub mod super_block;
 pub mod workqueue;
 
 #[cfg(CONFIG_KUNIT)]
-mod tests;
+mod layout_tests;
+#[cfg(CONFIG_KUNIT)]
+pub(crate) mod tests;
 
 /// The current task's pid (`task_pid_nr(current)`), read in C: in this build
 /// [`kernel::task::Task::pid`] reads a wrong word (bindgen's `task_struct`
