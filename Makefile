@@ -20,6 +20,10 @@
 #   make mutants      apply each deliberate bug of scripts/host/mutants.json to a
 #                     scratch copy and run the tests that must catch it
 #                     (MUTANTS="a b" picks some)
+#   make upstream     the dcache layer as a patch series against 7.3, in
+#                     docs/upstream/, with its checks (checkpatch, each patch
+#                     built with CLIPPY=1, rustfmtcheck, rustdoc, the built-in
+#                     KUnit suite booted); UPSTREAM_SERIES_ONLY=1 writes it only
 #   make fresh-check  make run and make test as the README promises them, in a
 #                     new minimal Debian 12 root (debootstrap, chroot; as root)
 #
@@ -27,12 +31,12 @@
 
 DO := scripts/host/do.sh
 
-.PHONY: all run test smoke harness kunit rdcachefs interleavings stress negctl compile-fail classifier record-fixtures mutants hostile bench test-kcsan shell setup kernel module \
+.PHONY: all run test upstream smoke harness kunit rdcachefs interleavings stress negctl compile-fail classifier record-fixtures mutants hostile bench test-kcsan shell setup kernel module \
 	clippy fmt fmtcheck rust-analyzer initramfs fresh-check clean
 
 all: module
 
-run test smoke harness kunit rdcachefs interleavings stress negctl compile-fail classifier record-fixtures mutants hostile bench test-kcsan shell \
+run test upstream smoke harness kunit rdcachefs interleavings stress negctl compile-fail classifier record-fixtures mutants hostile bench test-kcsan shell \
 		setup kernel module clippy \
 		fmt fmtcheck rust-analyzer initramfs:
 	@$(DO) $@

@@ -1,14 +1,19 @@
 // SPDX-License-Identifier: GPL-2.0
 
+// rdcache's safe dcache layer.  Laid out as `rust/kernel/fs/` would hold it:
+// `make upstream` turns `dentry.rs`, `fs_type.rs`, `inode.rs`, `mount.rs`,
+// `shrink_list.rs`, `super_block.rs` and `tests.rs` into files of that
+// directory, `helpers/*.c` into `rust/helpers/`, and the `//!` text below
+// (from "# The rules" on) into `rust/kernel/fs.rs`'s.  `glue.rs`, `glue.c`,
+// `layout_tests.rs`, `peer.rs`, `workqueue.rs` and `current_pid()` are
+// rdcache's own.  With the helpers and `glue.c`, this directory is the only
+// code of the module that uses `unsafe`.
+
 //! Safe abstractions over the kernel's dcache, and private shrink lists.
 //!
 //! C headers: [`include/linux/dcache.h`](srctree/include/linux/dcache.h),
 //! [`include/linux/fs.h`](srctree/include/linux/fs.h),
 //! [`include/linux/fs_context.h`](srctree/include/linux/fs_context.h).
-//!
-//! This directory is written as if it lived in `rust/kernel/fs/`: it knows
-//! nothing of rdcache's test filesystem and, with the C glue in `glue.c`, it
-//! is the only code of the module that uses `unsafe`.
 //!
 //! # The rules, and where the types enforce them
 //!
@@ -66,10 +71,10 @@
 //!    filesystem type's owner, so it cannot be unloaded while a superblock
 //!    of the type exists; the type itself is static ([`fs_type::Type`]), so a
 //!    registration dropped early leaves no superblock with a freed
-//!    `s_type`.  Work items run on a [`workqueue::ModuleQueue`], whose
-//!    destruction in module exit waits until each has returned; its owner,
-//!    like every registration, must be dropped by module exit (a leaked one
-//!    outlives the module).
+//!    `s_type`.  Work items that hold these objects must have returned
+//!    before module exit (a workqueue the module destroys in its exit waits
+//!    for them); a registration, like every owner of such work, must be
+//!    dropped by module exit (a leaked one outlives the module).
 //!
 //! # Brands
 //!
@@ -116,7 +121,8 @@ pub(crate) mod tests;
 
 /// The current task's pid (`task_pid_nr(current)`), read in C: in this build
 /// [`kernel::task::Task::pid`] reads a wrong word (bindgen's `task_struct`
-/// layout disagrees with C's; see `rdc_current_pid()` in `glue.c`).
+/// layout disagrees with C's; see `rdc_current_pid()` in `glue.c`).  Not
+/// part of the upstream series.
 pub fn current_pid() -> i32 {
     // SAFETY: No preconditions: `current` is always a live task.
     unsafe { glue::rdc_current_pid() }

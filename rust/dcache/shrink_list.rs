@@ -174,7 +174,8 @@ impl ShrinkList {
     pub fn put<T>(self: Pin<&mut Self>, dentry: DentryRef<'_, T>) -> PutResult {
         let d = dentry.into_raw();
         // INVARIANT: Entries are added only by `__move_to_shrink_list()`.
-        // SAFETY: We hand our count to `rdc_dput_to_list()`; both heads are ours and pinned.
+        // SAFETY: We hand our count to `rdc_dput_to_list()`; both heads are
+        // ours and pinned.
         let r = unsafe { glue::rdc_dput_to_list(d, self.kill_head(), self.keep_head()) };
         match r {
             DPUT_DROPPED => PutResult::Dropped,

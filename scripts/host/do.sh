@@ -165,6 +165,13 @@ initramfs)
 test | run | smoke | harness | kunit | rdcachefs | interleavings | stress | negctl | compile-fail | classifier | record-fixtures | hostile)
 	run_plan "$target"
 	;;
+upstream)
+	# The series from rust/dcache/, then its checks (scripts/host/upstream.py).
+	prepare
+	python3 scripts/host/upstream.py --ksrc "$(kernel_source_of "$KDIR")" --kdir "$KDIR" \
+		--kmake-args "$(kmake_args)" --cache "$RDCACHE_CACHE" --rustfmt "$RUSTFMT" --jobs "$JOBS" \
+		${UPSTREAM_SERIES_ONLY:+--series-only}
+	;;
 mutants)
 	# Each mutant runs scripts/host/do.sh in a scratch copy of its own.
 	prepare

@@ -11,7 +11,8 @@ bad taint, hang, panic or timeout into a failed test.  Ends with
     run.py --kdir KDIR --ksrc KSRC --initrd INITRD --shell
 
 PLAN: test (everything), run (make run's demonstration), smoke, kunit,
-rdcachefs, interleavings, stress, negctl, compile-fail, harness, hostile, bench, kcsan.
+rdcachefs, interleavings, stress, negctl, compile-fail, harness, hostile, bench, kcsan,
+upstream (make upstream: a patched kernel's built-in suite).
 
 Environment: SMP (vCPUs, default: host cores), RDCACHE_ACCEL (tcg|kvm|auto),
 RDCACHE_BOOT_TIMEOUT (s, default 180), RDCACHE_JOBS (boots side by side,
@@ -330,6 +331,8 @@ def plan(name):
         "kcsan": kcsan,
         "negctl": negctl,
         "bench": [bench_boot()],
+        # make upstream: the series' built-in suite on the patched kernel.
+        "upstream": [Boot("upstream", [Test("upstream/builtin-kunit.sh")])],
     }
     if name not in plans:
         raise SystemExit(f"run.py: unknown plan '{name}' (have: {', '.join(plans)})")

@@ -69,7 +69,8 @@ __rust_helper bool rdc_d_unhashed(const struct dentry *dentry)
 }
 
 /* d_name; stable while the caller holds d_lock (or otherwise excludes renames). */
-__rust_helper const unsigned char *rdc_d_name(const struct dentry *dentry, unsigned int *len)
+__rust_helper const unsigned char *rdc_d_name(const struct dentry *dentry,
+					      unsigned int *len)
 {
 	*len = dentry->d_name.len;
 	return dentry->d_name.name;
@@ -226,7 +227,8 @@ static bool rust_dentry_would_retain(struct dentry *dentry)
  * LRU's lock in d_lru_del()), and ->d_delete() is called under d_lock exactly
  * as retain_dentry() calls it.
  */
-__rust_helper int rdc_dput_to_list(struct dentry *dentry, struct list_head *kill, struct list_head *keep)
+__rust_helper int rdc_dput_to_list(struct dentry *dentry, struct list_head *kill,
+				   struct list_head *keep)
 {
 	int ret;
 
@@ -248,7 +250,8 @@ __rust_helper int rdc_dput_to_list(struct dentry *dentry, struct list_head *kill
 		dentry->d_flags |= DCACHE_REFERENCED;
 		ret = RUST_DPUT_CACHED;
 	} else {
-		ret = __move_to_shrink_list(dentry, keep) ? RUST_DPUT_DEFERRED : RUST_DPUT_OTHER_LIST;
+		ret = __move_to_shrink_list(dentry, keep) ? RUST_DPUT_DEFERRED
+							  : RUST_DPUT_OTHER_LIST;
 	}
 	spin_unlock(&dentry->d_lock);
 	return ret;
@@ -328,8 +331,8 @@ __rust_helper size_t rdc_shrink_keep(struct list_head *keep)
  * while they are on it (a killer leaves a DCACHE_SHRINK_LIST entry to the
  * list's owner, fs/dcache.c:853-856), and only the owner unlinks them.
  */
-__rust_helper void rdc_shrink_list_census(struct list_head *list, size_t *entries, size_t *husks,
-			    size_t *in_use)
+__rust_helper void rdc_shrink_list_census(struct list_head *list, size_t *entries,
+					  size_t *husks, size_t *in_use)
 {
 	struct dentry *dentry;
 
@@ -390,7 +393,8 @@ __rust_helper u32 rdc_dying_state(struct dentry *dentry)
  * reference, ERR_PTR(-EEXIST) if @name is in the dcache already, or another
  * ERR_PTR.  May sleep.
  */
-__rust_helper struct dentry *rdc_create_child(struct dentry *parent, const char *name, umode_t mode)
+__rust_helper struct dentry *rdc_create_child(struct dentry *parent, const char *name,
+					      umode_t mode)
 {
 	struct inode *dir = d_inode(parent);
 	struct dentry *dentry, *old;

@@ -74,8 +74,9 @@ static int rust_fs_parse_param(struct fs_context *fc, struct fs_parameter *param
 	if (WARN_ON_ONCE(n > RUST_FS_MAX_PARAMS))
 		return -EINVAL;
 	for (i = 0; i < n; i++)
-		spec[i] = (struct fs_parameter_spec)__fsparam(fs_param_is_u32, t->ops->param_name(i),
-							      i, 0, (void *)10);
+		spec[i] = (struct fs_parameter_spec)__fsparam(fs_param_is_u32,
+							      t->ops->param_name(i), i, 0,
+							      (void *)10);
 	opt = fs_parse(fc, spec, param, &result);
 	if (opt < 0)
 		return opt;
@@ -128,7 +129,8 @@ __rust_helper int rdc_fs_type_init(struct file_system_type *fst)
  * under its name now (get_fs_type() finds it; its reference is held during
  * the mount).
  */
-__rust_helper struct vfsmount *rdc_kern_mount_registered(struct file_system_type *type, const char *data)
+__rust_helper struct vfsmount *rdc_kern_mount_registered(struct file_system_type *type,
+							 const char *data)
 {
 	struct file_system_type *found = get_fs_type(type->name);
 	struct vfsmount *mnt;
@@ -155,7 +157,8 @@ __rust_helper bool rdc_dir_emit_dots(struct file *file, struct dir_context *ctx)
 	return dir_emit_dots(file, ctx);
 }
 
-__rust_helper bool rdc_dir_emit(struct dir_context *ctx, const char *name, int len, u64 ino, bool dir)
+__rust_helper bool rdc_dir_emit(struct dir_context *ctx, const char *name, int len, u64 ino,
+				bool dir)
 {
 	return dir_emit(ctx, name, len, ino, dir ? DT_DIR : DT_REG);
 }
@@ -176,7 +179,8 @@ __rust_helper struct inode *rdc_file_inode(const struct file *file)
 }
 
 /* read_iter over a buffer of @len bytes: what simple_read_from_buffer() is for read(). */
-__rust_helper ssize_t rdc_read_iter_buffer(struct kiocb *iocb, struct iov_iter *to, const void *buf, size_t len)
+__rust_helper ssize_t rdc_read_iter_buffer(struct kiocb *iocb, struct iov_iter *to,
+					   const void *buf, size_t len)
 {
 	loff_t pos = iocb->ki_pos;
 	size_t n;
@@ -199,8 +203,9 @@ __rust_helper ssize_t rdc_read_iter_buffer(struct kiocb *iocb, struct iov_iter *
  * @private word and @tag (kept in i_private / i_generation, so callbacks can
  * read them without touching the superblock), and the given operations.
  */
-__rust_helper struct inode *rdc_make_inode(struct super_block *sb, umode_t mode, u64 private, u32 tag,
-			    loff_t size, const struct inode_operations *iops,
+__rust_helper struct inode *rdc_make_inode(struct super_block *sb, umode_t mode,
+					   u64 private, u32 tag, loff_t size,
+					   const struct inode_operations *iops,
 			    const struct file_operations *fops)
 {
 	struct inode *inode = new_inode(sb);
@@ -248,7 +253,8 @@ __rust_helper void *rdc_sb_fs_info(const struct super_block *sb)
 
 /* Superblock set-up common to every Rust filesystem type. */
 __rust_helper void rdc_sb_setup(struct super_block *sb, unsigned long magic, void *fs_info,
-		  const struct super_operations *sops, const struct dentry_operations *dops)
+				const struct super_operations *sops,
+				const struct dentry_operations *dops)
 {
 	sb->s_magic = magic;
 	sb->s_fs_info = fs_info;
