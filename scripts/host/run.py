@@ -970,6 +970,28 @@ class Runner:
                                                f"{len(res)} result(s): {proc.stderr.strip()[-300:]}"]))
         return res
 
+    def upstream_docs(self):
+        """[(name, ok, reasons)] from `upstream.py --check-docs`: docs/upstream/
+        is the series the sources make now, and checkpatch --strict is silent
+        on it, each with the self-test that makes it fire.  (The builds and
+        the built-in suite's boot are make upstream's, not make test's.)"""
+        cache = os.environ.get("RDCACHE_CACHE") or os.path.join(
+            os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "rdcache")
+        cmd = ["python3", os.path.join(HERE, "upstream.py"), "--check-docs", "--ksrc", self.args.ksrc,
+               "--kdir", self.args.kdir, "--cache", cache]
+        try:
+            proc = subprocess.run(cmd, capture_output=True, text=True, timeout=300, stdin=subprocess.DEVNULL)
+        except subprocess.TimeoutExpired:
+            return [("upstream/check-docs", False, ["upstream.py --check-docs took more than 300 s"])]
+        res = []
+        for line in proc.stdout.splitlines():
+            if m := re.match(r"(ok|FAIL) (\S+): (.*)", line):
+                res.append((m.group(2), m.group(1) == "ok", [m.group(3)]))
+        if not res or (proc.returncode == 0) != all(ok for _, ok, _ in res):
+            res.append(("upstream/check-docs", False, [f"upstream.py --check-docs exited {proc.returncode} with "
+                                                       f"{len(res)} result(s): {proc.stderr.strip()[-300:]}"]))
+        return res
+
     def verdict_selftests(self):
         """[(name, ok, reasons)]: make run's verdict computed on made-up
         tables, one per way it must go (`make-run-verdict/<case>`)."""
@@ -1111,6 +1133,7 @@ class Runner:
             setup_order += self.verdict_selftests()
         if self.args.plan == "test" and not only:
             setup_order += self.decode_bounded()
+            setup_order += self.upstream_docs()
         coverage = self.classifier_coverage() if fixtures else []
         specs = [t.spec for b in boots for t in b.tests]
         for b in boots:

@@ -254,10 +254,13 @@ def rustfmt(ksrc, paths, args):
         write(p, r.stdout)
 
 
-def make_series(ksrc, cache, args):
-    """Build the series repository and write the patches to docs/upstream/."""
-    name = git(TOP, "config", "user.name").strip()
-    email = git(TOP, "config", "user.email").strip()
+def make_series(ksrc, cache, args, repo_name="series"):
+    """Build the series repository; format-patch it into a new directory."""
+    # The author of the layer's last change, from the history (not the
+    # user's git config, which a fresh machine or CI may not have): the
+    # same sources give the same series wherever it is made.
+    who = git(TOP, "log", "-1", "--format=%an%n%ae", "--", "rust/dcache").split("\n")
+    name, email = (who[0], who[1]) if len(who) > 1 and who[0] else ("rdcache", "rdcache@localhost")
     author = f"{name} <{email}>"
     # One date for every commit, from the sources: the same sources give the
     # same series, byte for byte.
@@ -265,7 +268,7 @@ def make_series(ksrc, cache, args):
                "scripts/host/upstream.py").strip() or "2026-12-01T00:00:00+00:00"
     env = {"GIT_AUTHOR_NAME": name, "GIT_AUTHOR_EMAIL": email, "GIT_COMMITTER_NAME": name,
            "GIT_COMMITTER_EMAIL": email, "GIT_AUTHOR_DATE": date, "GIT_COMMITTER_DATE": date}
-    repo = os.path.join(cache, "series")
+    repo = os.path.join(cache, repo_name)
     shutil.rmtree(repo, ignore_errors=True)
     os.makedirs(repo)
     git(repo, "init", "-q")
@@ -378,10 +381,16 @@ def main():
     ap.add_argument("--rustfmt", default="/usr/bin/rustfmt")
     ap.add_argument("--jobs", default=str(os.cpu_count() or 2))
     ap.add_argument("--series-only", action="store_true", help="write the series, run no check")
+    ap.add_argument("--check-docs", action="store_true",
+                    help="make test's host check: make the series afresh (in a scratch repository), "
+                         "compare it with docs/upstream/ and run checkpatch on it; prints one "
+                         "'ok|FAIL name: detail' line per check")
     args = ap.parse_args()
     args.kmake = args.kmake_args.split() + ["CLIPPY=1"]
     cache = os.path.join(args.cache, "upstream")
     os.makedirs(cache, exist_ok=True)
+    if args.check_docs:
+        return check_docs(cache, args)
 
     repo, out, patches = make_series(args.ksrc, cache, args)
     series = [p for p in patches if not os.path.basename(p).startswith("0000-")]
@@ -479,6 +488,82 @@ def main():
     publish(out, patches, cover, checks, args, kunit)
     print(f"make upstream: {len(checks.lines)} checks, {len(checks.lines) - checks.failed} passed, "
           f"{checks.failed} failed")
+    return 1 if checks.failed else 0
+
+
+# Lines that differ between two makings of the same series: commit ids and dates.
+VOLATILE = re.compile(r"^(From [0-9a-f]{40} |Date: |index [0-9a-f]+\.\.[0-9a-f]+)")
+
+
+def series_differences(fresh, docs_dir):
+    """How the patches in `fresh` ({name: path}) differ from docs_dir's."""
+    docs = {os.path.basename(p): p for p in glob.glob(os.path.join(docs_dir, "0*.patch"))
+            if not os.path.basename(p).startswith("0000-")}
+    differ = []
+    for name in sorted(set(fresh) | set(docs)):
+        if name not in fresh or name not in docs:
+            differ.append(f"{name} {'only in docs/upstream' if name in docs else 'not in docs/upstream'}")
+            continue
+        a = [ln for ln in read(fresh[name]).splitlines() if not VOLATILE.match(ln)]
+        b = [ln for ln in read(docs[name]).splitlines() if not VOLATILE.match(ln)]
+        if a != b:
+            first = next((i for i, (x, y) in enumerate(zip(a, b)) if x != y), min(len(a), len(b)))
+            differ.append(f"{name} differs from line {first + 1}")
+    return differ
+
+
+def checkpatch_problems(ksrc, patches):
+    """['name: total ...: first report'] for each patch checkpatch --strict is not silent on."""
+    bad = []
+    for name, p in sorted(patches.items()):
+        r = subprocess.run(["perl", os.path.join(ksrc, "scripts/checkpatch.pl"), "--strict", p],
+                           cwd=ksrc, capture_output=True, text=True)
+        total = re.search(r"total: (\d+) errors, (\d+) warnings, (\d+) checks", r.stdout)
+        if not total or total.groups() != ("0", "0", "0"):
+            first = next((ln for ln in r.stdout.splitlines() if re.match(r"(ERROR|WARNING|CHECK):", ln)), "")
+            bad.append(f"{name}: {total.group(0) if total else 'no total line'}: {first}")
+    return bad
+
+
+def check_docs(cache, args):
+    """make test's host checks, each with the self-test that makes it fire."""
+    checks = Checks()
+    _, out, patches = make_series(args.ksrc, cache, args, repo_name="series-check")
+    scratch = tempfile.mkdtemp(prefix="rdcache-upstream-check-")
+    try:
+        fresh = {os.path.basename(p): p for p in patches if not os.path.basename(p).startswith("0000-")}
+        differ = series_differences(fresh, DOCS)
+        checks.result(not differ, "upstream/series-in-sync",
+                      "; ".join(differ) + " (rerun make upstream)" if differ else
+                      f"docs/upstream/ is the series the sources make ({len(fresh)} patches)")
+        # The detector fires: docs with one changed line of one patch.
+        stale = os.path.join(scratch, "stale")
+        shutil.copytree(DOCS, stale)
+        victim = os.path.join(stale, sorted(fresh)[-1])
+        if os.path.exists(victim):
+            lines = read(victim).split("\n")
+            i = next(i for i, ln in enumerate(lines) if ln.startswith("+") and not ln.startswith("+++"))
+            lines[i] += " (stale)"
+            write(victim, "\n".join(lines))
+        found = series_differences(fresh, stale)
+        checks.result(bool(found), "upstream/series-in-sync-detects-a-changed-line",
+                      f"a copy of docs/upstream/ with one line changed: {found[0] if found else 'not seen'}")
+        bad = checkpatch_problems(args.ksrc, fresh)
+        checks.result(not bad, "upstream/checkpatch", "; ".join(bad) if bad else
+                      f"--strict: nothing on any of {len(fresh)} patches")
+        # The detector fires: a patch with one added line made too long.
+        name = sorted(fresh)[-1]
+        lines = read(fresh[name]).split("\n")
+        i = next(i for i, ln in enumerate(lines) if re.match(r"\+\s*// ", ln))
+        lines[i] = lines[i] + " " + "x" * 100
+        long_patch = os.path.join(scratch, name)
+        write(long_patch, "\n".join(lines))
+        found = checkpatch_problems(args.ksrc, {name: long_patch})
+        checks.result(bool(found) and "line length" in found[0], "upstream/checkpatch-detects-a-long-line",
+                      found[0] if found else "checkpatch was silent on a 100-column overrun")
+    finally:
+        shutil.rmtree(out, ignore_errors=True)
+        shutil.rmtree(scratch, ignore_errors=True)
     return 1 if checks.failed else 0
 
 

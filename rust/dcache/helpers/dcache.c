@@ -129,8 +129,14 @@ __rust_helper void rdc_d_lock(struct dentry *dentry)
  * interrupt interrupted, holds one.  With PREEMPT_RT (d_lock sleeps, the task
  * only stays on its CPU) another task may find the count set and be refused
  * for nothing.
+ *
+ * Not static: a helper is an inline function with external linkage
+ * (__rust_helper), which may not use a static variable.  With
+ * CONFIG_RUST_INLINE_HELPERS every Rust crate links a copy of the helpers,
+ * and of this count, into itself: guards taken by code of two crates then
+ * do not see each other, and a nesting of the two is left to lockdep.
  */
-static DEFINE_PER_CPU(unsigned int, rust_dentry_guards);
+DEFINE_PER_CPU(unsigned int, rust_dentry_guards);
 
 /*
  * Lock @dentry's d_lock for a ChildrenGuard, unless this context holds a
@@ -184,7 +190,7 @@ __rust_helper struct dentry *rdc_d_next_sibling(struct dentry *child)
  * step.  Caller holds d_lock, as retain_dentry() does when it calls
  * ->d_delete().
  */
-static bool rust_dentry_would_retain(struct dentry *dentry)
+static inline bool rust_dentry_would_retain(struct dentry *dentry)
 {
 	unsigned int d_flags = dentry->d_flags;
 

@@ -40,7 +40,7 @@ struct rust_fs_type {
 	const struct rust_fs_ops *ops;
 };
 
-static struct vfsmount *rust_fs_kern_mount_type(struct file_system_type *type, const char *data);
+static inline struct vfsmount *rust_fs_kern_mount_type(struct file_system_type *type, const char *data);
 
 static int rust_fs_fill_super(struct super_block *sb, struct fs_context *fc)
 {
@@ -97,7 +97,7 @@ static const struct fs_context_operations rust_fs_context_ops = {
 	.free		= rust_fs_free_fc,
 };
 
-static int rust_fs_init_fs_context(struct fs_context *fc)
+static inline int rust_fs_init_fs_context(struct fs_context *fc)
 {
 	struct rust_fs_type *t = container_of(fc->fs_type, struct rust_fs_type, fst);
 
@@ -297,7 +297,7 @@ __rust_helper bool rdc_sb_try_activate(struct super_block *sb)
  * vfs_kern_mount(), which parses a copy (the parser writes into it);
  * kern_unmount() undoes either.
  */
-static struct vfsmount *rust_fs_kern_mount_type(struct file_system_type *type, const char *data)
+static inline struct vfsmount *rust_fs_kern_mount_type(struct file_system_type *type, const char *data)
 {
 	struct vfsmount *mnt;
 	char *copy;
