@@ -536,18 +536,21 @@ def check_docs(cache, args):
         checks.result(not differ, "upstream/series-in-sync",
                       "; ".join(differ) + " (rerun make upstream)" if differ else
                       f"docs/upstream/ is the series the sources make ({len(fresh)} patches)")
-        # The detector fires: docs with one changed line of one patch.
+        # The detector fires: the fresh series itself, with one added line
+        # of its last patch changed, must differ there and only there.
         stale = os.path.join(scratch, "stale")
-        shutil.copytree(DOCS, stale)
-        victim = os.path.join(stale, sorted(fresh)[-1])
-        if os.path.exists(victim):
-            lines = read(victim).split("\n")
-            i = next(i for i, ln in enumerate(lines) if ln.startswith("+") and not ln.startswith("+++"))
-            lines[i] += " (stale)"
-            write(victim, "\n".join(lines))
+        os.makedirs(stale)
+        for p in fresh.values():
+            shutil.copy(p, stale)
+        victim = sorted(fresh)[-1]
+        lines = read(os.path.join(stale, victim)).split("\n")
+        i = next(i for i, ln in enumerate(lines) if ln.startswith("+") and not ln.startswith("+++"))
+        lines[i] += " (stale)"
+        write(os.path.join(stale, victim), "\n".join(lines))
         found = series_differences(fresh, stale)
-        checks.result(bool(found), "upstream/series-in-sync-detects-a-changed-line",
-                      f"a copy of docs/upstream/ with one line changed: {found[0] if found else 'not seen'}")
+        checks.result(len(found) == 1 and found[0].startswith(victim),
+                      "upstream/series-in-sync-detects-a-changed-line",
+                      f"the series with line {i + 1} of {victim} changed: {found or 'no difference seen'}")
         bad = checkpatch_problems(args.ksrc, fresh)
         checks.result(not bad, "upstream/checkpatch", "; ".join(bad) if bad else
                       f"--strict: nothing on any of {len(fresh)} patches")

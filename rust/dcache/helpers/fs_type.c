@@ -40,7 +40,8 @@ struct rust_fs_type {
 	const struct rust_fs_ops *ops;
 };
 
-static inline struct vfsmount *rust_fs_kern_mount_type(struct file_system_type *type, const char *data);
+static inline struct vfsmount *rust_fs_kern_mount_type(struct file_system_type *type,
+						       const char *data);
 
 static int rust_fs_fill_super(struct super_block *sb, struct fs_context *fc)
 {
@@ -297,7 +298,8 @@ __rust_helper bool rdc_sb_try_activate(struct super_block *sb)
  * vfs_kern_mount(), which parses a copy (the parser writes into it);
  * kern_unmount() undoes either.
  */
-static inline struct vfsmount *rust_fs_kern_mount_type(struct file_system_type *type, const char *data)
+static inline struct vfsmount *rust_fs_kern_mount_type(struct file_system_type *type,
+						       const char *data)
 {
 	struct vfsmount *mnt;
 	char *copy;
