@@ -8,7 +8,7 @@
 //!
 //! A dentry's memory is freed after it is killed, which happens once its
 //! count (`d_lockref.count`) is zero and someone (`dput()`, a shrinker,
-//! umount, [`ShrinkList::shrink`](super::ShrinkList::shrink)) evicts it.
+//! umount, `ShrinkList::shrink`) evicts it.
 //! This module hands out `&Dentry` only under something that prevents that:
 //!
 //! * a [`DentryRef`], which owns one count.  It borrows an
@@ -52,13 +52,7 @@ use super::{
     super_block::{ActiveSuper, NotThreadSafe, SuperBlock},
 };
 use core::{marker::PhantomData, mem::ManuallyDrop, ops::Deref, ptr::NonNull};
-use kernel::{
-    bindings,
-    error::{from_err_ptr, to_result},
-    prelude::*,
-    task::might_sleep,
-    types::Opaque,
-};
+use kernel::{bindings, error::from_err_ptr, prelude::*, task::might_sleep, types::Opaque};
 
 /// A `struct dentry` of a filesystem of brand `T`.
 ///
@@ -159,7 +153,7 @@ impl DentryName {
 /// Dropping it is `dput()`, which **may sleep** (it may kill the dentry and
 /// its unused ancestors, calling `->d_iput()`, `->d_release()` and
 /// `iput()`).  To drop one where sleeping is not allowed, hand it to
-/// [`ShrinkList::put`](super::ShrinkList::put) instead.
+/// `ShrinkList::put` instead.
 ///
 /// # Invariants
 ///
@@ -207,8 +201,9 @@ impl<'pin, T> DentryRef<'pin, T> {
         }
     }
 
-    /// Gives up ownership of the count without dropping it.
-    pub(crate) fn into_raw(self) -> *mut bindings::dentry {
+    /// Gives up ownership of the count without dropping it: the caller owns
+    /// that count now, and must give it back (`dput()`) or leak it.
+    pub fn into_raw(self) -> *mut bindings::dentry {
         ManuallyDrop::new(self).ptr.as_ptr()
     }
 
@@ -363,12 +358,21 @@ impl<'pin, T: FileSystem> DentryRef<'pin, T> {
 
     /// Marks a positive dentry's inode, and with it every alias, not to be
     /// cached once unused (`d_mark_dontcache()`): their last `dput()` (or
-    /// [`ShrinkList::put`](super::ShrinkList::put)) kills them.  `ENOENT` for
+    /// `ShrinkList::put`) kills them.  `ENOENT` for
     /// a negative dentry.  Takes the inode's `i_lock` and the aliases'
     /// `d_lock`s; never sleeps.
     pub fn mark_dontcache(&self) -> Result {
-        // SAFETY: `self` is alive and counted; the call takes only spinlocks.
-        to_result(unsafe { glue::rdc_d_mark_dontcache(self.as_raw()) })
+        // SAFETY: `self` is alive and counted.
+        let inode = unsafe { glue::rdc_d_inode(self.as_raw()) };
+        if inode.is_null() {
+            return Err(ENOENT);
+        }
+        // SAFETY: A counted dentry that is positive stays so, and its alias
+        // keeps the inode's reference (`rdc_d_inode()`'s comment in the
+        // helpers); `d_mark_dontcache()` (fs/inode.c) takes only the inode's
+        // `i_lock` and its aliases' `d_lock`s.
+        unsafe { bindings::d_mark_dontcache(inode) };
+        Ok(())
     }
 }
 
@@ -421,7 +425,7 @@ impl<'a, T> ChildrenGuard<'a, T> {
 
     /// Locks the `d_lock` of the first child for which `pick` returns true
     /// (nested inside its parent's), giving the witness that
-    /// [`ShrinkList::move_to_list`](super::ShrinkList::move_to_list) needs.
+    /// `ShrinkList::move_to_list` needs.
     /// `None` if no child is picked.
     ///
     /// The result borrows the guard mutably: one child is locked at a time,

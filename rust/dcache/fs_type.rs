@@ -310,7 +310,7 @@ unsafe impl<T: FileSystem> Sync for Type<T> {}
 
 impl<T: FileSystem> Type<T> {
     /// Storage for `T`'s type, filled in by its registration.
-    #[allow(clippy::new_without_default)]
+    #[expect(clippy::new_without_default)]
     pub const fn new() -> Self {
         Self {
             t: Opaque::zeroed(),
@@ -516,7 +516,7 @@ unsafe fn new_inode<T: FileSystem>(
     inode
 }
 
-/// `rdc_fs_ops.param_name`: the name of option `i`, or null past the last.
+/// `struct rust_fs_ops`'s `param_name`: the name of option `i`, or null past the last.
 ///
 /// # Safety
 ///
@@ -528,12 +528,12 @@ unsafe extern "C" fn param_name<T: FileSystem>(i: ffi::c_uint) -> *const ffi::c_
         .map_or(core::ptr::null(), |n| n.as_char_ptr())
 }
 
-/// `rdc_fs_ops.opts_alloc`: a new `T::Options` for a mount being configured.
+/// `struct rust_fs_ops`'s `opts_alloc`: a new `T::Options` for a mount being configured.
 ///
 /// # Safety
 ///
 /// Only the C side calls it, as that callback, with the guarantees the VFS
-/// (or `glue.c`) gives it; `T` is the type the callback was registered for.
+/// (or the helpers' fs_context plumbing) gives it; `T` is the type the callback was registered for.
 unsafe extern "C" fn opts_alloc<T: FileSystem>() -> *mut c_void {
     match KBox::new(T::Options::default(), GFP_KERNEL) {
         Ok(b) => KBox::into_raw(b).cast(),
@@ -541,7 +541,7 @@ unsafe extern "C" fn opts_alloc<T: FileSystem>() -> *mut c_void {
     }
 }
 
-/// `rdc_fs_ops.opts_free`: frees what `opts_alloc::<T>()` returned.
+/// `struct rust_fs_ops`'s `opts_free`: frees what `opts_alloc::<T>()` returned.
 ///
 /// # Safety
 ///
@@ -551,12 +551,12 @@ unsafe extern "C" fn opts_free<T: FileSystem>(opts: *mut c_void) {
     drop(unsafe { KBox::from_raw(opts.cast::<T::Options>()) });
 }
 
-/// `rdc_fs_ops.set_param`: one option parsed by `fs_parse()`.
+/// `struct rust_fs_ops`'s `set_param`: one option parsed by `fs_parse()`.
 ///
 /// # Safety
 ///
 /// Only the C side calls it, as that callback, with the guarantees the VFS
-/// (or `glue.c`) gives it; `T` is the type the callback was registered for.
+/// (or the helpers' fs_context plumbing) gives it; `T` is the type the callback was registered for.
 unsafe extern "C" fn set_param<T: FileSystem>(
     fc: *mut bindings::fs_context,
     opts: *mut c_void,
@@ -575,12 +575,12 @@ unsafe extern "C" fn set_param<T: FileSystem>(
     }
 }
 
-/// `rdc_fs_ops.validate`: the options as a whole, before `get_tree_nodev()`.
+/// `struct rust_fs_ops`'s `validate`: the options as a whole, before `get_tree_nodev()`.
 ///
 /// # Safety
 ///
 /// Only the C side calls it, as that callback, with the guarantees the VFS
-/// (or `glue.c`) gives it; `T` is the type the callback was registered for.
+/// (or the helpers' fs_context plumbing) gives it; `T` is the type the callback was registered for.
 unsafe extern "C" fn validate<T: FileSystem>(
     fc: *mut bindings::fs_context,
     opts: *mut c_void,
@@ -597,12 +597,12 @@ unsafe extern "C" fn validate<T: FileSystem>(
     }
 }
 
-/// `rdc_fs_ops.fill_super`: sets up a new superblock (`get_tree_nodev()`).
+/// `struct rust_fs_ops`'s `fill_super`: sets up a new superblock (`get_tree_nodev()`).
 ///
 /// # Safety
 ///
 /// Only the C side calls it, as that callback, with the guarantees the VFS
-/// (or `glue.c`) gives it; `T` is the type the callback was registered for.
+/// (or the helpers' fs_context plumbing) gives it; `T` is the type the callback was registered for.
 unsafe extern "C" fn fill_super<T: FileSystem>(
     sb: *mut bindings::super_block,
     opts: *mut c_void,
@@ -686,7 +686,7 @@ fn mount_failed<T: FileSystem>(e: Error, why: &str) -> ffi::c_int {
 /// # Safety
 ///
 /// Only the C side calls it, as that callback, with the guarantees the VFS
-/// (or `glue.c`) gives it; `T` is the type the callback was registered for.
+/// (or the helpers' fs_context plumbing) gives it; `T` is the type the callback was registered for.
 unsafe extern "C" fn lookup<T: FileSystem>(
     dir: *mut bindings::inode,
     dentry: *mut bindings::dentry,
@@ -726,7 +726,7 @@ unsafe extern "C" fn lookup<T: FileSystem>(
 /// # Safety
 ///
 /// Only the C side calls it, as that callback, with the guarantees the VFS
-/// (or `glue.c`) gives it; `T` is the type the callback was registered for.
+/// (or the helpers' fs_context plumbing) gives it; `T` is the type the callback was registered for.
 unsafe extern "C" fn iterate_shared<T: FileSystem>(
     file: *mut bindings::file,
     ctx: *mut bindings::dir_context,
@@ -781,7 +781,7 @@ fn emit_name(buf: &[u8; CHILD_NAME_MAX], len: usize) -> Option<&[u8]> {
 /// # Safety
 ///
 /// Only the C side calls it, as that callback, with the guarantees the VFS
-/// (or `glue.c`) gives it; `T` is the type the callback was registered for.
+/// (or the helpers' fs_context plumbing) gives it; `T` is the type the callback was registered for.
 unsafe extern "C" fn read_iter<T: FileSystem>(
     iocb: *mut bindings::kiocb,
     to: *mut bindings::iov_iter,
@@ -833,7 +833,7 @@ unsafe extern "C" fn d_delete<T: FileSystem>(dentry: *const bindings::dentry) ->
 /// # Safety
 ///
 /// Only the C side calls it, as that callback, with the guarantees the VFS
-/// (or `glue.c`) gives it; `T` is the type the callback was registered for.
+/// (or the helpers' fs_context plumbing) gives it; `T` is the type the callback was registered for.
 unsafe extern "C" fn d_release<T: FileSystem>(dentry: *mut bindings::dentry) {
     // INVARIANT: The dentry of this `->d_release()`, for the call.
     let dying = Dying {
@@ -849,7 +849,7 @@ unsafe extern "C" fn d_release<T: FileSystem>(dentry: *mut bindings::dentry) {
 /// # Safety
 ///
 /// Only the C side calls it, as that callback, with the guarantees the VFS
-/// (or `glue.c`) gives it; `T` is the type the callback was registered for.
+/// (or the helpers' fs_context plumbing) gives it; `T` is the type the callback was registered for.
 unsafe extern "C" fn d_iput<T: FileSystem>(
     dentry: *mut bindings::dentry,
     inode: *mut bindings::inode,
@@ -865,7 +865,7 @@ unsafe extern "C" fn d_iput<T: FileSystem>(
 /// # Safety
 ///
 /// Only the C side calls it, as that callback, with the guarantees the VFS
-/// (or `glue.c`) gives it; `T` is the type the callback was registered for.
+/// (or the helpers' fs_context plumbing) gives it; `T` is the type the callback was registered for.
 unsafe extern "C" fn evict_inode<T: FileSystem>(inode: *mut bindings::inode) {
     // SAFETY: `->evict_inode()` of a live inode being torn down.
     unsafe { glue::rdc_evict_inode_common(inode) };
@@ -879,7 +879,7 @@ unsafe extern "C" fn evict_inode<T: FileSystem>(inode: *mut bindings::inode) {
 /// # Safety
 ///
 /// Only the C side calls it, as that callback, with the guarantees the VFS
-/// (or `glue.c`) gives it; `T` is the type the callback was registered for.
+/// (or the helpers' fs_context plumbing) gives it; `T` is the type the callback was registered for.
 unsafe extern "C" fn kill_sb<T: FileSystem>(sb: *mut bindings::super_block) {
     // SAFETY: `->kill_sb()` gets a live superblock of ours.
     let info = unsafe { glue::rdc_sb_fs_info(sb) }.cast::<SbInfo<T>>();

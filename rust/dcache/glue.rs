@@ -16,7 +16,6 @@ extern "C" {
     pub(crate) fn rdc_dget(dentry: *mut bindings::dentry) -> *mut bindings::dentry;
     pub(crate) fn rdc_d_count(dentry: *const bindings::dentry) -> ffi::c_int;
     pub(crate) fn rdc_d_inode(dentry: *const bindings::dentry) -> *mut bindings::inode;
-    pub(crate) fn rdc_d_mark_dontcache(dentry: *mut bindings::dentry) -> ffi::c_int;
     pub(crate) fn rdc_d_unhashed(dentry: *const bindings::dentry) -> bool;
     pub(crate) fn rdc_d_name(dentry: *const bindings::dentry, len: *mut ffi::c_uint) -> *const u8;
     pub(crate) fn rdc_d_on_shrink_list(dentry: *const bindings::dentry) -> bool;

@@ -18,8 +18,8 @@
 //! # The rules, and where the types enforce them
 //!
 //! The conditions for using `__move_to_shrink_list()` and
-//! `shrink_dentry_list()` safely were never written down in C (a 2025-26
-//! user of them shipped a use-after-free).  Here they are:
+//! `shrink_dentry_list()` safely were never written down in C.  Here they
+//! are:
 //!
 //! 1. **Insertion needs a liveness witness.** A dentry goes onto a list under
 //!    its `d_lock`, and something must keep it from being freed.
@@ -40,16 +40,16 @@
 //!    [`ShrinkList::shrink`] frees.
 //! 5. **Counted references need a pin.** A [`DentryRef`] borrows an
 //!    [`ActiveSuper`] (`s_active`), so it cannot outlive it: `->kill_sb()`
-//!    never finds one still held (`BUG: Dentry ... still in use`, the seed's
+//!    never finds one still held (`BUG: Dentry ... still in use`, then a
 //!    late `->d_iput()`).  This holds for code that does not leak: a
 //!    `mem::forget()` of a [`DentryRef`] (safe in Rust, as every leak is)
 //!    keeps its count for ever, and umount reports that dentry as busy.
 //!    Like every Rust-for-Linux abstraction, this one promises no undefined
 //!    behaviour, not freedom from leaks.
-//! 6. **`put` keeps what `dput` keeps.** [`ShrinkList::put`] is the seed's
-//!    `dput_to_list()`: a non-last reference is dropped (locklessly where
-//!    lockref can, else under `d_lock`); for the
-//!    last, `retain_dentry()`'s test (hashed, not disconnected, not
+//! 6. **`put` keeps what `dput` keeps.** [`ShrinkList::put`] is the
+//!    `dput_to_list()` of Al Viro's April 2019 proposal: a non-last
+//!    reference is dropped (locklessly where lockref can, else under
+//!    `d_lock`); for the last, `retain_dentry()`'s test (hashed, not disconnected, not
 //!    `DCACHE_DONTCACHE`, `->d_delete()` does not object) decides.  What
 //!    `dput()` would kill goes onto the list, and [`ShrinkList::shrink`]
 //!    kills it and prunes its unused ancestors as `shrink_dentry_list()`

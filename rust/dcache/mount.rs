@@ -2,7 +2,7 @@
 
 //! Internal mounts.
 //!
-//! C header: [`include/linux/fs.h`](srctree/include/linux/fs.h)
+//! C header: [`include/linux/mount.h`](srctree/include/linux/mount.h)
 //! (`kern_mount()`, `vfs_kern_mount()`, `kern_unmount()`).
 //!
 //! A [`KernMount`] is a mount that no mount namespace sees.  It keeps its
@@ -45,7 +45,7 @@ fn options_ptr(options: Option<&CStr>) -> *const kernel::ffi::c_char {
     options.map_or(core::ptr::null(), |o| o.as_char_ptr())
 }
 
-/// Wraps what a `glue.c` mount function returned.
+/// Wraps what a mount helper returned.
 ///
 /// # Safety
 ///

@@ -46,7 +46,7 @@ pub enum PutResult {
     /// The last reference, but the dentry sits on a shrink list already:
     /// another thread's, or this list's own deferred part (a lookup found a
     /// deferred entry again).  That list's shrink disposes of it, as the
-    /// seed's `dput_to_list()` leaves it.
+    /// `dput_to_list()` of the April 2019 proposal leaves it.
     OtherList,
 }
 

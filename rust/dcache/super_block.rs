@@ -143,12 +143,11 @@ impl<T> Drop for ActiveSuper<T> {
     }
 }
 
-/// Marker that keeps types holding raw kernel pointers `!Send` and `!Sync`.
-pub(crate) type NotThreadSafe = PhantomData<*mut ()>;
+pub(crate) use kernel::types::NotThreadSafe;
 
 /// A superblock handle that may outlive the superblock (`WeakSuper`).
 ///
-/// The filesystem layer ([`fs`](super::fs)) makes one for each superblock it
+/// The filesystem layer ([`fs_type`](super::fs_type)) makes one for each superblock it
 /// sets up and clears it when `->kill_sb()` begins, before the superblock can
 /// be freed.  [`WeakSuper::try_activate`] therefore pins the superblock while
 /// it is up and fails once its teardown has begun or it is gone: it is the
@@ -185,7 +184,7 @@ impl<T> WeakSuper<T> {
         Ok(Self(
             Arc::pin_init(
                 pin_init!(SbAnchor {
-                    sb <- new_spinlock!(SbPtr(sb), "rdcache_sb_anchor"),
+                    sb <- new_spinlock!(SbPtr(sb), "SuperBlock::anchor"),
                 }),
                 GFP_KERNEL,
             )?,

@@ -253,7 +253,7 @@ mod dcache {
             drop(root.create_child(c"s4", false)?);
             // Cached and on the LRU: its next last put keeps it at once.
             let on_the_lru = root.try_lookup(c"s4")?.ok_or(ENOENT)?;
-            stack_pin_init!(let lock = new_spinlock!(0u32, "rdcache_test_lock"));
+            stack_pin_init!(let lock = new_spinlock!(0u32, "rust_fs_dcache::lock"));
             stack_pin_init!(let list = ShrinkList::new());
             {
                 let mut guard = lock.lock();

@@ -152,10 +152,12 @@ def fs_rs(pristine, stage):
     doc = "\n//!\n".join("\n".join(d) for d in docs)
     mods = [m for m, s in RUST.items() if s <= stage and m != "tests.rs"]
     names = sorted(m[:-3] for m in mods)
-    items = "".join(f"pub mod {n};\n" for n in names)
+    # 64-bit only: fs_type.rs packs a u32 tag and a directory bit into
+    # d_fsdata (a static_assert there says so).
+    items = "".join(f"#[cfg(CONFIG_64BIT)]\npub mod {n};\n" for n in names)
     if RUST["tests.rs"] <= stage:
-        items += f"\n#[cfg(CONFIG_{KCONFIG})]\nmod tests;\n"
-    uses = [ln for ln in mod.splitlines() if re.match(r"pub use (\w+)::", ln)
+        items += f"\n#[cfg(all(CONFIG_64BIT, CONFIG_{KCONFIG}))]\nmod tests;\n"
+    uses = ["#[cfg(CONFIG_64BIT)]\n" + ln for ln in mod.splitlines() if re.match(r"pub use (\w+)::", ln)
             and re.match(r"pub use (\w+)::", ln).group(1) in names]
     missing = [n for n in names if not re.search(rf"^pub mod {n};$", mod, re.M)]
     if missing:
@@ -447,13 +449,17 @@ def main():
     checks.result(rc == 0, "build 0/%d" % len(series), f"pristine tree, {secs:.0f} s, "
                   f"{len(base)} warning(s) known before the series" if rc == 0 else
                   f"the pristine tree does not build: {logs}/build-0.log")
-    applied = True
+    applied, broken = True, None
     for i, p in enumerate(series, 1):
         r = subprocess.run(["git", "apply", "--whitespace=error", p], cwd=tree, capture_output=True, text=True)
         if r.returncode:
             checks.result(False, "apply", f"{os.path.basename(p)} does not apply: {r.stderr.strip()[:300]}")
             applied = False
             break
+        if broken:
+            # The rest still must apply; building them means nothing.
+            checks.result(False, f"build {i}/{len(series)}", f"not built: {broken}")
+            continue
         if i == RUST["tests.rs"]:
             if f"CONFIG_{KCONFIG}=y" not in olddefconfig(tree, build, args, add=f"CONFIG_{KCONFIG}=y\n"):
                 checks.result(False, f"build {i}/{len(series)}", f"CONFIG_{KCONFIG} did not stick")
@@ -466,7 +472,7 @@ def main():
                       (f"{secs:.0f} s, CLIPPY=1, no new warnings ({subject})" if rc == 0 and not new else
                        f"does not build ({log})" if rc else f"{len(new)} new warning(s): {new[0]} ({log})"))
         if rc:
-            break
+            broken = f"build {i}/{len(series)} failed"
     if applied:
         checks.result(True, "apply", f"all {len(series)} patches apply in order to pristine linux-source-7.3 "
                       "(git apply --whitespace=error)")
@@ -477,6 +483,11 @@ def main():
     rc, _ = kmake(tree, build, "rustfmtcheck", args, os.path.join(logs, "rustfmtcheck.log"))
     checks.result(rc == 0, "rustfmtcheck", "make rustfmtcheck: clean" if rc == 0 else
                   f"not clean: {logs}/rustfmtcheck.log")
+    if broken:
+        for name in ("rustdoc", "module", "kunit"):
+            checks.result(False, name, f"not run: {broken}")
+        publish(out, patches, cover, checks, args, None)
+        return 1
     rc, _ = kmake(tree, build, "rustdoc", args, os.path.join(logs, "rustdoc.log"))
     doclog = read(os.path.join(logs, "rustdoc.log"))
     ours = [k for k in warning_keys(doclog) if "rust/kernel/fs" in k or "rust/helpers/" in k]
@@ -525,6 +536,21 @@ def checkpatch_problems(ksrc, patches):
     return bad
 
 
+def helper_names(text):
+    """The names `bindings::` gives the helpers of a helper file's text."""
+    return re.findall(r"^__rust_helper\s+[^(]*?\b(?:rdc|rust_helper)_(\w+)\(", text, re.M)
+
+
+def clashing_helpers(kdir, names):
+    """Helper names that are functions of the kernel's own bindings already.
+    rust/bindings/lib.rs lets such a function win over the helper, so the
+    layer would call the C function, not its helper: silently where the
+    types agree."""
+    gen = os.path.join(kdir, "rust", "bindings", "bindings_generated.rs")
+    have = set(re.findall(r"\bpub fn (\w+)\(", read(gen)))
+    return sorted(n for n in names if n in have)
+
+
 def check_docs(cache, args):
     """make test's host checks, each with the self-test that makes it fire."""
     checks = Checks()
@@ -551,6 +577,16 @@ def check_docs(cache, args):
         checks.result(len(found) == 1 and found[0].startswith(victim),
                       "upstream/series-in-sync-detects-a-changed-line",
                       f"the series with line {i + 1} of {victim} changed: {found or 'no difference seen'}")
+        names = [n for h in HELPERS for n in helper_names(read(os.path.join(LAYER, "helpers", h)))]
+        clash = clashing_helpers(args.kdir, names)
+        checks.result(bool(names) and not clash, "upstream/helper-names-are-free",
+                      f"clash with functions of the kernel's bindings: {clash}" if clash else
+                      f"none of the {len(names)} helpers is named as a function the bindings have")
+        # The detector fires: d_mark_dontcache() is an exported C function
+        # (fs/inode.c) that once had a helper of the same name.
+        found = clashing_helpers(args.kdir, names + ["d_mark_dontcache"])
+        checks.result(found == ["d_mark_dontcache"], "upstream/helper-names-detects-a-clash",
+                      f"a helper named d_mark_dontcache: found {found}")
         bad = checkpatch_problems(args.ksrc, fresh)
         checks.result(not bad, "upstream/checkpatch", "; ".join(bad) if bad else
                       f"--strict: nothing on any of {len(fresh)} patches")

@@ -52,17 +52,6 @@ __rust_helper struct inode *rdc_d_inode(const struct dentry *dentry)
 	return d_inode_rcu(dentry);
 }
 
-/* d_mark_dontcache() of a positive dentry's inode; -ENOENT for a negative one. */
-__rust_helper int rdc_d_mark_dontcache(struct dentry *dentry)
-{
-	struct inode *inode = d_inode_rcu(dentry);
-
-	if (!inode)
-		return -ENOENT;
-	d_mark_dontcache(inode);
-	return 0;
-}
-
 __rust_helper bool rdc_d_unhashed(const struct dentry *dentry)
 {
 	return d_unhashed(dentry);
@@ -207,7 +196,7 @@ static inline bool rust_dentry_would_retain(struct dentry *dentry)
 }
 
 /*
- * dput_to_list() for code outside fs/dcache.c: the seed's
+ * dput_to_list() for code outside fs/dcache.c: Al Viro's (April 2019)
  *	if (!fast_dput(dentry) && !retain_dentry(dentry)) __dput_to_list(dentry, list);
  * rebuilt from what 7.3 exports (fast_dput(), retain_dentry() and
  * d_lru_add() are private to fs/dcache.c).
@@ -227,7 +216,7 @@ static inline bool rust_dentry_would_retain(struct dentry *dentry)
  *  RUST_DPUT_OTHER_LIST	the last one, but the dentry sits on a shrink list
  *			already (another thread's, or @keep after a lookup
  *			found a deferred entry again), whose shrink disposes
- *			of it, as the seed's dput_to_list() leaves it.
+ *			of it, as that dput_to_list() leaves it.
  *
  * Never sleeps where spinlocks do not: only spinlocks are taken (d_lock, the
  * LRU's lock in d_lru_del()), and ->d_delete() is called under d_lock exactly
