@@ -24,6 +24,8 @@ RUSTC=${RDCACHE_TEST_RUSTC:-/usr/bin/rustc}
 CARGO=/usr/bin/cargo
 CLIPPY_DRIVER=/usr/bin/clippy-driver
 RUSTFMT=/usr/bin/rustfmt
+# make rustdoc (make upstream): rustc-web's, not the rustup one on PATH.
+RUSTDOC=/usr/bin/rustdoc
 BINDGEN_VERSION=0.73.2
 BINDGEN_ROOT=$RDCACHE_CACHE/tools
 BINDGEN=$BINDGEN_ROOT/bin/bindgen
@@ -48,7 +50,7 @@ JOBS=${JOBS:-$(nproc)}
 # Arguments every make against the kernel tree gets.
 kmake_args() {
 	echo LLVM="$LLVM_SUFFIX" RUSTC="$RUSTC" BINDGEN="$BINDGEN" \
-		RUSTFMT="$RUSTFMT" CLIPPY_DRIVER="$CLIPPY_DRIVER"
+		RUSTFMT="$RUSTFMT" RUSTDOC="$RUSTDOC" CLIPPY_DRIVER="$CLIPPY_DRIVER"
 }
 
 # Key of a built kernel: source version, the fragment's options, toolchain versions.

@@ -417,6 +417,7 @@ impl<'a, T> ChildrenGuard<'a, T> {
     pub fn iter(&self) -> Children<'_, T> {
         // SAFETY: We hold the parent's `d_lock` (invariant).
         let first = unsafe { glue::rdc_d_first_child(self.parent.as_raw()) };
+        // INVARIANT: `first` is null or a child of the parent, locked for `'_`.
         Children {
             next: first,
             _guard: PhantomData,
@@ -457,6 +458,11 @@ impl<T> Drop for ChildrenGuard<'_, T> {
 }
 
 /// Iterator over a locked directory's children.
+///
+/// # Invariants
+///
+/// `next` is null or a child of the directory whose `d_lock` the
+/// [`ChildrenGuard`] borrowed for `'g` holds.
 pub struct Children<'g, T> {
     next: *mut bindings::dentry,
     _guard: PhantomData<&'g Dentry<T>>,

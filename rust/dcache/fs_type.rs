@@ -234,6 +234,10 @@ pub trait FileSystem: Sized + 'static {
 
 /// A mount being configured (`struct fs_context`), during `set_param` or
 /// `validate`.
+///
+/// # Invariants
+///
+/// `fc` is the live context of the callback running for `'a`.
 pub struct FsContext<'a> {
     fc: *mut bindings::fs_context,
     _p: PhantomData<&'a ()>,

@@ -100,18 +100,16 @@ pub struct ShrinkList {
 
 /// An empty list head, initialised in place.
 fn empty_head() -> impl PinInit<Opaque<bindings::list_head>> {
-    Opaque::ffi_init(|head: *mut bindings::list_head| {
-        // SAFETY: `head` is writable and pinned; an empty list points at itself.
-        unsafe {
-            (*head).next = head;
-            (*head).prev = head;
-        }
-    })
+    // SAFETY: `head` is writable and pinned; `INIT_LIST_HEAD()` writes its
+    // two pointers (include/linux/list.h).
+    Opaque::ffi_init(|head: *mut bindings::list_head| unsafe { bindings::INIT_LIST_HEAD(head) })
 }
 
 impl ShrinkList {
     /// An empty list, to be initialised in place.
     pub fn new() -> impl PinInit<Self> {
+        // INVARIANT: Both heads start empty, and the list is pinned, `!Send`
+        // and `!Sync` from here on.
         pin_init!(Self {
             kill <- empty_head(),
             keep <- empty_head(),

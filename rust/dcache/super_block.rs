@@ -153,6 +153,11 @@ pub(crate) use kernel::types::NotThreadSafe;
 /// it is up and fails once its teardown has begun or it is gone: it is the
 /// "known alive" that taking an active reference needs, for threads the
 /// filesystem starts (workers) and that may run on past an umount.
+///
+/// # Invariants
+///
+/// The anchor's pointer is null, or a live superblock of `T`'s type whose
+/// `->kill_sb()` has not begun.
 pub struct WeakSuper<T>(Arc<SbAnchor>, PhantomData<fn() -> T>);
 
 impl<T> Clone for WeakSuper<T> {
@@ -161,6 +166,12 @@ impl<T> Clone for WeakSuper<T> {
     }
 }
 
+/// The shared part of a [`WeakSuper`] and its clones.
+///
+/// # Invariants
+///
+/// `sb` is null, or points to a live superblock whose `->kill_sb()` has not
+/// begun; it changes only to null, under the lock.
 #[pin_data]
 pub(crate) struct SbAnchor {
     #[pin]
@@ -168,6 +179,10 @@ pub(crate) struct SbAnchor {
 }
 
 /// The anchored superblock, or null once `->kill_sb()` began.
+///
+/// # Invariants
+///
+/// Non-null only while the superblock it points to is live (see [`SbAnchor`]).
 pub(crate) struct SbPtr(*mut bindings::super_block);
 
 // SAFETY: Dereferenced only under the anchor's lock, while the sb exists.
@@ -181,6 +196,8 @@ impl<T> WeakSuper<T> {
     /// `sb` is a live superblock of `T`'s type, and [`WeakSuper::clear`] is
     /// called for it before its memory can be freed.
     pub(crate) unsafe fn new(sb: *mut bindings::super_block) -> Result<Self> {
+        // INVARIANT: `sb` is live and of `T`'s type (caller), and it is
+        // cleared before it can be freed (caller).
         Ok(Self(
             Arc::pin_init(
                 pin_init!(SbAnchor {
@@ -194,6 +211,7 @@ impl<T> WeakSuper<T> {
 
     /// Forgets the superblock: from now on `try_activate()` fails.
     pub(crate) fn clear(&self) {
+        // INVARIANT: Null is always allowed.
         self.0.sb.lock().0 = core::ptr::null_mut();
     }
 
