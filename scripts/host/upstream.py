@@ -270,7 +270,7 @@ def make_series(ksrc, cache, args, repo_name="series"):
                "scripts/host/upstream.py").strip() or "2026-12-01T00:00:00+00:00"
     env = {"GIT_AUTHOR_NAME": name, "GIT_AUTHOR_EMAIL": email, "GIT_COMMITTER_NAME": name,
            "GIT_COMMITTER_EMAIL": email, "GIT_AUTHOR_DATE": date, "GIT_COMMITTER_DATE": date}
-    repo = os.path.join(cache, repo_name)
+    repo = repo_name if os.path.isabs(repo_name) else os.path.join(cache, repo_name)
     shutil.rmtree(repo, ignore_errors=True)
     os.makedirs(repo)
     git(repo, "init", "-q")
@@ -554,8 +554,10 @@ def clashing_helpers(kdir, names):
 def check_docs(cache, args):
     """make test's host checks, each with the self-test that makes it fire."""
     checks = Checks()
-    _, out, patches = make_series(args.ksrc, cache, args, repo_name="series-check")
+    # A repository of this run's own: make test and make upstream may run
+    # side by side, or two make tests in two clones.
     scratch = tempfile.mkdtemp(prefix="rdcache-upstream-check-")
+    repo, out, patches = make_series(args.ksrc, cache, args, repo_name=os.path.join(scratch, "series"))
     try:
         fresh = {os.path.basename(p): p for p in patches if not os.path.basename(p).startswith("0000-")}
         differ = series_differences(fresh, DOCS)
@@ -587,6 +589,20 @@ def check_docs(cache, args):
         found = clashing_helpers(args.kdir, names + ["d_mark_dontcache"])
         checks.result(found == ["d_mark_dontcache"], "upstream/helper-names-detects-a-clash",
                       f"a helper named d_mark_dontcache: found {found}")
+        # make upstream's "no new warnings" detector, on logs whose lines it
+        # must tell apart: the same warning at other line numbers is old, a
+        # C and a Rust warning the baseline lacks are new, and so is a
+        # warning under a path the baseline has another warning for.
+        base = warning_keys("drivers/a.c:10:5: warning: unused variable 'x' [-Wunused-variable]\n"
+                            "warning: 1 warning emitted\n")
+        new = warning_keys("drivers/a.c:12:5: warning: unused variable 'x' [-Wunused-variable]\n"
+                           "rust/helpers/dcache.c:140:9: warning: static function 'f' is used in an inline "
+                           "function with external linkage [-Wstatic-in-inline]\n"
+                           "warning: unused import: `to_result`\n  --> rust/kernel/fs/dentry.rs:57:27\n"
+                           "drivers/a.c:30:1: warning: unused function 'y' [-Wunused-function]\n") - base
+        checks.result(len(new) == 3 and all(("dcache.c" in k) or ("dentry.rs" in k) or ("'y'" in k) for k in new),
+                      "upstream/new-warning-detector",
+                      f"{len(new)} new of 4 warnings (wanted 3: a moved old one is not new): {sorted(new)}")
         bad = checkpatch_problems(args.ksrc, fresh)
         checks.result(not bad, "upstream/checkpatch", "; ".join(bad) if bad else
                       f"--strict: nothing on any of {len(fresh)} patches")
