@@ -176,11 +176,14 @@ impl<'pin, T> DentryRef<'pin, T> {
     ///
     /// `ptr` is alive, of a superblock of `T`'s type kept active for `'pin`.
     pub(crate) unsafe fn from_raw_dget(ptr: *mut bindings::dentry) -> Self {
-        // SAFETY: The caller guarantees `ptr` is alive.
-        let ptr = unsafe { glue::rdc_dget(ptr) };
+        // SAFETY: The caller guarantees `ptr` is alive, so not null: `dget()`
+        // of it is `lockref_get(&dentry->d_lockref)` (include/linux/dcache.h),
+        // called here as C's inlined `dget()` calls it, with no helper call
+        // in between (lib/lockref.c exports it).
+        unsafe { bindings::lockref_get(&raw mut (*ptr).d_lockref) };
         // INVARIANT: `dget()` gave us a count; the caller covers it with the pin.
         Self {
-            // SAFETY: `dget()` returns its argument, which is not null.
+            // SAFETY: `ptr` is alive (caller), so not null.
             ptr: unsafe { NonNull::new_unchecked(ptr) },
             _pin: PhantomData,
         }
@@ -394,9 +397,8 @@ impl<T> Clone for DentryRef<'_, T> {
 }
 
 impl<T> Drop for DentryRef<'_, T> {
-    /// `dput()`: may sleep.
+    /// `dput()`: may sleep (`dput()` says so itself, with `might_sleep()`).
     fn drop(&mut self) {
-        might_sleep();
         // SAFETY: We own one count (invariant) and give it up here.
         unsafe { bindings::dput(self.ptr.as_ptr()) };
     }

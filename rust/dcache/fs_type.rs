@@ -820,7 +820,7 @@ unsafe fn dentry_tag(dentry: *const bindings::dentry) -> u32 {
 /// # Safety
 ///
 /// Only the C side calls it, as that callback (under the dentry's
-/// `d_lock`, from `retain_dentry()` or `rdc_dput_to_list()`); `T` is the
+/// `d_lock`, from `retain_dentry()` or `rdc_dput_last_to_list()`); `T` is the
 /// type the callback was registered for.
 unsafe extern "C" fn d_delete<T: FileSystem>(dentry: *const bindings::dentry) -> ffi::c_int {
     let mut len: ffi::c_uint = 0;

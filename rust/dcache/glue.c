@@ -54,6 +54,21 @@ void rdc_peer_dget_dput(struct dentry *dentry, u64 n)
 		dput(dget(dentry));
 }
 
+/*
+ * @n times: take a reference to @dentry and drop it with the first step of
+ * dput_to_list() (lockref_put_or_lock(), what ShrinkList::put does for a
+ * reference that is not the last).  The caller holds a reference, so the
+ * count never falls to 1 here; the unlock is for completeness.
+ */
+void rdc_peer_dget_put_or_lock(struct dentry *dentry, u64 n)
+{
+	for (; n; n--) {
+		dget(dentry);
+		if (!lockref_put_or_lock(&dentry->d_lockref))
+			spin_unlock(&dentry->d_lock);
+	}
+}
+
 /* dput() each of the @n references in @v, in order.  May sleep. */
 void rdc_peer_dput_each(struct dentry **v, size_t n)
 {

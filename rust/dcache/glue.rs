@@ -13,7 +13,6 @@ use kernel::{bindings, ffi};
 // fires or not depending on the kernel config, hence `allow`, not `expect`.
 #[allow(improper_ctypes)]
 extern "C" {
-    pub(crate) fn rdc_dget(dentry: *mut bindings::dentry) -> *mut bindings::dentry;
     pub(crate) fn rdc_d_count(dentry: *const bindings::dentry) -> ffi::c_int;
     pub(crate) fn rdc_d_inode(dentry: *const bindings::dentry) -> *mut bindings::inode;
     pub(crate) fn rdc_d_unhashed(dentry: *const bindings::dentry) -> bool;
@@ -36,7 +35,7 @@ extern "C" {
     pub(crate) fn rdc_d_unlock(dentry: *mut bindings::dentry);
     pub(crate) fn rdc_d_first_child(parent: *mut bindings::dentry) -> *mut bindings::dentry;
     pub(crate) fn rdc_d_next_sibling(child: *mut bindings::dentry) -> *mut bindings::dentry;
-    pub(crate) fn rdc_dput_to_list(
+    pub(crate) fn rdc_dput_last_to_list(
         dentry: *mut bindings::dentry,
         kill: *mut bindings::list_head,
         keep: *mut bindings::list_head,
@@ -123,6 +122,7 @@ extern "C" {
     ) -> *mut bindings::workqueue_struct;
 
     pub(crate) fn rdc_peer_dget_dput(dentry: *mut bindings::dentry, n: u64);
+    pub(crate) fn rdc_peer_dget_put_or_lock(dentry: *mut bindings::dentry, n: u64);
     pub(crate) fn rdc_peer_dput_each(v: *mut *mut bindings::dentry, n: usize);
 }
 

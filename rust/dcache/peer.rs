@@ -15,6 +15,15 @@ pub fn dget_dput_loop<T>(dentry: &DentryRef<'_, T>, n: u64) {
     unsafe { glue::rdc_peer_dget_dput(dentry.as_raw(), n) };
 }
 
+/// `n` times `dget()` and `lockref_put_or_lock()`, in C: the work of a
+/// [`DentryRef`] clone and `ShrinkList::put` of a reference that is not the
+/// last.  The caller holds one, so the put never finds the count at 1 and
+/// nothing is ever locked.
+pub fn dget_put_or_lock_loop<T>(dentry: &DentryRef<'_, T>, n: u64) {
+    // SAFETY: `dentry` is alive and counted by the caller for the whole loop.
+    unsafe { glue::rdc_peer_dget_put_or_lock(dentry.as_raw(), n) };
+}
+
 /// References handed to C, to be dropped there by [`DputBatch::run`].
 ///
 /// # Invariants

@@ -18,7 +18,7 @@ use super::{
 };
 use kernel::{bindings, ffi, prelude::*, task::might_sleep, types::Opaque};
 
-// `rdc_dput_to_list()`'s results, as the C helper (`helpers/dcache.c`)
+// `rdc_dput_last_to_list()`'s results, as the C helper (`helpers/dcache.c`)
 // numbers them (`RUST_DPUT_*`); the fifth, `RUST_DPUT_OTHER_LIST`, is the
 // `_` arm of `ShrinkList::put()`.
 const DPUT_DROPPED: ffi::c_int = 0;
@@ -171,10 +171,17 @@ impl ShrinkList {
     /// the list itself needs none.
     pub fn put<T>(self: Pin<&mut Self>, dentry: DentryRef<'_, T>) -> PutResult {
         let d = dentry.into_raw();
+        // SAFETY: We own a count on `d`, which keeps it alive.  This is
+        // `fast_dput()`'s first step (fs/dcache.c): drop a count that is not
+        // the last without `d_lock`, else return with `d_lock` held.
+        if unsafe { bindings::lockref_put_or_lock(&raw mut (*d).d_lockref) } {
+            return PutResult::Dropped;
+        }
         // INVARIANT: Entries are added only by `__move_to_shrink_list()`.
-        // SAFETY: We hand our count to `rdc_dput_to_list()`; both heads are
-        // ours and pinned.
-        let r = unsafe { glue::rdc_dput_to_list(d, self.kill_head(), self.keep_head()) };
+        // SAFETY: `d_lock` is held and the count is ours, so `d` is alive; we
+        // hand both to `rdc_dput_last_to_list()`.  Both heads are ours and
+        // pinned.
+        let r = unsafe { glue::rdc_dput_last_to_list(d, self.kill_head(), self.keep_head()) };
         match r {
             DPUT_DROPPED => PutResult::Dropped,
             DPUT_CACHED => PutResult::Cached,

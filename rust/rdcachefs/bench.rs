@@ -8,18 +8,27 @@
 //! ratio, not the emulated absolute time, is the figure (`make bench` takes
 //! medians over repeated writes).
 //!
-//! * `put N`: `N` times, take a reference to one dentry and drop it again:
-//!   `ShrinkList::put` (never the last reference, so the list stays empty),
-//!   `DentryRef` drop (`dput()` through the layer), and a C loop of
-//!   `dput(dget())`.
-//!   `put n=N rust_put_ns=.. rust_dput_ns=.. c_dput_ns=..`
+//! * `put N`: `N` times, take a reference to one dentry and drop it again,
+//!   each Rust way against the C loop doing the same work: a `DentryRef`
+//!   clone and `ShrinkList::put` (never the last reference, so the list
+//!   stays empty) against `dget()` + `lockref_put_or_lock()`; a clone and a
+//!   `DentryRef` drop against `dput(dget())`.
+//!   `put n=N rust_put_ns=.. c_put_ns=.. rust_dput_ns=.. c_dput_ns=..`
 //! * `put-contended N K`: the same on `K` threads at once, all on one
-//!   dentry; each figure is the mean over threads of one thread's time.
-//!   `put-contended n=N threads=K rust_put_ns=.. c_dput_ns=..`
+//!   dentry, against the C loop of `dget()` + `lockref_put_or_lock()`; each
+//!   figure is the mean over threads of one thread's time.
+//!   `put-contended n=N threads=K rust_put_ns=.. c_put_ns=..`
 //! * `dispose N`: dispose of `N` last references to unhashed files: `put`
 //!   them all into one list, then one `shrink()`, against `N` `dput()`s
 //!   from Rust and from a C loop.  Every variant kills and evicts all `N`.
 //!   `dispose n=N rust_put_shrink_ns=.. rust_dput_ns=.. c_dput_ns=..`
+//! * `retain N`: the last references to `N` hashed files, which stay
+//!   cached: `put` them all into one list and one `shrink()`, against `N`
+//!   `dput()`s in a C loop; first for new files (`put` defers each, and
+//!   `shrink()` hands it to `dput()`, which puts it on the LRU), then for
+//!   the same files found again on the LRU (`put` marks each referenced).
+//!   Every `put` must report the path named, and every file stay cached.
+//!   `retain n=N rust_new_ns=.. c_new_ns=.. rust_lru_ns=.. c_lru_ns=..`
 //! * `chain N`: a chain of `N` directories, killed from its leaf: one `put`
 //!   and one `shrink()` (the dcache prunes each parent the kill leaves
 //!   unused), against leaf-only shrinking that holds the parent so nothing
@@ -27,7 +36,7 @@
 //!   (quadratic).
 //!   `chain n=N prune_ns=.. leaf_only_ns=..`
 //!
-//! Limits: `put` N <= 10^7, `dispose` N <= 10^6, `chain` N <= 16384, K in
+//! Limits: `put` N <= 10^7, `dispose` and `retain` N <= 10^6, `chain` N <= 16384, K in
 //! 1..=16; anything else is `EINVAL` with a log line.  The benchmark runs in
 //! the writer's context, which sleeps; `put-contended` runs its threads on
 //! the module's workqueue and waits for them.
@@ -36,7 +45,7 @@ use super::{
     control::{read_command, COMMAND_MAX},
     workers, RdcacheFs, TYPE,
 };
-use crate::dcache::{peer, DentryRef, KernMount, ShrinkList};
+use crate::dcache::{peer, DentryRef, KernMount, PutResult, ShrinkList};
 use core::{fmt, hint::spin_loop};
 use kernel::{
     alloc::VVec,
@@ -78,7 +87,7 @@ impl debugfs::Writer for Bench {
     fn write(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &*self.last.lock() {
             Some(line) => writeln!(f, "{}", line.to_str().unwrap_or("?")),
-            None => writeln!(f, "no benchmark has run; write 'put N', 'put-contended N K', 'dispose N' or 'chain N'"),
+            None => writeln!(f, "no benchmark has run; write 'put N', 'put-contended N K', 'dispose N', 'retain N' or 'chain N'"),
         }
     }
 }
@@ -109,6 +118,7 @@ impl debugfs::Reader for Bench {
                 put_contended(n, arg("K", MAX_THREADS)? as u32)?
             }
             "dispose" => dispose(arg("N", MAX_DISPOSE)? as usize)?,
+            "retain" => retain(arg("N", MAX_DISPOSE)? as usize)?,
             "chain" => chain(arg("N", MAX_CHAIN)? as u32)?,
             _ => {
                 pr_err!("bench: unknown benchmark '{name}'\n");
@@ -142,6 +152,7 @@ fn put(n: u64) -> Result<CString> {
             list.as_mut().put(d.clone());
         }
     });
+    let c_put = timed(|| peer::dget_put_or_lock_loop(&d, n));
     let rust_dput = timed(|| {
         for _ in 0..n {
             drop(d.clone());
@@ -153,7 +164,7 @@ fn put(n: u64) -> Result<CString> {
         return Err(EIO);
     }
     CString::try_from_fmt(fmt!(
-        "put n={n} rust_put_ns={rust_put} rust_dput_ns={rust_dput} c_dput_ns={c_dput}"
+        "put n={n} rust_put_ns={rust_put} c_put_ns={c_put} rust_dput_ns={rust_dput} c_dput_ns={c_dput}"
     ))
 }
 
@@ -178,7 +189,7 @@ impl Race {
                 }
                 stack_pin_init!(let list = ShrinkList::new());
                 let ns = if c_peer {
-                    timed(|| peer::dget_dput_loop(d, n))
+                    timed(|| peer::dget_put_or_lock_loop(d, n))
                 } else {
                     timed(|| {
                         for _ in 0..n {
@@ -237,9 +248,9 @@ fn race(mnt: &Arc<KernMount<RdcacheFs>>, n: u64, k: u32, c_peer: bool) -> Result
 fn put_contended(n: u64, k: u32) -> Result<CString> {
     let mnt = Arc::new(KernMount::new(&TYPE, None)?, GFP_KERNEL)?;
     let rust_put = race(&mnt, n, k, false)?;
-    let c_dput = race(&mnt, n, k, true)?;
+    let c_put = race(&mnt, n, k, true)?;
     CString::try_from_fmt(fmt!(
-        "put-contended n={n} threads={k} rust_put_ns={rust_put} c_dput_ns={c_dput}"
+        "put-contended n={n} threads={k} rust_put_ns={rust_put} c_put_ns={c_put}"
     ))
 }
 
@@ -268,6 +279,76 @@ fn files_left(root: &mut DentryRef<'_, RdcacheFs>) -> Result<bool> {
     let guard = root.lock_children().ok_or(EBUSY)?;
     let left = guard.iter().any(|c| c.name().first() == Some(&b'b'));
     Ok(left)
+}
+
+/// A reference to each of the `n` files `<prefix>0..` of `root`: created
+/// (hashed, not on the LRU) or, with `again`, found again in the dcache.
+fn hashed_files<'p>(
+    root: &DentryRef<'p, RdcacheFs>,
+    prefix: u8,
+    n: usize,
+    again: bool,
+) -> Result<VVec<DentryRef<'p, RdcacheFs>>> {
+    let mut refs = VVec::with_capacity(n, GFP_KERNEL)?;
+    let mut name = [0u8; 16];
+    for i in 0..n {
+        let name = workers::index_name(&mut name, prefix, i as u64).ok_or(EINVAL)?;
+        let d = if again {
+            root.try_lookup(name)?.ok_or_else(|| {
+                pr_err!("bench: retain: {name:?} was not kept cached\n");
+                EIO
+            })?
+        } else {
+            root.create_child(name, false)?
+        };
+        refs.push(d, GFP_KERNEL)?;
+    }
+    Ok(refs)
+}
+
+/// `put` every reference into one list and `shrink()` it; `EIO` unless
+/// every `put` reported `want`.
+fn put_all_and_shrink(refs: &mut VVec<DentryRef<'_, RdcacheFs>>, want: PutResult) -> Result<u64> {
+    stack_pin_init!(let list = ShrinkList::new());
+    let mut other = 0usize;
+    let ns = timed(|| {
+        for d in refs.drain_all() {
+            if list.as_mut().put(d) != want {
+                other += 1;
+            }
+        }
+        list.as_mut().shrink();
+    });
+    if other != 0 {
+        pr_err!("bench: retain: {other} puts were not {want:?}\n");
+        return Err(EIO);
+    }
+    Ok(ns)
+}
+
+fn retain(n: usize) -> Result<CString> {
+    let mnt = KernMount::new(&TYPE, None)?;
+    let pin = mnt.sb().try_activate().ok_or(EINVAL)?;
+    let root = pin.root();
+    // New files: `put` defers each, `shrink()` hands it to `dput()`.
+    let rust_new = put_all_and_shrink(
+        &mut hashed_files(&root, b'r', n, false)?,
+        PutResult::Deferred,
+    )?;
+    let mut refs = hashed_files(&root, b'q', n, false)?;
+    let batch = peer::DputBatch::new(&mut refs)?;
+    let c_new = timed(|| batch.run());
+    // The same files, found again on the LRU: `put` marks each referenced.
+    let rust_lru = put_all_and_shrink(&mut hashed_files(&root, b'r', n, true)?, PutResult::Cached)?;
+    let mut refs = hashed_files(&root, b'q', n, true)?;
+    let batch = peer::DputBatch::new(&mut refs)?;
+    let c_lru = timed(|| batch.run());
+    // Kept cached, both ways.
+    drop(hashed_files(&root, b'r', n, true)?);
+    drop(hashed_files(&root, b'q', n, true)?);
+    CString::try_from_fmt(fmt!(
+        "retain n={n} rust_new_ns={rust_new} c_new_ns={c_new} rust_lru_ns={rust_lru} c_lru_ns={c_lru}"
+    ))
 }
 
 fn dispose(n: usize) -> Result<CString> {

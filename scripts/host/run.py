@@ -160,8 +160,10 @@ def ktap_plan_problem(lines):
 
 class Boot:
     def __init__(self, name, tests, cmdline="", boot_timeout=None, expect_noboot=False, beside=False,
-                 mem="2G", outside_expect=None, outside_name=None, smp=None):
+                 mem="2G", outside_expect=None, outside_name=None, smp=None, icount=False):
         self.name = name
+        # Guest time counts guest instructions (QEMU -icount, one vCPU).
+        self.icount = icount
         # vCPUs of this boot (default: the run's SMP).
         self.smp = smp
         # A harness self-test of the lines outside the tests' slices: the
@@ -200,7 +202,16 @@ def bench_boot():
     """make bench: BENCH_SIZES=10000,30000 overrides the umount sizes."""
     sizes = os.environ.get("BENCH_SIZES", "").replace(",", "+")
     arg = "full" + (f"+{sizes}" if sizes else "")
-    return Boot("bench", [Test(f"bench/bench.sh:{arg}", name="bench/full")], mem="6G")
+    # 4 vCPUs (on 2 host cores) for put on one dentry from 1, 2 and 4 threads.
+    return Boot("bench", [Test(f"bench/bench.sh:{arg}", name="bench/full")], mem="6G", smp=4)
+
+
+def bench_icount_boot(tiny=False):
+    """The single-threaded benchmarks in instructions: one vCPU, QEMU's
+    -icount shift=0,sleep=off (one nanosecond of guest time per instruction)."""
+    mode = "icount-tiny" if tiny else "icount"
+    return Boot(f"bench-{mode}", [Test(f"bench/bench.sh:{mode}", name=f"bench/{mode}")],
+                mem="2G" if tiny else "6G", smp=1, icount=True, beside=tiny, cmdline="kunit.enable=0")
 
 
 # The fuzzer logs a line for nearly every rejected input (the kernel's own
@@ -326,11 +337,11 @@ def plan(name):
         # the others, and two negative-control boots (make negctl: five).
         # Longest first, so that the two boot slots end together.
         "test": hostile[:1] + unload + [Boot("main", main[0].tests, beside=True)] + hostile[1:] + stress
-                + negctl[:2] + harness,
+                + [bench_icount_boot(tiny=True)] + negctl[:2] + harness,
         "hostile": hostile_full,
         "kcsan": kcsan,
         "negctl": negctl,
-        "bench": [bench_boot()],
+        "bench": [bench_boot(), bench_icount_boot()],
         # make upstream: the series' built-in suite on the patched kernel.
         "upstream": [Boot("upstream", [Test("upstream/builtin-kunit.sh")])],
     }
@@ -569,11 +580,13 @@ class Runner:
             return
         boot = Boot(boot.name, runnable, cmdline=boot.cmdline, boot_timeout=boot.boot_timeout,
                     expect_noboot=boot.expect_noboot, beside=boot.beside, mem=boot.mem,
-                    outside_expect=boot.outside_expect, outside_name=boot.outside_name, smp=boot.smp)
+                    outside_expect=boot.outside_expect, outside_name=boot.outside_name, smp=boot.smp,
+                    icount=boot.icount)
         smp = boot.smp or self.smp
         qemu = vm.Boot(self.kernel, self.args.initrd, bdir, self.cmdline(boot, boot.tests), smp,
-                       mem=boot.mem, accel=self.accel)
-        k.diag(f"boot {boot.name}: {self.accel}, {smp} vCPUs, {len(boot.tests)} test(s); logs in {bdir}")
+                       mem=boot.mem, accel="tcg" if boot.icount else self.accel, icount=boot.icount)
+        accel = "tcg icount (instructions)" if boot.icount else self.accel
+        k.diag(f"boot {boot.name}: {accel}, {smp} vCPUs, {len(boot.tests)} test(s); logs in {bdir}")
         qemu.start()
         try:
             gone = self._follow(boot, qemu, k)
@@ -907,12 +920,19 @@ class Runner:
             parsed, summary = self.kunit_parse(ktap_file)
             if not parsed:
                 problems.append(("ktap", f"kunit.py parse: {summary}"))
-        if t.name == "bench/tiny" and rc is not None:
+        if t.name in ("bench/tiny", "bench/icount-tiny") and rc is not None:
             # The host half of the benchmarks must not rot either.
+            meta = {"date": "-", "machine": bench_report.machine(), "wall": {}, "icount": {},
+                    "kernel_config": "-", "devloop": {}}
             try:
-                fig = bench_report.figures(bench_report.parse(nested)[1])
-                bench_report.table(fig, {"date": "-", "machine": bench_report.machine(), "guest": {},
-                                         "kernel_config": "-", "devloop": {}})
+                if t.name == "bench/tiny":
+                    bench_report.table(bench_report.figures(bench_report.parse(nested)[1]), meta)
+                else:
+                    ifig = bench_report.figures(bench_report.parse(nested, "BENCH-ICOUNT")[1],
+                                                bench_report.ICOUNT_KINDS)
+                    bench_report.icount_table(ifig, meta)
+                    for what, n, v, _, _ in bench_report.goal_rows(ifig):
+                        k.diag(f"icount-tiny: {what}, N={n}: {v:.3f}")
             except (KeyError, ValueError, TypeError, ZeroDivisionError) as e:
                 problems.append(("ktap", f"bench_report cannot read the measurements: {e!r}"))
         if findings:

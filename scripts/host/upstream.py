@@ -444,7 +444,7 @@ def main():
     rc, secs = kmake(tree, build, "all", args, os.path.join(logs, "build-0.log"))
     base = warning_keys(read(os.path.join(logs, "build-0.log")))
     if os.path.exists(baseline_file):
-        base |= set(read(baseline_file).splitlines())
+        base |= {ln for ln in read(baseline_file).splitlines() if ln.strip()}
     write(baseline_file, "\n".join(sorted(base)) + "\n")
     checks.result(rc == 0, "build 0/%d" % len(series), f"pristine tree, {secs:.0f} s, "
                   f"{len(base)} warning(s) known before the series" if rc == 0 else
@@ -701,8 +701,8 @@ def evidence(kunit):
                              + ", ".join(f"{c} {n}" for c, n, _ in cases[:6]) + ".")
         neg = re.findall(r"^ok \d+ (harness/negative-control-\d+)", text, re.M)
         if neg:
-            lines.append(f"- Negative controls ({', '.join(neg)}): the seed's failure (a dentry reference "
-                         "held across ->kill_sb(), then a late ->d_iput()) reproduced and detected on the run.")
+            lines.append(f"- Negative controls ({', '.join(neg)}): the failure of the April 2019 mail (a dentry "
+                         "reference held across ->kill_sb(), then a late ->d_iput()) reproduced and detected on the run.")
     table = os.path.join(TOP, "docs", "bench", "table.md")
     if os.path.exists(table):
         t = read(table)

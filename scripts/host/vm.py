@@ -35,7 +35,7 @@ class Boot:
     """One QEMU run.  Iterate events() to follow it."""
 
     def __init__(self, kernel, initrd, outdir, cmdline, smp, mem="2G", accel="tcg",
-                 interactive=False):
+                 interactive=False, icount=False):
         self.outdir = outdir
         os.makedirs(outdir, exist_ok=True)
         self.console = os.path.join(outdir, "console.log")
@@ -43,8 +43,13 @@ class Boot:
         qemu = shutil.which("qemu-system-x86_64")
         if not qemu:
             raise RuntimeError("qemu-system-x86_64 not found (Debian package qemu-system-x86)")
+        if icount and (accel != "tcg" or smp != 1):
+            raise RuntimeError(f"icount needs TCG and one vCPU, not {accel} with {smp}")
+        # icount: guest time counts instructions (shift=0: 1 ns each), idle
+        # time is skipped (sleep=off), and one thread runs the vCPU.
+        accel_opts = ["-accel", "tcg,thread=single", "-icount", "shift=0,sleep=off"] if icount else ["-accel", accel]
         self.cmd = [
-            qemu, "-accel", accel, "-smp", str(smp), "-m", mem,
+            qemu, *accel_opts, "-smp", str(smp), "-m", mem,
             "-nodefaults", "-display", "none", "-monitor", "none", "-no-reboot",
             "-kernel", kernel, "-initrd", initrd,
             "-append", cmdline,

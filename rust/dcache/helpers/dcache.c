@@ -14,7 +14,7 @@
 #include <linux/percpu.h>
 #include <linux/spinlock.h>
 
-/* What rdc_dput_to_list() did; mirrored by `PutResult` in shrink_list.rs. */
+/* What rdc_dput_last_to_list() did; mirrored by `PutResult` in shrink_list.rs. */
 enum {
 	RUST_DPUT_DROPPED = 0,
 	RUST_DPUT_CACHED = 1,
@@ -28,11 +28,6 @@ enum {
 	RUST_DYING_ON_LIST = 1,
 	RUST_DYING_WAITED = 2,
 };
-
-__rust_helper struct dentry *rdc_dget(struct dentry *dentry)
-{
-	return dget(dentry);
-}
 
 /* d_lockref.count: negative (-128) once the dentry is dead. */
 __rust_helper int rdc_d_count(const struct dentry *dentry)
@@ -201,9 +196,15 @@ static inline bool rust_dentry_would_retain(struct dentry *dentry)
  * rebuilt from what 7.3 exports (fast_dput(), retain_dentry() and
  * d_lru_add() are private to fs/dcache.c).
  *
- * Drops the caller's reference.  Returns what became of the dentry:
- *  RUST_DPUT_DROPPED	not the last reference: just dropped, locklessly where
- *			lockref can;
+ * Its first step is the caller's: lockref_put_or_lock(&dentry->d_lockref)
+ * dropped a reference that was not the last (ShrinkList::put calls the
+ * exported function itself, as C's inlined code would, so that the common
+ * case costs no helper call), or failed and returned with d_lock held and
+ * the count at most 1.  This is the rest, for the last reference: called
+ * with d_lock held and the caller's count of 1, it drops both and returns
+ * what became of the dentry:
+ *  RUST_DPUT_DROPPED	the count was not 1 after all (a caller bug, warned
+ *			about): just unlocked;
  *  RUST_DPUT_CACHED	the last one, and dput() would keep the dentry: it was
  *			on the LRU already and is marked referenced, as
  *			retain_dentry() marks it;
@@ -222,14 +223,13 @@ static inline bool rust_dentry_would_retain(struct dentry *dentry)
  * LRU's lock in d_lru_del()), and ->d_delete() is called under d_lock exactly
  * as retain_dentry() calls it.
  */
-__rust_helper int rdc_dput_to_list(struct dentry *dentry, struct list_head *kill,
-				   struct list_head *keep)
+__rust_helper int rdc_dput_last_to_list(struct dentry *dentry, struct list_head *kill,
+					struct list_head *keep)
 {
 	int ret;
 
-	if (lockref_put_or_lock(&dentry->d_lockref))
-		return RUST_DPUT_DROPPED;
-	/* d_lock held and count <= 1; we own one, so it is exactly 1. */
+	lockdep_assert_held(&dentry->d_lock);
+	/* d_lock held and count <= 1; the caller owns one, so it is exactly 1. */
 	if (WARN_ON_ONCE(dentry->d_lockref.count != 1)) {
 		spin_unlock(&dentry->d_lock);
 		return RUST_DPUT_DROPPED;
@@ -253,7 +253,7 @@ __rust_helper int rdc_dput_to_list(struct dentry *dentry, struct list_head *kill
 }
 
 /*
- * The deferred step of rdc_dput_to_list(): dispose of every entry of @keep,
+ * The deferred step of rdc_dput_last_to_list(): dispose of every entry of @keep,
  * keeping cached what dput() keeps.  For each entry, under its d_lock:
  *  - a dead one (umount, or someone's shrink_dcache_parent(), is killing it
  *    or has killed it: lockref_is_dead(), set by dentry_kill() before it

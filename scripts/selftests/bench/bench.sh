@@ -3,11 +3,15 @@
 #
 # rdcache's benchmarks, run in the guest.  `bench.sh tiny` (in make test,
 # on the debug kernel: only that every benchmark runs and reports) or
-# `bench.sh full` (make bench, on the bench kernel).  Every measurement is one
-# line "# BENCH <kind> key=value..." that scripts/host/bench_report.py turns
-# into medians, ratios, fits and plots.
+# `bench.sh full` (make bench, on the bench kernel), in wall time; and
+# `bench.sh icount-tiny` / `bench.sh icount`, the single-threaded ones in a
+# guest booted with QEMU's `-icount shift=0,sleep=off` on one vCPU, where one
+# nanosecond of guest time is one guest instruction.  Every measurement is
+# one line "# BENCH <kind> key=value..." (wall) or "# BENCH-ICOUNT <kind>
+# key=value..." (instructions) that scripts/host/bench_report.py turns into
+# medians, ratios, fits and plots.
 #
-#   put, put-contended, dispose, chain   in-module (debugfs rdcache/bench)
+#   put, put-contended, dispose, retain, chain   in-module (debugfs rdcache/bench)
 #   umount                               umount(2) of rdcachefs and tmpfs
 #                                        trees of the same shape, timed by
 #                                        rdc-sys in the guest
@@ -17,29 +21,46 @@
 
 mode=${1:-tiny}
 cpus=$(grep -c '^processor' /proc/cpuinfo)
+# Wall time: BENCH lines, every benchmark.  Instruction counts: BENCH-ICOUNT
+# lines, the single-threaded benchmarks only (icount is single-threaded).
+tag=BENCH threads=""
 case $mode in
 tiny)
-	reps=1 put_n=2000 dispose_ns="100 300" chain_ns="32 64"
-	umount_ns="300 1000" umount_reps=1
+	reps=1 put_n=2000 dispose_ns="100 300" retain_ns="100 300" chain_ns="32 64"
+	umount_ns="300 1000" umount_reps=1 threads="1 $cpus"
 	;;
 full)
-	reps=5 put_n=200000 dispose_ns="1000 10000 100000" chain_ns="256 512 1024 2048"
-	umount_ns="10000 30000 100000 300000 1000000" umount_reps=3
+	reps=5 put_n=200000 dispose_ns="1000 10000 100000" retain_ns="1000 10000 100000"
+	chain_ns="256 512 1024 2048" umount_ns="10000 30000 100000 300000 1000000" umount_reps=3
+	threads="1 2 4"
 	;;
-*) ktap_exit_fail_msg "bench.sh: mode '$mode' is neither tiny nor full" ;;
+icount-tiny)
+	tag=BENCH-ICOUNT reps=3 put_n=2000 dispose_ns="100" retain_ns="100" chain_ns=""
+	umount_ns="300 1000" umount_reps=1
+	;;
+icount)
+	# umount once per size: a 1,000,000-dentry tree takes minutes to build
+	# on one emulated vCPU, and instruction counts barely move between runs.
+	tag=BENCH-ICOUNT reps=5 put_n=20000 dispose_ns="1000 10000" retain_ns="1000 10000" chain_ns=""
+	umount_ns="10000 100000 1000000" umount_reps=1
+	;;
+*) ktap_exit_fail_msg "bench.sh: mode '$mode' is none of tiny, full, icount-tiny, icount" ;;
 esac
+if [ $tag = BENCH-ICOUNT ] && [ "$cpus" != 1 ]; then
+	ktap_exit_fail_msg "bench.sh $mode: instruction counts need one vCPU, the guest has $cpus"
+fi
 # bench.sh full 10000 30000: other umount sizes
 [ $# -gt 0 ] && shift
 [ $# -gt 0 ] && umount_ns="$*"
 
 ktap_print_header
-ktap_set_plan 6
+ktap_set_plan 7
 for n in $umount_ns; do
 	rdc_num n || ktap_exit_fail_msg "bench.sh: umount size '$n' is not a number"
 done
 rdc_load || ktap_exit_fail_msg "insmod rdcache.ko failed"
 B=$RDC_DEBUGFS/bench
-ktap_print_msg "BENCH-CONFIG mode=$mode cpus=$cpus kernel=$(uname -r) reps=$reps"
+ktap_print_msg "$tag-CONFIG mode=$mode cpus=$cpus kernel=$(uname -r) reps=$reps"
 
 # bench_run KIND ARGS...: one in-module run per repetition.
 bench_run() {
@@ -56,7 +77,7 @@ bench_run() {
 			ktap_print_msg "bench '$kind $*': reading $B failed or gave nothing"
 			return 1
 		fi
-		ktap_print_msg "BENCH $res rep=$r"
+		ktap_print_msg "$tag $res rep=$r"
 		r=$((r + 1))
 	done
 }
@@ -70,11 +91,15 @@ else
 fi
 
 ok=1
-bench_run put-contended $((put_n / 2)) "$cpus" || ok=0
-if [ $ok = 1 ]; then
-	ktap_test_pass "put vs dput on $cpus CPUs"
+if [ -z "$threads" ]; then
+	ktap_test_skip "put on one dentry from several threads: wall time only (icount runs one vCPU)"
 else
-	ktap_test_fail "put vs dput on $cpus CPUs"
+	for k in $threads; do bench_run put-contended $((put_n / 2)) "$k" || ok=0; done
+	if [ $ok = 1 ]; then
+		ktap_test_pass "put vs C on one dentry, threads $threads"
+	else
+		ktap_test_fail "put vs C on one dentry, threads $threads"
+	fi
 fi
 
 ok=1
@@ -86,11 +111,23 @@ else
 fi
 
 ok=1
-for n in $chain_ns; do bench_run chain "$n" || ok=0; done
+for n in $retain_ns; do bench_run retain "$n" || ok=0; done
 if [ $ok = 1 ]; then
-	ktap_test_pass "chain: pruning vs leaf-only, N=$chain_ns"
+	ktap_test_pass "retain: put + shrink vs dput of dentries that stay cached, N=$retain_ns"
 else
-	ktap_test_fail "chain: pruning vs leaf-only"
+	ktap_test_fail "retain: put + shrink vs dput"
+fi
+
+ok=1
+if [ -z "$chain_ns" ]; then
+	ktap_test_skip "chain: a quadratic baseline, wall time only"
+else
+	for n in $chain_ns; do bench_run chain "$n" || ok=0; done
+	if [ $ok = 1 ]; then
+		ktap_test_pass "chain: pruning vs leaf-only, N=$chain_ns"
+	else
+		ktap_test_fail "chain: pruning vs leaf-only"
+	fi
 fi
 
 # umount_case FS SHAPE N REP: build or walk the tree, time the umount.
@@ -112,7 +149,7 @@ umount_case() {
 	fi
 	um=$(rdc-sys umount /mnt/bench) || return 1
 	entries=${build%% *}
-	ktap_print_msg "BENCH umount fs=$fs shape=$shape n=${entries#entries=} build_ns=${build##*ns=} ${um} rep=$4"
+	ktap_print_msg "$tag umount fs=$fs shape=$shape n=${entries#entries=} build_ns=${build##*ns=} ${um} rep=$4"
 }
 
 ok=1
