@@ -372,7 +372,7 @@ impl<'pin, T: FileSystem> DentryRef<'pin, T> {
         }
         // SAFETY: A counted dentry that is positive stays so, and its alias
         // keeps the inode's reference (`rdc_d_inode()`'s comment in the
-        // helpers); `d_mark_dontcache()` (fs/inode.c) takes only the inode's
+        // helpers); `d_mark_dontcache()` (fs/dcache.c) takes only the inode's
         // `i_lock` and its aliases' `d_lock`s.
         unsafe { bindings::d_mark_dontcache(inode) };
         Ok(())
@@ -389,7 +389,10 @@ impl<T> Deref for DentryRef<'_, T> {
 }
 
 impl<T> Clone for DentryRef<'_, T> {
-    /// `dget()`; never sleeps.
+    /// `dget()`; never sleeps.  Like `dget()`, not under this dentry's own
+    /// `d_lock` (a [`ChildrenGuard`] or [`LockedDentry`] of it, through
+    /// another reference): lockref takes `d_lock` when it cannot count
+    /// locklessly, and would deadlock.
     fn clone(&self) -> Self {
         // SAFETY: `self` is alive and covered by the same pin.
         unsafe { DentryRef::from_raw_dget(self.as_raw()) }

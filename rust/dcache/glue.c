@@ -55,9 +55,9 @@ void rdc_peer_dget_dput(struct dentry *dentry, u64 n)
 }
 
 /*
- * @n times: take a reference to @dentry and drop it with the first step of
- * dput_to_list() (lockref_put_or_lock(), what ShrinkList::put does for a
- * reference that is not the last).  The caller holds a reference, so the
+ * @n times: take a reference to @dentry and drop it with
+ * lockref_put_or_lock(), as ShrinkList::put drops a reference that is not
+ * the last.  The caller holds a reference, so the
  * count never falls to 1 here; the unlock is for completeness.
  */
 void rdc_peer_dget_put_or_lock(struct dentry *dentry, u64 n)

@@ -166,14 +166,21 @@ impl ShrinkList {
     ///   thread's, or this one's deferred part): that list's shrink disposes
     ///   of it ([`PutResult::OtherList`]).
     ///
-    /// Never sleeps and never allocates: usable under a spinlock.  Because the
+    /// Never sleeps and never allocates: usable under a spinlock, but not
+    /// under this dentry's own `d_lock` (a [`ChildrenGuard`](super::ChildrenGuard)
+    /// of it, or a [`LockedDentry`](super::LockedDentry) of it): the count
+    /// is dropped under `d_lock` when lockref cannot do it locklessly (the
+    /// last reference, contention, PREEMPT_RT), and that would deadlock, as
+    /// C's `dput()` there would.  Because the
     /// reference is consumed, its superblock pin may be dropped right after;
     /// the list itself needs none.
     pub fn put<T>(self: Pin<&mut Self>, dentry: DentryRef<'_, T>) -> PutResult {
         let d = dentry.into_raw();
-        // SAFETY: We own a count on `d`, which keeps it alive.  This is
-        // `fast_dput()`'s first step (fs/dcache.c): drop a count that is not
-        // the last without `d_lock`, else return with `d_lock` held.
+        // SAFETY: We own a count on `d`, which keeps it alive.  A count that
+        // is not the last is dropped without `d_lock`, as `fast_dput()`'s
+        // `lockref_put_return()` drops it (fs/dcache.c:951); otherwise this
+        // returns with `d_lock` held and the count (ours) at 1 (lib/lockref.c:108-124):
+        // unlike `fast_dput()`, the last reference is always decided under `d_lock`.
         if unsafe { bindings::lockref_put_or_lock(&raw mut (*d).d_lockref) } {
             return PutResult::Dropped;
         }
