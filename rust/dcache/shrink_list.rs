@@ -168,7 +168,7 @@ impl ShrinkList {
     ///
     /// Never sleeps and never allocates: usable under a spinlock, but not
     /// under this dentry's own `d_lock` (a [`ChildrenGuard`](super::ChildrenGuard)
-    /// of it, or a [`LockedDentry`](super::LockedDentry) of it): the count
+    /// of it, or a [`LockedDentry`] of it): the count
     /// is dropped under `d_lock` when lockref cannot do it locklessly (the
     /// last reference, contention, PREEMPT_RT), and that would deadlock, as
     /// C's `dput()` there would.  Because the
