@@ -35,6 +35,9 @@
 //!   is pruned and walks down from the root again for every leaf
 //!   (quadratic).
 //!   `chain n=N prune_ns=.. leaf_only_ns=..`
+//! * `settle`: wait for every RCU callback queued so far (`rcu_barrier()`),
+//!   before a region that `bench.sh` times itself (an umount(2)).
+//!   `settle`
 //!
 //! Limits: `put` N <= 10^7, `dispose` and `retain` N <= 10^6, `chain` N <= 16384, K in
 //! 1..=16; anything else is `EINVAL` with a log line.  The benchmark runs in
@@ -87,7 +90,7 @@ impl debugfs::Writer for Bench {
     fn write(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &*self.last.lock() {
             Some(line) => writeln!(f, "{}", line.to_str().unwrap_or("?")),
-            None => writeln!(f, "no benchmark has run; write 'put N', 'put-contended N K', 'dispose N', 'retain N' or 'chain N'"),
+            None => writeln!(f, "no benchmark has run; write 'put N', 'put-contended N K', 'dispose N', 'retain N', 'chain N' or 'settle'"),
         }
     }
 }
@@ -120,6 +123,12 @@ impl debugfs::Reader for Bench {
             "dispose" => dispose(arg("N", MAX_DISPOSE)? as usize)?,
             "retain" => retain(arg("N", MAX_DISPOSE)? as usize)?,
             "chain" => chain(arg("N", MAX_CHAIN)? as u32)?,
+            "settle" => {
+                // Before a region timed elsewhere (bench.sh's umount(2)):
+                // the RCU callbacks queued so far run now, not in it.
+                peer::rcu_barrier();
+                CString::try_from_fmt(fmt!("settle"))?
+            }
             _ => {
                 pr_err!("bench: unknown benchmark '{name}'\n");
                 return Err(EINVAL);
@@ -134,12 +143,16 @@ impl debugfs::Reader for Bench {
     }
 }
 
-/// Nanoseconds `f` took, after a sleep that lets the work the set-up left
-/// behind (RCU callbacks, deferred frees, timers) run outside the timed
-/// region: under instruction counting it would land in whichever region
-/// came first (measured: `put`'s first region varied by 6% without it).
+/// Nanoseconds `f` took, after a sleep and an `rcu_barrier()` that let the
+/// work the set-up and earlier regions left behind (RCU callbacks, deferred
+/// frees, timers) run outside the timed region: under instruction counting
+/// it would land in whichever region came first (measured: `put`'s first
+/// region varied by 6% without the sleep; `dispose` of 10,000 by 1.5%
+/// between runs without the barrier, its 20,000 frees landing in one
+/// region or the next).
 fn timed(f: impl FnOnce()) -> u64 {
     fsleep(Delta::from_millis(20));
+    peer::rcu_barrier();
     timed_now(f)
 }
 

@@ -39,6 +39,10 @@
  *                                          signal, exiting other than 0 or 1
  *                                          or disagreeing with its output
  *                                          counts in C and ends the sweep
+ *   rdc-sys fifo PRIO COMMAND...           COMMAND as SCHED_FIFO priority
+ *                                          PRIO (1..99): on one CPU, no
+ *                                          SCHED_OTHER task (RCU's kthreads,
+ *                                          kworkers) runs until it sleeps
  *   rdc-sys failnth N COMMAND...           COMMAND with the N-th fault
  *                                          injection point of this task
  *                                          failing (/proc/thread-self/fail-nth,
@@ -58,6 +62,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -294,6 +299,7 @@ static int run(int argc, char **argv)
 			"       rdc-sys umount DIR\n"
 			"       rdc-sys write FILE STRING\n"
 			"       rdc-sys fsopen FSTYPE\n"
+			"       rdc-sys fifo PRIO COMMAND...\n"
 			"       rdc-sys failnth N COMMAND...\n"
 			"       rdc-sys sweep MAX [mount FSTYPE DIR OPTS] [walk D F N] [unmount DIR] -- COMMAND...\n");
 	return 2;
@@ -539,6 +545,20 @@ int main(int argc, char **argv)
 
 		printf("injected=%d\n", injected);
 		return rc;
+	}
+	if (argc >= 4 && !strcmp(argv[1], "fifo")) {
+		long prio = num(argv[2]);
+		struct sched_param sp = { 0 };
+
+		if (prio < 1 || prio > 99) {
+			fprintf(stderr, "rdc-sys fifo: priority '%s' is not in 1..99\n", argv[2]);
+			return 2;
+		}
+		sp.sched_priority = (int)prio;
+		if (sched_setscheduler(0, SCHED_FIFO, &sp))
+			return fail("sched_setscheduler");
+		execvp(argv[3], argv + 3);
+		return fail("execvp");
 	}
 	if (argc >= 5 && !strcmp(argv[1], "sweep"))
 		return sweep(argc - 2, argv + 2);

@@ -62,13 +62,44 @@ rdc_load || ktap_exit_fail_msg "insmod rdcache.ko failed"
 B=$RDC_DEBUGFS/bench
 ktap_print_msg "$tag-CONFIG mode=$mode cpus=$cpus kernel=$(uname -r) reps=$reps"
 
+# Instruction counts: every timed region runs as SCHED_FIFO, so that on the
+# one vCPU no SCHED_OTHER task runs inside it: not RCU's kthreads (the boot
+# has rcutree.use_softirq=0, so callbacks run in rcuc kthreads, not on
+# interrupt exit), not kworkers.  What earlier work left queued runs in the
+# sleep and rcu_barrier() before each region ('settle' for umount(2));
+# what a region queues runs after it, on both sides alike.  Nor may the
+# scheduler's own bandwidth controls hand the CPU to them for 50 ms in a
+# second (the fair server) or throttle the region (RT runtime): both are off
+# for the run and restored after it.
+fifo= old_fs= old_rt=
+FS_RT=/sys/kernel/debug/sched/fair_server/cpu0/runtime
+RT_RUNTIME=/proc/sys/kernel/sched_rt_runtime_us
+if [ $tag = BENCH-ICOUNT ]; then
+	fifo=50
+	[ "$(cat /sys/module/rcutree/parameters/use_softirq 2>/dev/null)" = N ] ||
+		ktap_print_msg "rcutree.use_softirq is not off: RCU callbacks may run inside timed regions"
+	old_fs=$(cat $FS_RT 2>/dev/null) && echo 0 >$FS_RT ||
+		ktap_print_msg "could not turn the fair server off ($FS_RT): a long region may lose 50 ms a second to it"
+	old_rt=$(cat $RT_RUNTIME 2>/dev/null) && echo -1 >$RT_RUNTIME ||
+		ktap_print_msg "could not turn RT throttling off ($RT_RUNTIME)"
+fi
+
+# measure COMMAND...: COMMAND, as SCHED_FIFO when counting instructions.
+measure() {
+	if [ -n "$fifo" ]; then
+		rdc-sys fifo $fifo "$@"
+	else
+		"$@"
+	fi
+}
+
 # bench_run KIND ARGS...: one in-module run per repetition.
 bench_run() {
 	kind=$1
 	shift
 	r=1
 	while [ $r -le $reps ]; do
-		if ! echo "$kind $*" >$B; then
+		if ! measure sh -c 'echo "$1" >"$2"' sh "$kind $*" "$B"; then
 			ktap_print_msg "bench '$kind $*' failed: $(dmesg | grep 'rdcache.*bench' | tail -1)"
 			return 1
 		fi
@@ -147,7 +178,8 @@ umount_case() {
 		mount -t tmpfs -o nr_inodes=0,size=90% none /mnt/bench || return 1
 		build=$(rdc-sys mktree /mnt/bench $d $f $k) || { umount /mnt/bench; return 1; }
 	fi
-	um=$(rdc-sys umount /mnt/bench) || return 1
+	echo settle >$B || { umount /mnt/bench; return 1; }
+	um=$(measure rdc-sys umount /mnt/bench) || return 1
 	entries=${build%% *}
 	ktap_print_msg "$tag umount fs=$fs shape=$shape n=${entries#entries=} build_ns=${build##*ns=} ${um} rep=$4"
 }
@@ -170,6 +202,8 @@ else
 	ktap_test_fail "umount: rdcachefs vs tmpfs"
 fi
 
+[ -n "$old_fs" ] && echo "$old_fs" >$FS_RT
+[ -n "$old_rt" ] && echo "$old_rt" >$RT_RUNTIME
 if rdc_unload; then
 	ktap_test_pass "rmmod rdcache"
 else
