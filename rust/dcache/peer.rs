@@ -71,15 +71,3 @@ impl<T> Drop for DputBatch<'_, T> {
         }
     }
 }
-
-/// Waits until every RCU callback queued so far has run (`rcu_barrier()`).
-/// A benchmark calls it before a timed region, so that the deferred frees
-/// of earlier work (a dentry's `__d_free()`, an inode's `i_callback()`) run
-/// outside the region instead of in whichever region comes next.  **Sleeps.**
-pub fn rcu_barrier() {
-    kernel::task::might_sleep();
-    // SAFETY: `rcu_barrier()` (kernel/rcu/tree.c:3893) takes no argument;
-    // it takes `rcu_state.barrier_mutex` and waits, so it needs a context
-    // that may sleep, which `might_sleep()` above asserts.
-    unsafe { bindings::rcu_barrier() };
-}

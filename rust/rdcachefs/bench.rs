@@ -35,8 +35,9 @@
 //!   is pruned and walks down from the root again for every leaf
 //!   (quadratic).
 //!   `chain n=N prune_ns=.. leaf_only_ns=..`
-//! * `settle`: wait for every RCU callback queued so far (`rcu_barrier()`),
-//!   before a region that `bench.sh` times itself (an umount(2)).
+//! * `settle`: sleep 20 ms and wait for every RCU callback queued so far
+//!   (`rcu_barrier()`), before a region that `bench.sh` times itself (an
+//!   umount(2)).
 //!   `settle`
 //!
 //! Limits: `put` N <= 10^7, `dispose` and `retain` N <= 10^6, `chain` N <= 16384, K in
@@ -57,6 +58,7 @@ use kernel::{
     str::CString,
     sync::{
         atomic::{Atomic, Relaxed},
+        rcu::rcu_barrier,
         Arc, Mutex,
     },
     time::{delay::fsleep, Delta, Instant, Monotonic},
@@ -125,8 +127,9 @@ impl debugfs::Reader for Bench {
             "chain" => chain(arg("N", MAX_CHAIN)? as u32)?,
             "settle" => {
                 // Before a region timed elsewhere (bench.sh's umount(2)):
-                // the RCU callbacks queued so far run now, not in it.
-                peer::rcu_barrier();
+                // what earlier work queued runs now, not in it.
+                fsleep(Delta::from_millis(20));
+                rcu_barrier();
                 CString::try_from_fmt(fmt!("settle"))?
             }
             _ => {
@@ -152,7 +155,7 @@ impl debugfs::Reader for Bench {
 /// region or the next).
 fn timed(f: impl FnOnce()) -> u64 {
     fsleep(Delta::from_millis(20));
-    peer::rcu_barrier();
+    rcu_barrier();
     timed_now(f)
 }
 

@@ -42,7 +42,10 @@
  *   rdc-sys fifo PRIO COMMAND...           COMMAND as SCHED_FIFO priority
  *                                          PRIO (1..99): on one CPU, no
  *                                          SCHED_OTHER task (RCU's kthreads,
- *                                          kworkers) runs until it sleeps
+ *                                          kworkers) runs until it sleeps;
+ *                                          exits 126 (on stderr) if the
+ *                                          policy is refused, 127 if COMMAND
+ *                                          cannot be run
  *   rdc-sys failnth N COMMAND...           COMMAND with the N-th fault
  *                                          injection point of this task
  *                                          failing (/proc/thread-self/fail-nth,
@@ -555,10 +558,13 @@ int main(int argc, char **argv)
 			return 2;
 		}
 		sp.sched_priority = (int)prio;
-		if (sched_setscheduler(0, SCHED_FIFO, &sp))
-			return fail("sched_setscheduler");
+		if (sched_setscheduler(0, SCHED_FIFO, &sp)) {
+			perror("rdc-sys fifo: sched_setscheduler");
+			return 126;
+		}
 		execvp(argv[3], argv + 3);
-		return fail("execvp");
+		fprintf(stderr, "rdc-sys fifo: %s: %s\n", argv[3], strerror(errno));
+		return 127;
 	}
 	if (argc >= 5 && !strcmp(argv[1], "sweep"))
 		return sweep(argc - 2, argv + 2);

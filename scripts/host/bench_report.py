@@ -79,17 +79,6 @@ def fit_exponent(points):
     return None if sxx == 0 else sum((x - mx) * (y - my) for x, y in pts) / sxx
 
 
-def fit_line(points):
-    """Least-squares line through (n, t): (slope, intercept), the marginal
-    cost of one more item and the fixed cost; None below two sizes."""
-    if len({n for n, _ in points}) < 2:
-        return None
-    mx = sum(n for n, _ in points) / len(points)
-    my = sum(t for _, t in points) / len(points)
-    slope = sum((n - mx) * (t - my) for n, t in points) / sum((n - mx) ** 2 for n, _ in points)
-    return slope, my - slope * mx
-
-
 def group(runs, kind, *keys):
     out = {}
     for r in runs:
@@ -157,7 +146,6 @@ def figures(runs, kinds=KINDS):
             fig["umount"][key] = {
                 "sizes": sizes,
                 "exponent": fit_exponent([(s["n"], s["umount_ns"]["median"]) for s in sizes]),
-                "line": fit_line([(s["n"], s["umount_ns"]["median"]) for s in sizes]),
             }
     return fig
 
@@ -306,8 +294,9 @@ def table(fig, meta):
 
 
 def umount_rows(um, unit, scale):
-    L = [f"| umount of N dentries | shape | N | runs | rdcachefs, {unit} | tmpfs, {unit} | rdcachefs / tmpfs |",
-         "|---|---|---|---|---|---|---|"]
+    L = [f"| umount of N dentries | shape | N | runs | rdcachefs, {unit} | tmpfs, {unit} | rdcachefs / tmpfs | "
+         f"rdcachefs - tmpfs, {unit} |",
+         "|---|---|---|---|---|---|---|---|"]
     for shape in ("chain", "wide"):
         r = um.get(f"rdcachefs/{shape}", {"sizes": [], "exponent": None})
         t = {s["n"]: s for s in um.get(f"tmpfs/{shape}", {"sizes": []})["sizes"]}
@@ -316,20 +305,14 @@ def umount_rows(um, unit, scale):
             L.append(f"| | {shape} | {s['n']} | {s['umount_ns']['runs']} | "
                      f"{fmt_spread(s['ns_per_dentry'], scale)} | "
                      f"{fmt_spread(ts['ns_per_dentry'], scale) if ts else '-'} | "
-                     f"{s.get('ratio_to_tmpfs', float('nan')):.3f} |")
+                     f"{s.get('ratio_to_tmpfs', float('nan')):.3f} | "
+                     + (f"{(s['ns_per_dentry']['median'] - ts['ns_per_dentry']['median']) * scale:+.2f} |"
+                        if ts else "- |"))
         te = um.get(f"tmpfs/{shape}", {}).get("exponent")
         re_ = r["exponent"]
         L.append(f"| fitted exponent of umount cost against N | {shape} | | | "
-                 f"{re_:.3f} | {te:.3f} | |" if re_ is not None and te is not None else
-                 f"| fitted exponent | {shape} | | | - | - | |")
-        # Per dentry = marginal + fixed / N: which of the two a ratio at one N reflects.
-        rl, tl = r.get("line"), um.get(f"tmpfs/{shape}", {}).get("line")
-        if rl and tl:
-            L.append(f"| marginal cost per dentry (slope of a line through the totals) | {shape} | | | "
-                     f"{rl[0] * scale:.2f} | {tl[0] * scale:.2f} | {rl[0] / tl[0]:.3f} |")
-            total = unit.split("/")[0]
-            L.append(f"| fixed cost per umount (that line's intercept), millions of {total} | {shape} | | | "
-                     f"{rl[1] * scale / 1e6:.2f} | {tl[1] * scale / 1e6:.2f} | |")
+                 f"{re_:.3f} | {te:.3f} | | |" if re_ is not None and te is not None else
+                 f"| fitted exponent | {shape} | | | - | - | | |")
     return L
 
 

@@ -224,7 +224,18 @@ def bench_icount_boot(tiny=False):
 FUZZ_CMDLINE = "kunit.enable=0 log_buf_len=16M"
 
 
+def bench_plan():
+    """make bench's boots; BENCH_MODES=icount (or wall): one of the two only."""
+    modes = os.environ.get("BENCH_MODES", "").split() or ["wall", "icount"]
+    unknown = [m for m in modes if m not in ("wall", "icount")]
+    if unknown:
+        raise SystemExit(f"run.py: BENCH_MODES: {' '.join(unknown)} is not wall or icount")
+    return [b for b, m in ((bench_boot(), "wall"), (bench_icount_boot(), "icount")) if m in modes]
+
+
 def plan(name):
+    if name == "bench":
+        return bench_plan()
     smoke = [Boot("main", [Test("smoke/smoke.sh")])]
     rdcachefs = [Test("rdcachefs/walk.sh"), Test("rdcachefs/options.sh"), Test("rdcachefs/lifecycle.sh"),
                  Test("rdcachefs/late-callback.sh", expect="late-callback",
@@ -346,9 +357,6 @@ def plan(name):
         "hostile": hostile_full,
         "kcsan": kcsan,
         "negctl": negctl,
-        # BENCH_MODES=icount (or wall): one of the two boots only.
-        "bench": [b for b, m in ((bench_boot(), "wall"), (bench_icount_boot(), "icount"))
-                  if m in os.environ.get("BENCH_MODES", "wall icount").split()],
         # make upstream: the series' built-in suite on the patched kernel.
         "upstream": [Boot("upstream", [Test("upstream/builtin-kunit.sh")])],
     }
