@@ -74,13 +74,13 @@ ktap_print_msg "$tag-CONFIG mode=$mode cpus=$cpus kernel=$(uname -r) reps=$reps"
 # kept them off it for about 950 ms (a 1,000,000-dentry umount is 1.5-2.1
 # s): it is off for the run and restored after it.
 fifo= old_fs=
-FS_RT=/sys/kernel/debug/sched/fair_server/cpu0/runtime
+FAIR_SERVER=/sys/kernel/debug/sched/fair_server/cpu0/runtime
 if [ $tag = BENCH-ICOUNT ]; then
 	fifo=50
 	[ "$(cat /sys/module/rcutree/parameters/use_softirq 2>/dev/null)" = N ] ||
 		ktap_print_msg "rcutree.use_softirq is not off: RCU callbacks may run inside timed regions"
-	old_fs=$(cat $FS_RT 2>/dev/null) && echo 0 >$FS_RT ||
-		ktap_print_msg "could not turn the fair server off ($FS_RT): a region over about 950 ms may lose 50 ms to SCHED_OTHER tasks"
+	old_fs=$(cat $FAIR_SERVER 2>/dev/null) && echo 0 >$FAIR_SERVER ||
+		ktap_print_msg "could not turn the fair server off ($FAIR_SERVER): a region over about 950 ms may lose 50 ms to SCHED_OTHER tasks"
 fi
 
 # measure COMMAND...: COMMAND, as SCHED_FIFO when counting instructions.
@@ -201,7 +201,7 @@ else
 	ktap_test_fail "umount: rdcachefs vs tmpfs"
 fi
 
-[ -n "$old_fs" ] && echo "$old_fs" >$FS_RT
+[ -n "$old_fs" ] && echo "$old_fs" >$FAIR_SERVER
 if rdc_unload; then
 	ktap_test_pass "rmmod rdcache"
 else
