@@ -237,9 +237,11 @@ def header(meta, mode):
             f"(no KASAN, lockdep or other detectors).  Median (min..max) of the runs shown.")
 
 
-def pair_row(label, n, e, unit_digits=1):
+def pair_row(label, n, e, unit_digits=1, spread_pct=False):
+    """A Rust-vs-C row; spread_pct: also the ratio's spread in percent."""
     return (f"| {label} | {n} | {e['c']['runs']} | {fmt_spread(e['rust'], digits=unit_digits)} | "
-            f"{fmt_spread(e['c'], digits=unit_digits)} | {fmt_spread(e['ratio'], digits=3)} |")
+            f"{fmt_spread(e['c'], digits=unit_digits)} | {fmt_spread(e['ratio'], digits=3)} |"
+            + (f" {fmt_pct(e['ratio'])} |" if spread_pct else ""))
 
 
 def table(fig, meta):
@@ -325,14 +327,14 @@ def icount_table(fig, meta):
     p = fig["put"]
     for label, e in (("non-last reference: clone + `ShrinkList::put` vs `dget()` + `lockref_put_or_lock()`, per op",
                       p["put"]), ("`DentryRef` clone + drop vs `dput(dget())`, per op", p["clone-drop"])):
-        L.append(pair_row(label, p["n"], e)[:-1] + f"| {fmt_pct(e['ratio'])} |")
+        L.append(pair_row(label, p["n"], e, spread_pct=True))
     for d in fig["dispose"]:
-        L.append(pair_row("N last references: `put` + one `shrink()` vs N `dput()`, per dentry", d["n"], d, 0)[:-1]
-                 + f"| {fmt_pct(d['ratio'])} |")
+        L.append(pair_row("N last references: `put` + one `shrink()` vs N `dput()`, per dentry", d["n"], d, 0,
+                          spread_pct=True))
     for d in fig["retain"]:
         for k, label in (("new", "retain, new dentries"), ("lru", "retain, on the LRU")):
-            L.append(pair_row(f"{label}: `put` + `shrink()` vs `dput()`, per dentry", d["n"], d[k], 0)[:-1]
-                     + f"| {fmt_pct(d[k]['ratio'])} |")
+            L.append(pair_row(f"{label}: `put` + `shrink()` vs `dput()`, per dentry", d["n"], d[k], 0,
+                              spread_pct=True))
     L.append("")
     L += umount_rows(fig["umount"], "instructions/dentry", 1.0)
     L.append("")
