@@ -12,7 +12,11 @@
 #                     docs/bench/ and the README's table)
 #   make test-kcsan   the stress suite on the KCSAN kernel
 #   make hostile      fault injection, the fuzzer, privilege checks, load/unload cycles
-#   make interleavings  the six forced shrink-list-versus-umount interleavings
+#   make interleavings  the seven forced shrink-list-versus-umount interleavings
+#   make sound        safe-code leaks cause only the reports C gives for them,
+#                     and the lock rule refuses each call it must
+#   make layout       host only: a wrong binding layout fails the build; the
+#                     installed bindgen against docs/reports/bindgen-empty-aligned.md
 #   make stress       CYCLES=N or DURATION=SECONDS of the shrink-vs-umount stress
 #   make setup | kernel | module | clippy | fmt | fmtcheck | rust-analyzer | clean
 #   make record-fixtures  boot each splat trigger without a live self-test and save
@@ -31,12 +35,12 @@
 
 DO := scripts/host/do.sh
 
-.PHONY: all run test upstream smoke harness kunit rdcachefs interleavings stress negctl compile-fail classifier record-fixtures mutants hostile bench test-kcsan shell setup kernel module \
+.PHONY: all run test upstream smoke harness kunit rdcachefs interleavings stress negctl sound layout compile-fail classifier record-fixtures mutants hostile bench test-kcsan shell setup kernel module \
 	clippy fmt fmtcheck rust-analyzer initramfs fresh-check clean
 
 all: module
 
-run test upstream smoke harness kunit rdcachefs interleavings stress negctl compile-fail classifier record-fixtures mutants hostile bench test-kcsan shell \
+run test upstream smoke harness kunit rdcachefs interleavings stress negctl sound layout compile-fail classifier record-fixtures mutants hostile bench test-kcsan shell \
 		setup kernel module clippy \
 		fmt fmtcheck rust-analyzer initramfs:
 	@$(DO) $@

@@ -24,19 +24,46 @@
 //!
 //! # `d_lock` and what may run under it
 //!
-//! Everything a `&Dentry` offers is a lock-free snapshot.  What takes a
-//! `d_lock` or may `dput()` (cloning, dropping, [`DentryRef::name`],
-//! [`DentryRef::parent`], lookups) is on [`DentryRef`], and
-//! [`DentryRef::lock_children`] borrows the reference mutably, so none of it
-//! is reachable *through the locked reference* while its guard lives; a
-//! guard locks at most one child at a time ([`ChildrenGuard::lock_child`]
-//! borrows it mutably), so no child is locked twice and no two siblings
-//! nest; and a thread holds one guard at a time (a second
-//! [`DentryRef::lock_children`] is refused), so no two directories' locks
-//! nest either.  Another [`DentryRef`] to the same dentry, or to one of its
-//! children, used in the same thread while the guard lives can still spin on
-//! the held lock (lockref falls back to it): that is a deadlock, which
-//! lockdep reports, not undefined behaviour; don't.
+//! C's rule, above `dget()` in `include/linux/dcache.h`: "it will spin if
+//! @dentry->d_lock is held.  From the deadlock avoidance point of view it is
+//! equivalent to spin_lock()/increment refcount/spin_unlock(), so calling it
+//! under @dentry->d_lock is always a bug; so's calling it under ->d_lock on
+//! any of its descendents."  The same holds for `dput()` (lockref takes
+//! `d_lock` for the last reference, on contention, and always with
+//! lockdep), for lookups (`__d_lookup()` takes the children's `d_lock`s, and
+//! `->d_hash()`/`->d_compare()` run), and for `d_mark_dontcache()` (it takes
+//! `i_lock`, the reverse of `lock_for_kill()`'s `i_lock`-then-`d_lock`).
+//! And `d_lock` is not IRQ-safe: none of it may run in an interrupt.
+//!
+//! The types carry what they can.  Everything a `&Dentry` offers is a
+//! lock-free snapshot.  [`DentryRef::lock_children`] borrows the reference
+//! mutably, so nothing that takes that `d_lock` is reachable *through the
+//! locked reference* while its guard lives; a guard locks at most one child
+//! at a time ([`ChildrenGuard::lock_child`] borrows it mutably); a task
+//! holds one guard at a time (a second [`DentryRef::lock_children`] is
+//! refused), so no two directories' locks nest.
+//!
+//! What the types cannot carry (another [`DentryRef`], to the same dentry,
+//! an ancestor or anything else, used while a guard lives) is checked at
+//! run time, on every kernel, from a per-CPU record of the guards this CPU
+//! holds (one load when no guard is held):
+//!
+//! * [`DentryRef::clone`] and dropping a [`DentryRef`] of a dentry the guard
+//!   itself holds locked count under that lock (`dget_dlock()`; a count
+//!   above 1 dropped in place), as C does under `d_lock`;
+//! * anything else that may take a `d_lock` or `i_lock` while this task
+//!   holds a guard, or outside task context, is refused and `WARN`s with a
+//!   line naming the rule: lookups, [`DentryRef::create_child`],
+//!   [`DentryRef::mark_dontcache`], [`DentryRef::name`] and
+//!   [`DentryRef::parent`] return `EDEADLK`;
+//!   [`DentryRef::shrink_dcache_parent`] and [`DentryRef::d_invalidate`] do
+//!   nothing; `ShrinkList::put` returns `PutResult::Refused`; dropping a
+//!   [`DentryRef`] (or an [`InodeRef`]) leaks its reference (a leak, which
+//!   umount reports as C does, instead of a deadlock);
+//! * [`DentryRef::clone`] and [`ActiveSuper::root`] of another dentry cannot
+//!   be refused (they return a reference): they `WARN` the same way and go
+//!   on, and may then deadlock as `dget()` would in C.  With lockdep,
+//!   lockref takes `d_lock`, and lockdep reports the recursion too.
 //!
 //! # Why not `ARef<Dentry>`
 //!
@@ -52,7 +79,7 @@ use super::{
     super_block::{ActiveSuper, NotThreadSafe, SuperBlock},
 };
 use core::{marker::PhantomData, mem::ManuallyDrop, ops::Deref, ptr::NonNull};
-use kernel::{bindings, error::from_err_ptr, prelude::*, task::might_sleep, types::Opaque};
+use kernel::{bindings, error::from_err_ptr, ffi, prelude::*, task::might_sleep, types::Opaque};
 
 /// A `struct dentry` of a filesystem of brand `T`.
 ///
@@ -142,6 +169,30 @@ impl DentryName {
     }
 }
 
+/// Where a call that may take a `d_lock` or an `i_lock` is refused
+/// (`rdc_lock_context()` in the helpers; see the module docs).
+const LOCK_OK: ffi::c_int = 0;
+
+/// `Ok` if `op` may take a `d_lock` or an `i_lock` here: in task context,
+/// with no dentry guard held by this task.  Otherwise `WARN`s with a line
+/// naming `op` and the rule, and returns `EDEADLK`.  Never sleeps.
+pub(crate) fn may_lock(op: &CStr) -> Result {
+    // SAFETY: No preconditions: reads this CPU's guard count and `in_task()`.
+    let why = unsafe { glue::rdc_lock_context() };
+    if why == LOCK_OK {
+        return Ok(());
+    }
+    // SAFETY: `op` is NUL-terminated; `WARN()` may be called anywhere.
+    unsafe { glue::rdc_lock_rule_warn(op.as_char_ptr(), why) };
+    Err(EDEADLK)
+}
+
+/// Whether the running task's dentry guard holds `dentry`'s `d_lock`.
+fn guard_holds(dentry: *mut bindings::dentry) -> bool {
+    // SAFETY: Compares the pointer with this CPU's record; no dereference.
+    unsafe { glue::rdc_guard_holds(dentry) }
+}
+
 /// A counted reference to a dentry (`dget()`/`dput()`), covered by a pin.
 ///
 /// The lifetime `'pin` is a borrow of the [`ActiveSuper`] of the dentry's
@@ -176,11 +227,20 @@ impl<'pin, T> DentryRef<'pin, T> {
     ///
     /// `ptr` is alive, of a superblock of `T`'s type kept active for `'pin`.
     pub(crate) unsafe fn from_raw_dget(ptr: *mut bindings::dentry) -> Self {
-        // SAFETY: The caller guarantees `ptr` is alive, so not null: `dget()`
-        // of it is `lockref_get(&dentry->d_lockref)` (include/linux/dcache.h),
-        // called here as C's inlined `dget()` calls it, with no helper call
-        // in between (lib/lockref.c exports it).
-        unsafe { bindings::lockref_get(&raw mut (*ptr).d_lockref) };
+        if guard_holds(ptr) {
+            // SAFETY: This task's guard holds `ptr`'s `d_lock`, and the
+            // caller guarantees it is alive: `dget_dlock()` counts under it.
+            unsafe { glue::rdc_dget_dlock(ptr) };
+        } else {
+            // Cannot be refused: warns, then goes on (module docs).
+            let _ = may_lock(c"dget() (DentryRef::clone, ActiveSuper::root)");
+            // SAFETY: The caller guarantees `ptr` is alive, so not null:
+            // `dget()` of it is `lockref_get(&dentry->d_lockref)`
+            // (include/linux/dcache.h), called here as C's inlined `dget()`
+            // calls it, with no helper call in between (lib/lockref.c
+            // exports it).
+            unsafe { bindings::lockref_get(&raw mut (*ptr).d_lockref) };
+        }
         // INVARIANT: `dget()` gave us a count; the caller covers it with the pin.
         Self {
             // SAFETY: `ptr` is alive (caller), so not null.
@@ -211,10 +271,14 @@ impl<'pin, T> DentryRef<'pin, T> {
     }
 
     /// A counted reference to the parent (`dget_parent()`); the root's parent
-    /// is itself.  Never sleeps.
-    pub fn parent(&self) -> DentryRef<'pin, T> {
+    /// is itself.  **May sleep**: `dget_parent()` drops a parent that a
+    /// rename replaced meanwhile with `dput()`.  `EDEADLK` (and a `WARN`)
+    /// under a dentry guard or outside task context.
+    pub fn parent(&self) -> Result<DentryRef<'pin, T>> {
+        may_lock(c"DentryRef::parent() (dget_parent())")?;
+        might_sleep();
         // SAFETY: `dget_parent()` gives a counted, non-null dentry of our superblock: same pin.
-        unsafe { DentryRef::from_raw_owned(bindings::dget_parent(self.as_raw())) }
+        Ok(unsafe { DentryRef::from_raw_owned(bindings::dget_parent(self.as_raw())) })
     }
 
     /// The inode of a positive dentry, with its own reference (`ihold()`),
@@ -235,64 +299,31 @@ impl<'pin, T> DentryRef<'pin, T> {
         Some(unsafe { InodeRef::ihold(inode) })
     }
 
-    /// The cached child called `name`, with a reference
-    /// (`try_lookup_noperm()`); `None` if it is not in the dcache.  Never
-    /// calls into the filesystem.
-    pub fn try_lookup(&self, name: &CStr) -> Result<Option<DentryRef<'pin, T>>> {
-        // SAFETY: `self` is alive and `name` is NUL-terminated.
-        let d = from_err_ptr(unsafe { glue::rdc_try_lookup(self.as_raw(), name.as_char_ptr()) })?;
-        Ok(NonNull::new(d).map(|d| {
-            // SAFETY: The lookup gave us a count on a child in our superblock.
-            unsafe { DentryRef::from_raw_owned(d.as_ptr()) }
-        }))
-    }
-
-    /// The child called `name`, asking the filesystem (`->lookup()`) if it
-    /// is not cached (`lookup_noperm_unlocked()`), with a reference.  The
-    /// result may be negative (no inode).  `ENOTDIR` if this dentry is not a
-    /// directory (a negative one included).  **May sleep**: it takes the
-    /// directory's inode lock.
-    pub fn lookup(&self, name: &CStr) -> Result<DentryRef<'pin, T>> {
-        // SAFETY: `self` is alive, `name` NUL-terminated; the caller may sleep (see above).
-        let d = from_err_ptr(unsafe { glue::rdc_lookup(self.as_raw(), name.as_char_ptr()) })?;
-        // SAFETY: The lookup gave us a count on a child in our superblock.
-        Ok(unsafe { DentryRef::from_raw_owned(d) })
-    }
-
-    /// Evicts every unused dentry below this one (`shrink_dcache_parent()`),
-    /// waiting for kills other threads have in progress there.  **May sleep.**
-    pub fn shrink_dcache_parent(&self) {
-        might_sleep();
-        // SAFETY: `self` is alive; the context may sleep.
-        unsafe { bindings::shrink_dcache_parent(self.as_raw()) };
-    }
-
-    /// Unhashes this dentry and evicts what is unused below it
-    /// (`d_invalidate()`), detaching mounts on it.  Our own reference keeps
-    /// it alive.  **May sleep.**
-    pub fn d_invalidate(&self) {
-        might_sleep();
-        // SAFETY: `self` is alive; the context may sleep.
-        unsafe { bindings::d_invalidate(self.as_raw()) };
-    }
-
     /// Copies the name out under `d_lock`.  Never sleeps, never allocates.
     ///
-    /// Takes `d_lock`: not for use while this thread holds a
-    /// [`ChildrenGuard`] on this dentry or its parent (use the guard's
-    /// [`Child::name`] or [`LockedDentry::name`] instead).
-    pub fn name(&self) -> DentryName {
-        // SAFETY: We own a count, so the dentry is alive; `d_name` is stable under its `d_lock`.
-        unsafe { glue::rdc_d_lock(self.as_raw()) };
+    /// If this task's dentry guard holds this `d_lock` already, the name is
+    /// read under it; under any other guard, or outside task context,
+    /// `EDEADLK` (and a `WARN`): use the guard's [`Child::name`] or
+    /// [`LockedDentry::name`] instead.
+    pub fn name(&self) -> Result<DentryName> {
+        let held = guard_holds(self.as_raw());
+        if !held {
+            may_lock(c"DentryRef::name()")?;
+            // SAFETY: We own a count, so the dentry is alive; `d_name` is
+            // stable under its `d_lock`.
+            unsafe { glue::rdc_d_lock(self.as_raw()) };
+        }
         let mut len: kernel::ffi::c_uint = 0;
         // SAFETY: `d_lock` is held; the name stays valid until we unlock.
         let ptr = unsafe { glue::rdc_d_name(self.as_raw(), &mut len) };
         // SAFETY: `d_name.name` points to `len` bytes while `d_lock` is held.
         let bytes = unsafe { core::slice::from_raw_parts(ptr, len as usize) };
         let name = DentryName::from_bytes(bytes);
-        // SAFETY: We took `d_lock` above.
-        unsafe { glue::rdc_d_unlock(self.as_raw()) };
-        name
+        if !held {
+            // SAFETY: We took `d_lock` above.
+            unsafe { glue::rdc_d_unlock(self.as_raw()) };
+        }
+        Ok(name)
     }
 
     /// Locks this dentry's `d_lock` to work on its children.  Never sleeps;
@@ -301,11 +332,11 @@ impl<'pin, T> DentryRef<'pin, T> {
     /// reachable through `self` until it is dropped (see the module docs for
     /// other references).
     ///
-    /// `None` if this thread (or, in an interrupt, the task it interrupted)
-    /// holds a [`ChildrenGuard`] already: two directory locks would nest in
-    /// one lock class, or invert the dcache's parent-then-child order.  With
-    /// `CONFIG_PREEMPT_RT` it may also be `None` because another task on this
-    /// CPU holds one.
+    /// `None` if this task holds a [`ChildrenGuard`] already (two directory
+    /// locks would nest in one lock class, or invert the dcache's
+    /// parent-then-child order), or outside task context (`d_lock` is not
+    /// IRQ-safe).  With `CONFIG_PREEMPT_RT` it may also be `None` because
+    /// another task on this CPU holds one.
     pub fn lock_children(&mut self) -> Option<ChildrenGuard<'_, T>> {
         // SAFETY: `self` is alive.
         if !unsafe { glue::rdc_guard_lock(self.as_raw()) } {
@@ -329,21 +360,100 @@ fn valid_new_name(name: &[u8]) -> bool {
         && !name.contains(&b'/')
 }
 
-/// Operations that change a tree: only on filesystems of this layer, whose
-/// dentry and inode operations are this layer's (a foreign filesystem, e.g.
-/// kernfs or tmpfs, has its own rules for its dentries and inodes).
+/// `ENAMETOOLONG` for a name longer than `NAME_MAX` bytes, as
+/// `lookup_noperm_common()` refuses it.
+fn check_name(name: &CStr) -> Result {
+    if name.to_bytes().len() > bindings::NAME_MAX as usize {
+        return Err(ENAMETOOLONG);
+    }
+    Ok(())
+}
+
+/// Operations that look up, evict or change a tree: only on filesystems of
+/// this layer, whose dentry and inode operations are this layer's.  On a
+/// [`Foreign`](super::Foreign) mount they are not offered: the lookups
+/// (`lookup_noperm*()`) are "purely a helper for filesystem usage and
+/// should not be called by generic code" (fs/namei.c), with no permission
+/// checks and none of the filesystem's own rules (kernfs, procfs and tmpfs
+/// each have theirs), and evicting (`shrink_dcache_parent()`,
+/// `d_invalidate()`, which also detaches other users' mounts) is the
+/// filesystem's business too.  A foreign tree can be held and dropped:
+/// [`ActiveSuper::root`], [`DentryRef::parent`], clones, shrink lists.
 impl<'pin, T: FileSystem> DentryRef<'pin, T> {
+    /// The cached child called `name`, with a reference
+    /// (`try_lookup_noperm()`); `None` if it is not in the dcache.  Never
+    /// sleeps, and never asks the filesystem to look anything up
+    /// (`->lookup()`), but may call its `->d_hash()`
+    /// (`lookup_noperm_common()`) and `->d_compare()` (`d_lookup()`).
+    /// `ENAMETOOLONG` past `NAME_MAX` bytes; `EDEADLK`
+    /// (and a `WARN`) under a dentry guard or outside task context.
+    pub fn try_lookup(&self, name: &CStr) -> Result<Option<DentryRef<'pin, T>>> {
+        check_name(name)?;
+        may_lock(c"DentryRef::try_lookup() (try_lookup_noperm())")?;
+        // SAFETY: `self` is alive and `name` is NUL-terminated.
+        let d = from_err_ptr(unsafe { glue::rdc_try_lookup(self.as_raw(), name.as_char_ptr()) })?;
+        Ok(NonNull::new(d).map(|d| {
+            // SAFETY: The lookup gave us a count on a child in our superblock.
+            unsafe { DentryRef::from_raw_owned(d.as_ptr()) }
+        }))
+    }
+
+    /// The child called `name`, asking the filesystem (`->lookup()`) if it
+    /// is not cached (`lookup_noperm_unlocked()`), with a reference.  The
+    /// result may be negative (no inode).  `ENOTDIR` if this dentry is not a
+    /// directory (a negative one included), `ENAMETOOLONG` past `NAME_MAX`
+    /// bytes, `EDEADLK` (and a `WARN`) under a dentry guard or outside task
+    /// context.  **May sleep**: it takes the directory's inode lock.
+    pub fn lookup(&self, name: &CStr) -> Result<DentryRef<'pin, T>> {
+        check_name(name)?;
+        may_lock(c"DentryRef::lookup() (lookup_noperm_unlocked())")?;
+        might_sleep();
+        // SAFETY: `self` is alive, `name` NUL-terminated; the caller may sleep (see above).
+        let d = from_err_ptr(unsafe { glue::rdc_lookup(self.as_raw(), name.as_char_ptr()) })?;
+        // SAFETY: The lookup gave us a count on a child in our superblock.
+        Ok(unsafe { DentryRef::from_raw_owned(d) })
+    }
+
+    /// Evicts every unused dentry below this one (`shrink_dcache_parent()`),
+    /// waiting for kills other threads have in progress there.  **May
+    /// sleep.**  Under a dentry guard or outside task context it does
+    /// nothing but `WARN`.
+    pub fn shrink_dcache_parent(&self) {
+        if may_lock(c"DentryRef::shrink_dcache_parent()").is_err() {
+            return;
+        }
+        might_sleep();
+        // SAFETY: `self` is alive; the context may sleep.
+        unsafe { bindings::shrink_dcache_parent(self.as_raw()) };
+    }
+
+    /// Unhashes this dentry and evicts what is unused below it
+    /// (`d_invalidate()`), detaching mounts on it.  Our own reference keeps
+    /// it alive.  **May sleep.**  Under a dentry guard or outside task
+    /// context it does nothing but `WARN`.
+    pub fn d_invalidate(&self) {
+        if may_lock(c"DentryRef::d_invalidate()").is_err() {
+            return;
+        }
+        might_sleep();
+        // SAFETY: `self` is alive; the context may sleep.
+        unsafe { bindings::d_invalidate(self.as_raw()) };
+    }
+
     /// Creates `name` in this directory with a new inode, as
     /// `simple_fill_super()` does for its files (`d_alloc_name()` +
     /// `new_inode()` + `d_add()` under the directory's inode lock), and
     /// returns a reference to it.  `EINVAL` for a name that cannot be an
     /// entry (empty, `.`, `..`, with a `/`, over `NAME_MAX`), `ENOTDIR` if
     /// this is not a directory, `ENOENT` if it was removed, `EEXIST` if the
-    /// name is cached already.  May sleep.
+    /// name is cached already, `EDEADLK` (and a `WARN`) under a dentry guard
+    /// or outside task context.  May sleep.
     pub fn create_child(&self, name: &CStr, dir: bool) -> Result<DentryRef<'pin, T>> {
         if !valid_new_name(name.to_bytes()) {
             return Err(EINVAL);
         }
+        may_lock(c"DentryRef::create_child()")?;
+        might_sleep();
         let mode = if dir {
             bindings::S_IFDIR | 0o755
         } else {
@@ -363,8 +473,11 @@ impl<'pin, T: FileSystem> DentryRef<'pin, T> {
     /// cached once unused (`d_mark_dontcache()`): their last `dput()` (or
     /// `ShrinkList::put`) kills them.  `ENOENT` for
     /// a negative dentry.  Takes the inode's `i_lock` and the aliases'
-    /// `d_lock`s; never sleeps.
+    /// `d_lock`s; never sleeps.  `EDEADLK` (and a `WARN`) under a dentry
+    /// guard (taking `i_lock` under `d_lock` inverts `lock_for_kill()`'s
+    /// order) or outside task context.
     pub fn mark_dontcache(&self) -> Result {
+        may_lock(c"DentryRef::mark_dontcache() (i_lock)")?;
         // SAFETY: `self` is alive and counted.
         let inode = unsafe { glue::rdc_d_inode(self.as_raw()) };
         if inode.is_null() {
@@ -389,10 +502,11 @@ impl<T> Deref for DentryRef<'_, T> {
 }
 
 impl<T> Clone for DentryRef<'_, T> {
-    /// `dget()`; never sleeps.  Like `dget()`, not under this dentry's own
-    /// `d_lock` (a [`ChildrenGuard`] or [`LockedDentry`] of it, through
-    /// another reference): lockref takes `d_lock` when it cannot count
-    /// locklessly, and would deadlock.
+    /// `dget()`; never sleeps.  If this task's dentry guard holds this
+    /// dentry's `d_lock`, `dget_dlock()` under it.  Under any other dentry
+    /// guard, or outside task context, it `WARN`s naming the rule and goes
+    /// on: it may then deadlock, as `dget()` there does in C (see the module
+    /// docs).
     fn clone(&self) -> Self {
         // SAFETY: `self` is alive and covered by the same pin.
         unsafe { DentryRef::from_raw_dget(self.as_raw()) }
@@ -401,9 +515,23 @@ impl<T> Clone for DentryRef<'_, T> {
 
 impl<T> Drop for DentryRef<'_, T> {
     /// `dput()`: may sleep (`dput()` says so itself, with `might_sleep()`).
+    ///
+    /// If this task's dentry guard holds this dentry's `d_lock` and the
+    /// count is not the last, it is dropped under that lock.  Otherwise,
+    /// under a dentry guard or outside task context, the reference is
+    /// leaked with a `WARN` naming the rule, as a `mem::forget()` would leak
+    /// it: umount then reports the dentry busy, as in C.
     fn drop(&mut self) {
+        let d = self.ptr.as_ptr();
+        // SAFETY: This task's guard holds `d_lock`, and we own a count.
+        if guard_holds(d) && unsafe { glue::rdc_dput_dlock(d) } {
+            return;
+        }
+        if may_lock(c"dput() (DentryRef drop)").is_err() {
+            return;
+        }
         // SAFETY: We own one count (invariant) and give it up here.
-        unsafe { bindings::dput(self.ptr.as_ptr()) };
+        unsafe { bindings::dput(d) };
     }
 }
 
@@ -444,7 +572,7 @@ impl<'a, T> ChildrenGuard<'a, T> {
         // SAFETY: A child of the locked parent (`iter()`), not the parent
         // itself (a root is its own parent but not on its own `d_children`):
         // the order `DENTRY_D_LOCK_NESTED` names.
-        unsafe { glue::rdc_d_lock_nested(child) };
+        unsafe { glue::rdc_guard_lock_child(child) };
         // INVARIANT: We hold `child`'s `d_lock` while the result borrows the
         // guard, whose parent `d_lock` keeps the child from being freed.
         Some(LockedDentry {
@@ -558,7 +686,7 @@ impl<T> LockedDentry<'_, T> {
 
 impl<T> Drop for LockedDentry<'_, T> {
     fn drop(&mut self) {
-        // SAFETY: We hold `d_lock` (invariant).
-        unsafe { glue::rdc_d_unlock(self.dentry.as_raw()) };
+        // SAFETY: We hold `d_lock`, taken by `rdc_guard_lock_child()` (invariant).
+        unsafe { glue::rdc_guard_unlock_child(self.dentry.as_raw()) };
     }
 }

@@ -11,7 +11,6 @@
 struct dentry;
 struct workqueue_struct;
 
-pid_t rdc_current_pid(void);
 struct workqueue_struct *rdc_alloc_workqueue(const char *name, unsigned int max_active);
 void rdc_peer_dget_dput(struct dentry *dentry, u64 n);
 void rdc_peer_dget_put_or_lock(struct dentry *dentry, u64 n);

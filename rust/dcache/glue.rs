@@ -29,9 +29,15 @@ extern "C" {
         name: *const ffi::c_char,
     ) -> *mut bindings::dentry;
     pub(crate) fn rdc_d_lock(dentry: *mut bindings::dentry);
-    pub(crate) fn rdc_d_lock_nested(dentry: *mut bindings::dentry);
+    pub(crate) fn rdc_lock_context() -> ffi::c_int;
+    pub(crate) fn rdc_guard_holds(dentry: *const bindings::dentry) -> bool;
+    pub(crate) fn rdc_lock_rule_warn(op: *const ffi::c_char, why: ffi::c_int);
     pub(crate) fn rdc_guard_lock(dentry: *mut bindings::dentry) -> bool;
     pub(crate) fn rdc_guard_unlock(dentry: *mut bindings::dentry);
+    pub(crate) fn rdc_guard_lock_child(dentry: *mut bindings::dentry);
+    pub(crate) fn rdc_guard_unlock_child(dentry: *mut bindings::dentry);
+    pub(crate) fn rdc_dget_dlock(dentry: *mut bindings::dentry);
+    pub(crate) fn rdc_dput_dlock(dentry: *mut bindings::dentry) -> bool;
     pub(crate) fn rdc_d_unlock(dentry: *mut bindings::dentry);
     pub(crate) fn rdc_d_first_child(parent: *mut bindings::dentry) -> *mut bindings::dentry;
     pub(crate) fn rdc_d_next_sibling(child: *mut bindings::dentry) -> *mut bindings::dentry;
@@ -48,7 +54,6 @@ extern "C" {
         in_use: *mut usize,
     );
     pub(crate) fn rdc_dying_state(dentry: *mut bindings::dentry) -> u32;
-    pub(crate) fn rdc_current_pid() -> ffi::c_int;
     pub(crate) fn rdc_create_child(
         parent: *mut bindings::dentry,
         name: *const ffi::c_char,
@@ -124,31 +129,4 @@ extern "C" {
     pub(crate) fn rdc_peer_dget_dput(dentry: *mut bindings::dentry, n: u64);
     pub(crate) fn rdc_peer_dget_put_or_lock(dentry: *mut bindings::dentry, n: u64);
     pub(crate) fn rdc_peer_dput_each(v: *mut *mut bindings::dentry, n: usize);
-}
-
-/// `offsetof()` and `sizeof()` as the C compiler sees them, for the layout tests.
-#[cfg(CONFIG_KUNIT)]
-pub(crate) mod layout {
-    extern "C" {
-        pub(crate) static rdc_offsetof_dentry_d_flags: usize;
-        pub(crate) static rdc_offsetof_dentry_d_parent: usize;
-        pub(crate) static rdc_offsetof_dentry_d_name: usize;
-        pub(crate) static rdc_offsetof_dentry_d_inode: usize;
-        pub(crate) static rdc_offsetof_dentry_d_sb: usize;
-        pub(crate) static rdc_offsetof_dentry_d_lockref: usize;
-        pub(crate) static rdc_offsetof_dentry_d_lru: usize;
-        pub(crate) static rdc_offsetof_dentry_d_sib: usize;
-        pub(crate) static rdc_offsetof_dentry_d_children: usize;
-        pub(crate) static rdc_offsetof_super_block_s_active: usize;
-        pub(crate) static rdc_offsetof_super_block_s_root: usize;
-        pub(crate) static rdc_offsetof_super_block_s_type: usize;
-        pub(crate) static rdc_offsetof_super_block_s_id: usize;
-        pub(crate) static rdc_offsetof_inode_i_ino: usize;
-        pub(crate) static rdc_offsetof_inode_i_mode: usize;
-        pub(crate) static rdc_offsetof_inode_i_sb: usize;
-        pub(crate) static rdc_offsetof_file_system_type_name: usize;
-        pub(crate) static rdc_offsetof_file_system_type_owner: usize;
-        pub(crate) static rdc_sizeof_dentry: usize;
-        pub(crate) static rdc_sizeof_list_head: usize;
-    }
 }

@@ -116,8 +116,14 @@ impl<T> Deref for InodeRef<'_, T> {
 }
 
 impl<T> Drop for InodeRef<'_, T> {
-    /// `iput()`: may evict the inode, and may sleep.
+    /// `iput()`: may evict the inode, and may sleep.  Under a dentry guard
+    /// or outside task context (`iput()` takes `i_lock`, and may sleep) the
+    /// reference is leaked with a `WARN` naming the rule, as a
+    /// `mem::forget()` would leak it.
     fn drop(&mut self) {
+        if super::dentry::may_lock(c"iput() (InodeRef drop)").is_err() {
+            return;
+        }
         might_sleep();
         // SAFETY: We own one reference (invariant) and give it up.
         unsafe { bindings::iput(self.ptr.as_ptr()) };

@@ -5,7 +5,7 @@
 // `shrink_list.rs`, `super_block.rs` and `tests.rs` into files of that
 // directory, `helpers/*.c` into `rust/helpers/`, and the `//!` text below
 // (from "# The rules" on) into `rust/kernel/fs.rs`'s.  `glue.rs`, `glue.c`,
-// `layout_tests.rs`, `peer.rs`, `workqueue.rs` and `current_pid()` are
+// `layout.rs`, `layout_c.c`, `layout_tests.rs`, `peer.rs` and `workqueue.rs` are
 // rdcache's own.  With the helpers and `glue.c`, this directory is the only
 // code of the module that uses `unsafe`.
 
@@ -43,21 +43,28 @@
 //!    never finds one still held (`BUG: Dentry ... still in use`, then a
 //!    late `->d_iput()`).  This holds for code that does not leak: a
 //!    `mem::forget()` of a [`DentryRef`] (safe in Rust, as every leak is)
-//!    keeps its count for ever, and umount reports that dentry as busy.
-//!    Like every Rust-for-Linux abstraction, this one promises no undefined
-//!    behaviour, not freedom from leaks.
-//! 6. **`put` keeps what `dput` keeps.** [`ShrinkList::put`] is the
-//!    `dput_to_list()` of Al Viro's April 2019 proposal: a non-last
-//!    reference is dropped (locklessly where lockref can, else under
-//!    `d_lock`); for the last, `retain_dentry()`'s test (hashed, not disconnected, not
-//!    `DCACHE_DONTCACHE`, `->d_delete()` does not object) decides.  What
-//!    `dput()` would kill goes onto the list, and [`ShrinkList::shrink`]
-//!    kills it and prunes its unused ancestors as `shrink_dentry_list()`
-//!    does.  What it would keep stays cached: at once if it is on the LRU,
-//!    else (putting it there is `d_lru_add()`, private to `fs/dcache.c`) it
-//!    waits, unreferenced, on the list, and [`ShrinkList::shrink`] hands it
-//!    to `dput()` under a reference covered by an active superblock
-//!    reference (`atomic_inc_not_zero(&s_active)`); see [`PutResult`].
+//!    keeps its count for ever, and umount reports that dentry as busy and
+//!    frees the superblock anyway, as it does for the same leak in C.  The
+//!    layer never reads the superblock of a dentry it holds no pin for
+//!    (see rule 6), so a leak leads to those reports and to nothing worse.
+//! 6. **`put` keeps what `dput` keeps, and pins nothing.**
+//!    [`ShrinkList::put`] is the `dput_to_list()` of Al Viro's April 2019
+//!    proposal: a non-last reference is dropped (locklessly where lockref
+//!    can, else under `d_lock`); for the last, `retain_dentry()`'s test
+//!    (hashed, not disconnected, not `DCACHE_DONTCACHE`, `->d_delete()` does
+//!    not object) decides.  What `dput()` would kill goes onto the list, and
+//!    [`ShrinkList::shrink`] kills it and prunes its unused ancestors as
+//!    `shrink_dentry_list()` does.  What it would keep stays cached: at once
+//!    if it is on the LRU, else (putting it there is `d_lru_add()`, private
+//!    to `fs/dcache.c`) it waits, unreferenced, on the list, and
+//!    [`ShrinkList::shrink`] disposes of it without ever taking or dropping
+//!    an active superblock reference, so `->kill_sb()` never runs in a put,
+//!    a shrink or a list's drop: an entry in use again is only taken off the
+//!    list (its holder's `dput()` caches it) and its superblock is never
+//!    read; an unused one goes to `dput()` while `s_umount` is held shared
+//!    through a trylock and the superblock is up (what the memory shrinker
+//!    does, `super_cache_scan()`), and is otherwise killed as umount would
+//!    kill it.  See [`PutResult`].
 //! 7. **Context.** [`ShrinkList::put`] and [`ShrinkList::move_to_list`]
 //!    take only spinlocks and never allocate, so they never sleep where
 //!    spinlocks do not (`CONFIG_PREEMPT_RT` makes every spinlock a sleeping
@@ -114,19 +121,11 @@ pub mod shrink_list;
 pub mod super_block;
 pub mod workqueue;
 
+mod layout;
 #[cfg(CONFIG_KUNIT)]
 mod layout_tests;
 #[cfg(CONFIG_KUNIT)]
 pub(crate) mod tests;
-
-/// The current task's pid (`task_pid_nr(current)`), read in C: in this build
-/// [`kernel::task::Task::pid`] reads a wrong word (bindgen's `task_struct`
-/// layout disagrees with C's; see `rdc_current_pid()` in `glue.c`).  Not
-/// part of the upstream series.
-pub fn current_pid() -> i32 {
-    // SAFETY: No preconditions: `current` is always a live task.
-    unsafe { glue::rdc_current_pid() }
-}
 
 pub use dentry::{Child, ChildrenGuard, Dentry, DentryRef, LockedDentry};
 pub use fs_type::Foreign;

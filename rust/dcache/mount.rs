@@ -110,8 +110,13 @@ impl<T> KernMount<T> {
 }
 
 impl<T> Drop for KernMount<T> {
-    /// `kern_unmount()`: may sleep, and may run `->kill_sb()`.
+    /// `kern_unmount()`: may sleep, and may run `->kill_sb()`.  Under a
+    /// dentry guard or outside task context the mount is leaked with a
+    /// `WARN` naming the rule, as after a `mem::forget()`.
     fn drop(&mut self) {
+        if super::dentry::may_lock(c"kern_unmount() (KernMount drop)").is_err() {
+            return;
+        }
         might_sleep();
         // SAFETY: We own the mount (invariant) and give it up.
         unsafe { bindings::kern_unmount(self.mnt.as_ptr()) };

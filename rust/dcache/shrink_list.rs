@@ -12,7 +12,7 @@
 //! rules of the [module docs](super) in its types.
 
 use super::{
-    dentry::{DentryRef, LockedDentry},
+    dentry::{may_lock, DentryRef, LockedDentry},
     glue,
     super_block::NotThreadSafe,
 };
@@ -37,7 +37,9 @@ pub enum PutResult {
     /// The last reference, of a dentry `dput()` would keep, that is not on
     /// the LRU yet.  Putting it there is `d_lru_add()`, which the dcache
     /// keeps to itself, so the dentry waits on this list (unreferenced, like
-    /// any entry) and [`ShrinkList::shrink`] hands it to `dput()`.
+    /// any entry), and [`ShrinkList::shrink`] hands it to `dput()` if the
+    /// superblock is up and not being unmounted then, or kills it as umount
+    /// would (see there).
     Deferred,
     /// The last reference, of a dentry `dput()` would kill (unhashed,
     /// `DCACHE_DONTCACHE`, `->d_delete()` said so, disconnected): it is on
@@ -48,6 +50,15 @@ pub enum PutResult {
     /// deferred entry again).  That list's shrink disposes of it, as the
     /// `dput_to_list()` of the April 2019 proposal leaves it.
     OtherList,
+    /// Refused, with a `WARN` naming the rule: the caller holds a dentry
+    /// guard (a `ChildrenGuard` or `LockedDentry`) whose `d_lock` could
+    /// deadlock with this dentry's, or runs outside task context (`d_lock`
+    /// is not IRQ-safe).  The reference is leaked, as a `mem::forget()`
+    /// would leak it (umount reports the dentry busy), since dropping it
+    /// there could deadlock too.  A non-last reference to a dentry the
+    /// guard itself holds locked is not refused: it is dropped under that
+    /// lock ([`PutResult::Dropped`]).
+    Refused,
 }
 
 /// What [`ShrinkList::census`] found on a list.
@@ -63,6 +74,9 @@ pub struct Census {
     /// after the last one was put.  [`ShrinkList::shrink`] takes them off
     /// the list alive, as `shrink_dentry_list()` does.
     pub in_use: usize,
+    /// Entries [`ShrinkList::put`] deferred ([`PutResult::Deferred`]),
+    /// husks and entries in use again among them.
+    pub deferred: usize,
 }
 
 /// A thread-private list of dentries to dispose of, threaded through `d_lru`.
@@ -138,13 +152,16 @@ impl ShrinkList {
     /// entry may be found again, or killed by someone else, right after.
     pub fn census(&self) -> Census {
         let mut c = Census::default();
+        let mut killed = 0;
         for head in [self.kill_head(), self.keep_head()] {
+            killed = c.entries;
             // SAFETY: Our initialised list (invariant), walked only by this
             // thread (`!Sync`); its entries are not freed while on it.
             unsafe {
                 glue::rdc_shrink_list_census(head, &mut c.entries, &mut c.husks, &mut c.in_use)
             };
         }
+        c.deferred = c.entries - killed;
         c
     }
 
@@ -167,15 +184,28 @@ impl ShrinkList {
     ///   of it ([`PutResult::OtherList`]).
     ///
     /// Never sleeps and never allocates: usable under a spinlock, but not
-    /// under this dentry's own `d_lock` (a [`ChildrenGuard`](super::ChildrenGuard)
-    /// of it, or a [`LockedDentry`] of it): the count
-    /// is dropped under `d_lock` when lockref cannot do it locklessly (the
-    /// last reference, contention, PREEMPT_RT), and that would deadlock, as
-    /// C's `dput()` there would.  Because the
-    /// reference is consumed, its superblock pin may be dropped right after;
-    /// the list itself needs none.
+    /// under a dentry guard ([`ChildrenGuard`](super::ChildrenGuard) or
+    /// [`LockedDentry`]) nor outside task context: the count is dropped
+    /// under `d_lock` when lockref cannot do it locklessly (the last
+    /// reference, contention, lockdep, PREEMPT_RT), and taking a `d_lock`
+    /// under another can deadlock, as C's `dput()` there would.  There it
+    /// is refused ([`PutResult::Refused`]), except for a non-last reference
+    /// to a dentry the guard holds locked, dropped under that lock.  Because
+    /// the reference is consumed, its superblock pin may be dropped right
+    /// after; the list itself needs none.
     pub fn put<T>(self: Pin<&mut Self>, dentry: DentryRef<'_, T>) -> PutResult {
         let d = dentry.into_raw();
+        // SAFETY: `d` is alive: we own a count on it (the caller's).
+        if unsafe { glue::rdc_guard_holds(d) } {
+            // SAFETY: This task's guard holds `d_lock`, and we own a count.
+            if unsafe { glue::rdc_dput_dlock(d) } {
+                return PutResult::Dropped;
+            }
+        }
+        if may_lock(c"ShrinkList::put()").is_err() {
+            // Leaked: `d`'s count is never given back (see `Refused`).
+            return PutResult::Refused;
+        }
         // SAFETY: We own a count on `d`, which keeps it alive.  A count that
         // is not the last is dropped without `d_lock`, as `fast_dput()`'s
         // `lockref_put_return()` drops it (fs/dcache.c:951); otherwise this
@@ -215,24 +245,48 @@ impl ShrinkList {
 
     /// Disposes of every entry: kills those to be killed
     /// (`shrink_dentry_list()`), with the unused ancestors this leaves
-    /// behind, frees umount's husks, and hands each live deferred entry (in
-    /// use again included) to `dput()`, under a new reference covered by an
-    /// active reference to its superblock, both dropped right after: `dput()`
-    /// then keeps, kills or (in use) just drops it as it decides now.  A
-    /// deferred entry whose superblock is already being shut down is killed
-    /// instead, as umount would.  Returns how many deferred entries went
-    /// through `dput()`.
+    /// behind, and frees umount's husks.  Each deferred entry
+    /// ([`PutResult::Deferred`]) is judged as it is found, under its
+    /// `d_lock`:
     ///
-    /// **May sleep**: it calls `->d_iput()`, `->d_release()`, `iput()`, and
-    /// `deactivate_super()`, which runs `->kill_sb()` in this thread if it
-    /// drops the superblock's last active reference.  Never call it (or drop
-    /// the list) while holding a [`ChildrenGuard`](super::ChildrenGuard):
-    /// killing an entry takes its parent's `d_lock`.  Leaves the list empty.
+    /// * in use again (a lookup took a reference after the last one was
+    ///   put), or dead: only taken off the list, so that its holder's
+    ///   `dput()` caches it (`retain_dentry()` puts it on the LRU).  Its
+    ///   superblock is never looked at: a leaked reference keeps a dentry,
+    ///   not its superblock, which umount frees anyway;
+    /// * unused: handed to `dput()` (which caches it on the LRU, or kills it
+    ///   if something changed its mind) while `s_umount` is held shared
+    ///   through a trylock and the superblock is up and not dying, as the
+    ///   memory shrinker's `super_cache_scan()` holds it; an umount that
+    ///   comes meanwhile waits for that `dput()`.  If `s_umount` is taken
+    ///   (umount, a remount, a freeze) it is killed as umount would kill it.
+    ///
+    /// No active superblock reference is taken or dropped, so `->kill_sb()`
+    /// never runs here, and a list may outlive its entries' superblocks.  A
+    /// holder that drops its reference to an entry in use again in the few
+    /// instructions between the two `d_lock` sections of taking it off the
+    /// list leaves it on the list unused, and it is killed: a lost cache
+    /// entry, nothing worse.  Returns how many deferred entries went through
+    /// `dput()`.  Under a dentry guard or outside task context it does
+    /// nothing but `WARN` (and returns 0).
+    ///
+    /// **May sleep**: it calls `->d_iput()`, `->d_release()`, `iput()` and
+    /// `dput()`.  Never call it (or drop the list) while holding a
+    /// [`ChildrenGuard`](super::ChildrenGuard): killing an entry takes its
+    /// parent's `d_lock`.  Never call it while holding `s_umount` of an
+    /// entry's superblock for writing (it would kill what it could keep),
+    /// nor from a callback of a filesystem whose superblock it may dispose
+    /// of while that callback holds locks its eviction takes.  Leaves the
+    /// list empty.
     pub fn shrink(self: Pin<&mut Self>) -> usize {
-        might_sleep();
         if self.is_empty() {
             return 0;
         }
+        if may_lock(c"ShrinkList::shrink()").is_err() {
+            // Left as it is: a later shrink(), or the drop, disposes of it.
+            return 0;
+        }
+        might_sleep();
         // SAFETY: Our list of shrink-list entries (invariant); we may sleep (above).
         unsafe { bindings::shrink_dentry_list(self.kill_head()) };
         // SAFETY: Our list of unreferenced deferred entries (invariant); we may sleep.
@@ -243,7 +297,21 @@ impl ShrinkList {
 #[pinned_drop]
 impl PinnedDrop for ShrinkList {
     /// Drains the list: **may sleep**, like [`ShrinkList::shrink`].
+    ///
+    /// A non-empty list dropped under a dentry guard or outside task
+    /// context `WARN`s, and is drained all the same: its entries point at
+    /// its heads, which are going away, so leaving them would corrupt the
+    /// dcache.  That drain may deadlock (a kill takes its parent's `d_lock`)
+    /// and sleeps where it must not: a bug of the caller's, reported first.
     fn drop(self: Pin<&mut Self>) {
-        self.shrink();
+        if self.is_empty() {
+            return;
+        }
+        let _ = may_lock(c"ShrinkList drop (non-empty)");
+        might_sleep();
+        // SAFETY: Our list of shrink-list entries (invariant).
+        unsafe { bindings::shrink_dentry_list(self.kill_head()) };
+        // SAFETY: Our list of unreferenced deferred entries (invariant).
+        unsafe { glue::rdc_shrink_keep(self.keep_head()) };
     }
 }

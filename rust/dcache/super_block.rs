@@ -125,7 +125,9 @@ impl<T> ActiveSuper<T> {
         unsafe { SuperBlock::from_raw(self.sb.as_ptr()) }
     }
 
-    /// A counted reference to the root dentry (`dget(sb->s_root)`).  Never sleeps.
+    /// A counted reference to the root dentry (`dget(sb->s_root)`).  Never
+    /// sleeps.  Like [`DentryRef::clone`] under a dentry guard: counted under
+    /// the guard's lock if it holds the root's, else a `WARN` naming the rule.
     pub fn root(&self) -> DentryRef<'_, T> {
         // SAFETY: Born (`try_activate()`), so `s_root` is set until `->kill_sb()`: pinned off.
         let root = unsafe { (*self.sb.as_ptr()).s_root };
@@ -135,8 +137,15 @@ impl<T> ActiveSuper<T> {
 }
 
 impl<T> Drop for ActiveSuper<T> {
-    /// `deactivate_super()`: may sleep, and may run `->kill_sb()`.
+    /// `deactivate_super()`: may sleep, and may run `->kill_sb()`.  Under a
+    /// dentry guard or outside task context (`->kill_sb()` kills every
+    /// dentry, under their `d_lock`s) the reference is leaked with a `WARN`
+    /// naming the rule: the superblock then stays up for ever, as after a
+    /// `mem::forget()`.
     fn drop(&mut self) {
+        if super::dentry::may_lock(c"deactivate_super() (ActiveSuper drop)").is_err() {
+            return;
+        }
         might_sleep();
         // SAFETY: We own one active reference (invariant) and give it up.
         unsafe { bindings::deactivate_super(self.sb.as_ptr()) };

@@ -17,13 +17,18 @@
 //!   - `release`: lets a parked [`scenario`] worker go on (`ENOENT` if none
 //!     is parked); reading the file shows where one is parked
 //!     (`parked: none|listed|killing|pinned|shrunk`).
+//!   - `sound-forget-umount-shrink`: [`sound::forget_umount_shrink`], a
+//!     sequence of safe calls that leaks a dentry reference on purpose and
+//!     must cause only the reports C gives for that leak.
+//!   - `sound-guard-misuse`: [`sound::guard_misuse`], every call the
+//!     dcache layer's lock rule refuses under a dentry guard, made under one.
 //!   - `selftest-panic`: the harness's Rust-panic self-test (`make
 //!     record-fixtures`): `panic!()`s in the writing task, which the kernel's
 //!     panic handler turns into `BUG()`: an oops that kills the writer.  Like
 //!     lkdtm, for test kernels only; root only, like every file here.
 //! * `bench` (write, then read): the in-module benchmarks of [`bench`].
 
-use super::{bench, registry, scenario, RdcacheFs};
+use super::{bench, registry, scenario, sound, RdcacheFs};
 use crate::dcache::fs_type::{Callback, FileSystem};
 use core::fmt;
 use kernel::{debugfs, prelude::*, str::BStr, uaccess::UserSliceReader};
@@ -35,7 +40,7 @@ impl debugfs::Writer for Control {
     fn write(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         writeln!(
             f,
-            "commands: selftest-late selftest-leak selftest-panic release"
+            "commands: selftest-late selftest-leak selftest-panic release sound-forget-umount-shrink sound-guard-misuse"
         )?;
         scenario::report(f)
     }
@@ -77,6 +82,8 @@ impl debugfs::Reader for Control {
                 Ok(())
             }
             b"release" => scenario::release(),
+            b"sound-forget-umount-shrink" => sound::forget_umount_shrink(),
+            b"sound-guard-misuse" => sound::guard_misuse(),
             b"selftest-panic" => panic!("rdcache: selftest-panic: a deliberate Rust panic"),
             _ => {
                 pr_err!("control: unknown command '{}'\n", BStr::from_bytes(cmd));

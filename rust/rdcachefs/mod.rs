@@ -15,7 +15,7 @@
 //! long, to test the layer's clamp.  `linger=MS` (0..=1000, default 0) keeps
 //! each worker in module code for `MS` milliseconds after it stopped and the
 //! superblock may be gone, widening the window in which module exit must
-//! wait for it (`rdcachefs/unload-race`).  `scenario=K` (0..=6, default 0)
+//! wait for it (`rdcachefs/unload-race`).  `scenario=K` (0..=7, default 0)
 //! starts the workers of a forced interleaving instead ([`scenario`]; not
 //! with `workers=`).  `slow_kill=US` (0..=100000, default 0) makes every
 //! `->d_release()` that one of the mount's workers runs (but not in
@@ -33,6 +33,7 @@ pub(crate) mod control;
 pub(crate) mod registry;
 pub(crate) mod scenario;
 pub(crate) mod shape;
+pub(crate) mod sound;
 pub(crate) mod workers;
 
 use crate::dcache::{
@@ -240,7 +241,7 @@ impl FileSystem for RdcacheFs {
     }
 
     fn d_delete(_tag: u32, name: &[u8]) -> bool {
-        name.starts_with(DROP_PREFIX)
+        name.starts_with(DROP_PREFIX) || scenario::kill_on_delete()
     }
 
     fn mounted(data: &SbData, sb: WeakSuper<Self>) -> Result {
@@ -258,7 +259,7 @@ impl FileSystem for RdcacheFs {
     }
 
     fn kill_sb_begin(data: &SbData) {
-        registry::kill_sb_begin(data.tag, data.workers.is_worker());
+        registry::kill_sb_begin(data.tag, data.workers.is_worker(), data.workers.in_shrink());
         data.workers.stop();
     }
 

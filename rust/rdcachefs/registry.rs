@@ -52,9 +52,12 @@ pub(crate) enum Counter {
     AncestorWaits,
     ShrinkInUse,
     KillSbByWorker,
+    KillSbInShrink,
+    DeferredAfterUmount,
+    PutRefused,
 }
 
-const NCOUNTERS: usize = 25;
+const NCOUNTERS: usize = 28;
 const NAMES: [&str; NCOUNTERS] = [
     "lookups",
     "inodes_allocated",
@@ -81,6 +84,9 @@ const NAMES: [&str; NCOUNTERS] = [
     "ancestor_waits",
     "shrink_in_use",
     "kill_sb_by_worker",
+    "kill_sb_in_shrink",
+    "deferred_after_umount",
+    "put_refused",
 ];
 
 struct Counters([Atomic<u64>; NCOUNTERS]);
@@ -248,7 +254,7 @@ pub(crate) fn callback(tag: u32, what: Callback<'_>) {
         return;
     }
     if let (Callback::DRelease(d), Some(s)) = (what, s) {
-        let me = crate::dcache::current_pid();
+        let me = kernel::current!().pid();
         let us = s.slow_kill.load(Relaxed);
         if us > 0 && s.killer.load(Relaxed) != me && s.workers.iter().any(|w| w.load(Relaxed) == me)
         {
@@ -293,7 +299,7 @@ pub(crate) fn callback(tag: u32, what: Callback<'_>) {
 /// `slow_kill=`; workers past [`MAX_WORKER_PIDS`] are not recorded).
 pub(crate) fn worker_started(tag: u32) {
     let Some(s) = slot(tag) else { return };
-    let pid = crate::dcache::current_pid();
+    let pid = kernel::current!().pid();
     for w in &s.workers {
         if w.cmpxchg(0, pid, Relaxed).is_ok() {
             return;
@@ -303,14 +309,20 @@ pub(crate) fn worker_started(tag: u32) {
 
 /// `->kill_sb()` of `tag` begins, in the current task; `by_worker`: one of
 /// the superblock's workers dropped its last active reference.
-pub(crate) fn kill_sb_begin(tag: u32, by_worker: bool) {
+pub(crate) fn kill_sb_begin(tag: u32, by_worker: bool, in_shrink: bool) {
     if let Some(s) = slot(tag) {
-        s.killer.store(crate::dcache::current_pid(), Relaxed);
+        s.killer.store(kernel::current!().pid(), Relaxed);
         s.state.store(DYING, Relaxed);
     }
     count(tag, Counter::KillSbBegun);
     if by_worker {
         count(tag, Counter::KillSbByWorker);
+    }
+    if in_shrink {
+        // Nothing in `ShrinkList::shrink()` may take or drop an active
+        // reference (the dcache layer's rule 6), so this stays 0.
+        pr_err!("rdcache: KILL_SB IN SHRINK: superblock #{tag}'s ->kill_sb() runs inside a worker's ShrinkList::shrink()\n");
+        count(tag, Counter::KillSbInShrink);
     }
 }
 

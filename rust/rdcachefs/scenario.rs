@@ -42,8 +42,21 @@
 //!    count), and the worker, released, drops the last active reference and
 //!    runs `->kill_sb()` itself.
 //!
-//! The hooks are inert unless a scenario armed them: [`on_release`] is one
-//! relaxed load in every `->d_release()`, and only a scenario worker parks.
+//! 7. `deferred-kill`: the worker puts the last reference of `d0`
+//!    (deferred: hashed, not on the LRU), lets go of its pin, and arms
+//!    `->d_delete()` to say kill and a park in its next `->d_release()`.
+//!    Its `shrink()` takes `s_umount` shared (trylock: the superblock is
+//!    up) and hands `d0` to `dput()`, which now kills it and parks inside
+//!    the kill.  `umount(2)` then blocks on `s_umount` until the worker is
+//!    released, and runs `->kill_sb()` itself: the deferred step takes no
+//!    active reference, so its thread never runs `->kill_sb()`
+//!    (`kill_sb_in_shrink` stays 0).  A deferred step that pinned the
+//!    superblock with `s_active` instead would let `umount(2)` return at
+//!    once and run `->kill_sb()` in the worker.
+//!
+//! The hooks are inert unless a scenario armed them: [`on_release`] and
+//! [`kill_on_delete`] are one relaxed load in every `->d_release()` and
+//! `->d_delete()`, and only a scenario worker parks.
 
 use super::{registry, registry::Counter, workers::Workers, RdcacheFs};
 use crate::dcache::{ActiveSuper, DentryRef, PutResult, ShrinkList, WeakSuper};
@@ -56,13 +69,14 @@ use kernel::{
 use pin_init::stack_pin_init;
 
 /// The scenarios, numbered as `scenario=K` takes them (0: none).
-pub(crate) const NAMES: [&str; 6] = [
+pub(crate) const NAMES: [&str; 7] = [
     "steal",
     "wait",
     "resurrection",
     "foreign-list",
     "ancestor",
     "last-pin",
+    "deferred-kill",
 ];
 
 /// Most `scenario=` takes.
@@ -109,6 +123,8 @@ struct Park {
     kill_pid: Atomic<i32>,
     kill_nth: Atomic<u32>,
     kill_seen: Atomic<u32>,
+    /// Non-zero: `->d_delete()` says kill for every dentry this task puts.
+    delete_pid: Atomic<i32>,
     /// Steps between the two workers of `foreign-list`.
     step: Atomic<u32>,
     /// Scenario workers not finished yet: non-zero while a scenario runs.
@@ -121,6 +137,7 @@ static PARK: Park = Park {
     kill_pid: Atomic::new(0),
     kill_nth: Atomic::new(0),
     kill_seen: Atomic::new(0),
+    delete_pid: Atomic::new(0),
     step: Atomic::new(0),
     active: Atomic::new(0),
 };
@@ -167,7 +184,7 @@ pub(crate) fn report(f: &mut fmt::Formatter<'_>) -> fmt::Result {
 /// waiter umount adds meanwhile is seen.
 pub(crate) fn on_release() {
     let pid = PARK.kill_pid.load(Relaxed);
-    if pid == 0 || pid != crate::dcache::current_pid() {
+    if pid == 0 || pid != kernel::current!().pid() {
         return;
     }
     if PARK.kill_seen.fetch_add(1, Relaxed) + 1 == PARK.kill_nth.load(Relaxed) {
@@ -176,11 +193,18 @@ pub(crate) fn on_release() {
     }
 }
 
+/// Every `->d_delete()`: whether a scenario worker armed it to say kill
+/// for the dentries it drops (inert otherwise: `false`).
+pub(crate) fn kill_on_delete() -> bool {
+    let pid = PARK.delete_pid.load(Relaxed);
+    pid != 0 && pid == kernel::current!().pid()
+}
+
 /// Arms a park in the current task's `nth` next `->d_release()`.
 fn arm_kill(nth: u32) {
     PARK.kill_seen.store(0, Relaxed);
     PARK.kill_nth.store(nth, Relaxed);
-    PARK.kill_pid.store(crate::dcache::current_pid(), Relaxed);
+    PARK.kill_pid.store(kernel::current!().pid(), Relaxed);
 }
 
 /// Waits (up to the park timeout) until the other worker reached `step`.
@@ -217,10 +241,10 @@ fn expect_put(tag: u32, what: &str, got: PutResult, want: PutResult) {
     }
 }
 
-/// Counts what a census of `list` finds, then shrinks it.
-fn census_and_shrink(tag: u32, list: Pin<&mut ShrinkList>) {
+/// Counts what a census of `list` finds, then shrinks it as worker `id`.
+fn census_and_shrink(w: &Workers, id: u32, tag: u32, list: Pin<&mut ShrinkList>) {
     super::workers::count_census(tag, &list);
-    let kept = list.shrink() as u64;
+    let kept = w.shrink(id, list) as u64;
     registry::add(tag, Counter::ShrinkKept, kept);
 }
 
@@ -234,6 +258,7 @@ pub(crate) fn claim(n: u32) -> Result {
     }
     PARK.step.store(0, Relaxed);
     PARK.kill_pid.store(0, Relaxed);
+    PARK.delete_pid.store(0, Relaxed);
     Ok(())
 }
 
@@ -256,6 +281,11 @@ fn take(
         (1 | 2, _) => {
             let d = root.lookup(c"drop-0")?;
             expect_put(tag, "drop-0", list.as_mut().put(d), PutResult::Listed);
+        }
+        // deferred-kill
+        (7, _) => {
+            let d = root.lookup(c"d0")?;
+            expect_put(tag, "d0", list.as_mut().put(d), PutResult::Deferred);
         }
         // resurrection
         (3, _) => {
@@ -307,7 +337,7 @@ pub(crate) fn run(w: &Workers, sb: &WeakSuper<RdcacheFs>, k: u32, id: u32, tag: 
         (1 | 3, _) => {
             drop(pin);
             park(Point::Listed);
-            census_and_shrink(tag, list.as_mut());
+            census_and_shrink(w, id, tag, list.as_mut());
             if k == 3 {
                 park(Point::Shrunk);
             }
@@ -315,19 +345,27 @@ pub(crate) fn run(w: &Workers, sb: &WeakSuper<RdcacheFs>, k: u32, id: u32, tag: 
         (2 | 5, _) => {
             drop(pin);
             arm_kill(if k == 2 { 1 } else { 2 });
-            census_and_shrink(tag, list.as_mut());
+            census_and_shrink(w, id, tag, list.as_mut());
             PARK.kill_pid.store(0, Relaxed);
         }
         (4, 0) => {
             drop(pin);
             PARK.step.store(1, Release);
             wait_step(2);
-            census_and_shrink(tag, list.as_mut());
+            census_and_shrink(w, id, tag, list.as_mut());
         }
         (4, _) => {
             drop(pin);
-            census_and_shrink(tag, list.as_mut());
+            census_and_shrink(w, id, tag, list.as_mut());
             PARK.step.store(2, Release);
+        }
+        (7, _) => {
+            drop(pin);
+            PARK.delete_pid.store(kernel::current!().pid(), Relaxed);
+            arm_kill(1);
+            census_and_shrink(w, id, tag, list.as_mut());
+            PARK.delete_pid.store(0, Relaxed);
+            PARK.kill_pid.store(0, Relaxed);
         }
         _ => {
             park(Point::Pinned);

@@ -44,7 +44,7 @@
 //! `teardown_done()` reads it with `Acquire`.
 
 use super::{registry, registry::Counter, scenario, shape::Shape, RdcacheFs, QUEUE};
-use crate::dcache::{DentryRef, PutResult, ShrinkList, WeakSuper};
+use crate::dcache::{Census, DentryRef, PutResult, ShrinkList, WeakSuper};
 use kernel::{
     new_spinlock,
     prelude::*,
@@ -103,6 +103,10 @@ pub(crate) struct Workers {
     /// Pids of the workers, to know whether `->kill_sb()` runs in one.
     #[pin]
     pids: SpinLock<KVec<Pid>>,
+    /// Per worker id: its pid while it is inside [`ShrinkList::shrink`]
+    /// ([`Workers::shrink`]), else 0; so that `->kill_sb()` can tell whether
+    /// a shrink runs it (it never may: `kill_sb_in_shrink`).
+    shrinking: [Atomic<i32>; MAX_WORKERS as usize],
 }
 
 impl Workers {
@@ -114,6 +118,7 @@ impl Workers {
                 running: Atomic::new(0),
                 lock <- new_spinlock!(0, "rdcachefs_workers"),
                 pids <- new_spinlock!(KVec::new(), "rdcachefs_worker_pids"),
+                shrinking: [const { Atomic::new(0) }; MAX_WORKERS as usize],
             }),
             GFP_KERNEL,
         )
@@ -145,6 +150,7 @@ impl Workers {
                         &sb,
                         cfg.shape,
                         tag,
+                        id,
                         u64::from(cfg.seed) << 8 | u64::from(id),
                     );
                 }
@@ -174,15 +180,31 @@ impl Workers {
         let _ = self
             .pids
             .lock()
-            .push_within_capacity(crate::dcache::current_pid());
+            .push_within_capacity(kernel::current!().pid());
     }
 
     /// Whether the current task is one of the workers.
     pub(crate) fn is_worker(&self) -> bool {
-        self.pids.lock().contains(&crate::dcache::current_pid())
+        self.pids.lock().contains(&kernel::current!().pid())
     }
 
     /// `->kill_sb()` begins: workers stop taking references.
+    /// `list.shrink()` by worker `id`, marked as such for
+    /// [`Workers::in_shrink`].
+    pub(crate) fn shrink(&self, id: u32, list: Pin<&mut ShrinkList>) -> usize {
+        let slot = &self.shrinking[id as usize % self.shrinking.len()];
+        slot.store(kernel::current!().pid(), Release);
+        let kept = list.shrink();
+        slot.store(0, Release);
+        kept
+    }
+
+    /// Whether the current task is a worker inside [`Workers::shrink`].
+    pub(crate) fn in_shrink(&self) -> bool {
+        let pid = kernel::current!().pid();
+        self.shrinking.iter().any(|s| s.load(Acquire) == pid)
+    }
+
     pub(crate) fn stop(&self) {
         self.stop.store(true, Release);
     }
@@ -197,7 +219,7 @@ impl Workers {
         }
     }
 
-    fn run(&self, sb: &WeakSuper<RdcacheFs>, shape: Shape, tag: u32, seed: u64) {
+    fn run(&self, sb: &WeakSuper<RdcacheFs>, shape: Shape, tag: u32, id: u32, seed: u64) {
         self.record_pid();
         registry::worker_started(tag);
         let mut rng = Rng::new(seed);
@@ -222,7 +244,7 @@ impl Workers {
                     }
                 }
                 let n = refs.len() as u64;
-                let mut outcomes = [0u64; 5];
+                let mut outcomes = [0u64; PUT_COUNTERS.len()];
                 {
                     let mut guard = self.lock.lock();
                     *guard += 1;
@@ -265,8 +287,14 @@ impl Workers {
                     fsleep(Delta::from_millis(1));
                 }
             }
-            count_census(tag, &list);
-            let kept = list.as_mut().shrink() as u64;
+            let deferred = count_census(tag, &list).deferred;
+            let gone = sb.is_gone();
+            let kept = self.shrink(id, list.as_mut()) as u64;
+            if deferred > 0 && (gone || sb.is_gone()) {
+                // Deferred entries disposed of while umount ran or after it:
+                // the exposure `kill_sb_in_shrink` is judged against.
+                registry::count(tag, Counter::DeferredAfterUmount);
+            }
             registry::add(tag, Counter::ShrinkKept, kept);
             registry::count(tag, Counter::WorkerBatches);
         }
@@ -274,12 +302,13 @@ impl Workers {
 }
 
 /// The counters of [`PutResult`]s, in [`put_index`] order.
-const PUT_COUNTERS: [Counter; 5] = [
+const PUT_COUNTERS: [Counter; 6] = [
     Counter::PutDropped,
     Counter::PutCached,
     Counter::PutDeferred,
     Counter::PutListed,
     Counter::PutOtherList,
+    Counter::PutRefused,
 ];
 
 /// Where `r` is counted in [`PUT_COUNTERS`].
@@ -290,6 +319,7 @@ fn put_index(r: PutResult) -> usize {
         PutResult::Deferred => 2,
         PutResult::Listed => 3,
         PutResult::OtherList => 4,
+        PutResult::Refused => 5,
     }
 }
 
@@ -301,13 +331,14 @@ pub(crate) fn put_counter(r: PutResult) -> Counter {
 /// Counts what a census of `list` finds just before its `shrink()`: husks
 /// (entries someone else killed) and entries in use again (a lookup found
 /// them after their last reference was put).
-pub(crate) fn count_census(tag: u32, list: &ShrinkList) {
+pub(crate) fn count_census(tag: u32, list: &ShrinkList) -> Census {
     let c = list.census();
     if c.husks > 0 {
         registry::count(tag, Counter::HuskLists);
         registry::add(tag, Counter::Husks, c.husks as u64);
     }
     registry::add(tag, Counter::ShrinkInUse, c.in_use as u64);
+    c
 }
 
 /// What a mount's workers are to do.

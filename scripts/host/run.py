@@ -71,7 +71,7 @@ RECORD_KIND = {
 class Test:
     """A guest test: `spec` is 'suite/script.sh[:arg]' as /init takes it."""
 
-    def __init__(self, spec, expect=None, name=None, timeout=None, config=None):
+    def __init__(self, spec, expect=None, name=None, timeout=None, config=None, exact=False, warn_at=()):
         if timeout:
             script, colon, arg = spec.partition(":")
             spec = f"{script}@{timeout}{colon}{arg}"
@@ -80,6 +80,12 @@ class Test:
         # A harness self-test: passes only if the runner reports this kind
         # (or every kind of a tuple).
         self.expect = (expect,) if isinstance(expect, str) else expect
+        # exact: the expected kinds and nothing else (a KASAN report beside
+        # an expected busy dentry fails it).  warn_at: the functions whose
+        # WARN()s are part of the expected reports (their "WARNING: ... at
+        # FUNC+" lines and the W taint they set); any other WARNING fails.
+        self.exact = exact
+        self.warn_at = tuple(warn_at)
         script, _, arg = spec.partition(":")
         script = script.split("@")[0]
         base = script[:-3] if script.endswith(".sh") else script
@@ -101,6 +107,68 @@ class Test:
         except OSError:
             pass
         return 45
+
+
+RUNNER_KINDS = ("exit", "timeout", "guest-hang", "vm-down", "marker", "ktap")
+
+
+def exact_problems(t, problems, findings, allowed):
+    """For a Test(exact=True): every kind seen that is not expected, and
+    every WARNING not raised in one of t.warn_at (whose W taint is then
+    expected too).  [] for any other test."""
+    if not t.exact:
+        return []
+    out = []
+    for kind, text in problems:
+        # The classifier's findings are judged one by one below; the
+        # problem that sums them up ("kernel log: ...") is not.
+        if kind in allowed or kind in RUNNER_KINDS or text.startswith("kernel log: "):
+            continue
+        if kind == "taint" and t.warn_at and re.fullmatch(r"kernel tainted during the test: W \([^)]*\)", text):
+            continue
+        out.append(f"not expected: {text}")
+    warn_re = re.compile(r" at (%s)\+" % "|".join(map(re.escape, t.warn_at))) if t.warn_at else None
+    for kind, line in findings:
+        if kind in allowed:
+            continue
+        # A WARN()'s "cut here" and "end trace" lines come with its
+        # "WARNING: ... at FUNC+" line, which is judged by its place.
+        if kind == "warning" and warn_re and (warn_re.search(line) or not line.startswith("WARNING:")):
+            continue
+        out.append(f"not expected: {kind}: {line[:160]}")
+    return list(dict.fromkeys(out))
+
+
+def exact_selftests():
+    """[(name, ok, reasons)]: exact_problems() on made-up findings, one case
+    per way it must go (harness/exact-expect/<case>)."""
+    t = Test("sound/forget.sh", expect=("dentry-busy", "busy-inodes"), exact=True, warn_at=("umount_check",))
+    allowed = set(t.expect)
+    busy = ("dentry-busy", "BUG: Dentry ffff{i=1,n=d0}  still in use (1) [unmount of rdcachefs rdcachefs]")
+    inodes = ("busy-inodes", "VFS: Busy inodes after unmount of rdcachefs (rdcachefs)")
+    warn = ("warning", "WARNING: fs/dcache.c:1795 at umount_check+0x1/0x2, CPU#0: sh/1")
+    cut = ("warning", "------------[ cut here ]------------")
+    w_taint = ("taint", "kernel tainted during the test: W (warning)")
+    cases = [
+        ("only-the-expected-passes", [("warning", "kernel log: warning+dentry-busy: -----"), w_taint],
+         [cut, busy, warn, inodes], False),
+        ("kasan-beside-them-fails", [w_taint], [busy, warn, inodes, ("kasan", "BUG: KASAN: slab-use-after-free in x")],
+         True),
+        ("warning-elsewhere-fails", [w_taint], [busy, warn, ("warning", "WARNING: a.c:1 at other_func+0x1/0x2, "
+                                                                        "CPU#0: sh/1")], True),
+        ("oops-taint-fails", [("taint", "kernel tainted during the test: D (kernel died (oops or BUG))")],
+         [busy, inodes], True),
+    ]
+    res = []
+    for name, problems, findings, want_fail in cases:
+        got = exact_problems(t, problems, findings, allowed)
+        ok = bool(got) == want_fail
+        res.append((f"harness/exact-expect/{name}", ok,
+                    [] if ok else [f"exact_problems() gave {got or 'nothing'}"]))
+    loose = Test("x/y.sh", expect=("dentry-busy",))
+    got = exact_problems(loose, [], [busy, ("kasan", "BUG: KASAN: x")], {"dentry-busy"})
+    res.append(("harness/exact-expect/not-exact-is-unchanged", not got, [f"gave {got}"] if got else []))
+    return res
 
 
 def suite_config(suite):
@@ -247,7 +315,8 @@ def plan(name):
                    beside=True)]
     # Each forced interleaving of 7.3's shrink lists against umount.
     forced = [Test(f"interleavings/force.sh:{c}", name=f"interleavings/{c}")
-              for c in os.environ.get("RDCACHE_CASES", "steal wait resurrection foreign-list ancestor last-pin").split()]
+              for c in os.environ.get("RDCACHE_CASES",
+                                         "steal wait resurrection foreign-list ancestor last-pin deferred-kill").split()]
     main = [Boot("main", [Test("smoke/smoke.sh"), Test("kunit/kunit.sh")] + rdcachefs + forced
                  + [Test("bench/bench.sh:tiny", name="bench/tiny")])]
     # The attributed stress, on 2 vCPUs and on 4 (oversubscribed: vCPUs are
@@ -258,6 +327,19 @@ def plan(name):
     stress = [Boot("stress", [Test("stress/stress.sh:30+0+15+2", name="stress/stress-2cpu")], beside=True),
               Boot("stress-smp4", [Test("stress/stress.sh:20+0+10+4", name="stress/stress-4cpu")], smp=4,
                    beside=True)]
+    # Leaks from safe code cause only the reports C gives for the same leak
+    # (rust/rdcachefs/sound.rs): a boot of its own, since the leaked dentry
+    # stays in the dcache for ever.  Exactly these kinds, nothing else (no
+    # KASAN); the script checks that they name the leaked d0 of rdcachefs.
+    umount_warns = ("umount_check", "generic_shutdown_super")
+    sound = [Boot("sound", [
+        Test("sound/forget.sh", expect=("dentry-busy", "busy-inodes", "inode-leak"), exact=True,
+             warn_at=umount_warns, name="sound/forget-umount-shrink-reports-only-the-leak"),
+        # Each misuse refused with a WARN naming the rule (rdc_lock_rule_warn);
+        # the refused put and drop leak their references, which umount reports.
+        Test("sound/guard.sh", expect=("warning", "dentry-busy", "busy-inodes", "inode-leak"), exact=True,
+             warn_at=umount_warns + ("rdc_lock_rule_warn",), name="sound/guard-misuse-refused-by-name"),
+    ], beside=True)]
     # The seed's bug on purpose; each run in a boot of its own (it corrupts the kernel).
     negctl_expect = ("dentry-busy", "busy-inodes", "late-callback", "inode-leak")
     negctl = [Boot(f"negctl-{i}", [Test("negctl/negctl.sh", expect=negctl_expect,
@@ -353,16 +435,102 @@ def plan(name):
         # the others, and two negative-control boots (make negctl: five).
         # Longest first, so that the two boot slots end together.
         "test": hostile[:1] + unload + [Boot("main", main[0].tests, beside=True)] + hostile[1:] + stress
-                + [bench_icount_boot(tiny=True)] + negctl[:2] + harness,
+                + [bench_icount_boot(tiny=True)] + negctl[:2] + sound + harness,
         "hostile": hostile_full,
         "kcsan": kcsan,
         "negctl": negctl,
+        "sound": sound,
+        # Host only: the build-time layout checks fire, and the installed
+        # bindgen against its bug report (make layout).
+        "layout": [],
         # make upstream: the series' built-in suite on the patched kernel.
         "upstream": [Boot("upstream", [Test("upstream/builtin-kunit.sh")])],
     }
     if name not in plans:
         raise SystemExit(f"run.py: unknown plan '{name}' (have: {', '.join(plans)})")
     return plans[name]
+
+
+BINDGEN_TEST = os.path.join(HERE, "bindgen_empty_aligned_test.sh")
+BINDGEN_REPORT = os.path.join(TOP, "docs", "reports", "bindgen-empty-aligned.md")
+BINDGEN_VERDICT = re.compile(r"^bindgen (\S+): (affected|not affected)\b", re.M)
+BINDGEN_VERSIONS = re.compile(r"^<!-- (affected|unaffected)-versions:(.*)-->$", re.M)
+
+
+def run_bindgen_test(script=BINDGEN_TEST, report=None, timeout=300):
+    """(exit status or None on a timeout, stdout, stdout+stderr lines) of
+    bindgen_empty_aligned_test.sh, with BINDGEN_REPORT=report if given."""
+    env = dict(os.environ)
+    env.pop("BINDGEN_REPORT", None)
+    if report:
+        env["BINDGEN_REPORT"] = report
+    try:
+        proc = subprocess.run(["bash", script], capture_output=True, text=True, timeout=timeout,
+                              stdin=subprocess.DEVNULL, env=env)
+    except subprocess.TimeoutExpired:
+        return None, "", [f"{os.path.basename(script)} took more than {timeout} s"]
+    return proc.returncode, proc.stdout, (proc.stdout + proc.stderr).strip().splitlines()
+
+
+def invert_bindgen_report(text, version, verdict):
+    """The report's text with `version` listed only under the verdict it did
+    not get: the expectation a working detector must contradict (exit 1).
+    None if the report has no affected-/unaffected-versions lines."""
+    if len(BINDGEN_VERSIONS.findall(text)) != 2:
+        return None
+    wrong = "unaffected" if verdict == "affected" else "affected"
+
+    def line(m):
+        kind = m.group(1)
+        vers = [v for v in re.split(r"[\s,]+", m.group(2)) if v and v != version]
+        if kind == wrong:
+            vers.append(version)
+        return f"<!-- {kind}-versions: {' '.join(vers)} -->" if vers else f"<!-- {kind}-versions: -->"
+
+    return BINDGEN_VERSIONS.sub(line, text)
+
+
+def bindgen_checks(script=BINDGEN_TEST, report=BINDGEN_REPORT, timeout=300):
+    """[(name, ok, reasons[, "SKIP"])]: the installed bindgen through the
+    empty-aligned-struct reproducer, its verdict against the one
+    docs/reports/bindgen-empty-aligned.md records for its version; then the
+    same script against a copy of the report that says the opposite for that
+    version, which it must reject (exit 1)."""
+    import tempfile
+
+    name = "bindgen/empty-aligned-reproducer"
+    rc, out, lines = run_bindgen_test(script, report, timeout)
+    brief = [ln for ln in lines if not ln.startswith("    ")]  # without rustc's errors, quoted indented
+    if rc == 0:
+        res = [(name, True, brief)]
+    elif rc == 4:
+        why = next((ln.split("SKIP: ", 1)[1] for ln in lines if "SKIP: " in ln), "no expectation for this version")
+        res = [(name, True, [f"SKIP: {why}"] + [ln for ln in brief if "SKIP: " not in ln], "SKIP")]
+    else:
+        res = [(name, False, lines + [f"{os.path.basename(script)} exited {rc}"])]
+
+    name = "bindgen/empty-aligned-detector-self-test"
+    m = BINDGEN_VERDICT.search(out)
+    if not m:
+        return res + [(name, False, ["the reproducer printed no 'bindgen <version>: ...' verdict to invert"])]
+    version, verdict = m.groups()
+    try:
+        with open(report) as f:
+            doctored = invert_bindgen_report(f.read(), version, verdict)
+    except OSError as e:
+        return res + [(name, False, [f"cannot read {report}: {e}"])]
+    if doctored is None:
+        return res + [(name, False, [f"{report} has no affected-versions and unaffected-versions lines"])]
+    with tempfile.TemporaryDirectory(prefix="rdcache-bindgen-") as tmp:
+        copy = os.path.join(tmp, os.path.basename(report))
+        with open(copy, "w") as f:
+            f.write(doctored)
+        rc2, _, lines2 = run_bindgen_test(script, copy, timeout)
+    said = "not affected" if verdict == "affected" else "affected"
+    if rc2 == 1:
+        return res + [(name, True, [f"a report saying bindgen {version} is '{said}' is rejected: exit 1"])]
+    return res + [(name, False, [f"with a report saying bindgen {version} is '{said}' (it is '{verdict}'), "
+                                 f"{os.path.basename(script)} exited {rc2}, not 1"] + lines2)]
 
 
 class Ktap:
@@ -969,6 +1137,7 @@ class Runner:
             missing = [e for e in t.expect if e not in kinds]
             k.diag(f"harness self-test: expected {', '.join(t.expect)}; "
                    f"seen {', '.join(dict.fromkeys(kinds)) or 'nothing'}")
+            own += exact_problems(t, problems, findings, allowed)
             ok = not missing and not own
             self.seen[t.name]["ok"] = ok
             k.result(t.name, ok, reasons=own + [f"the runner did not report '{e}'" for e in missing])
@@ -1026,6 +1195,28 @@ class Runner:
             res.append(("upstream/check-docs", False, [f"upstream.py --check-docs exited {proc.returncode} with "
                                                        f"{len(res)} result(s): {proc.stderr.strip()[-300:]}"]))
         return res
+
+    def layout_lie(self):
+        """[(name, ok, reasons)] from scripts/host/layout_lie_test.sh: a
+        module build told that task_struct.pid sits 48 bytes early (what
+        bindgen 0.73.2 did with CONFIG_SCHEDSTATS=n) must fail at build time,
+        naming it (rust/dcache/layout.rs)."""
+        script = os.path.join(HERE, "layout_lie_test.sh")
+        name = "layout/wrong-task-struct-pid-offset-fails-the-build"
+        try:
+            proc = subprocess.run(["bash", script, self.args.kdir, self.args.kmake_args], capture_output=True,
+                                  text=True, timeout=900, stdin=subprocess.DEVNULL)
+        except subprocess.TimeoutExpired:
+            return [(name, False, ["layout_lie_test.sh took more than 900 s"])]
+        ok = proc.returncode == 0 and f"ok 1 {name}" in proc.stdout.splitlines()
+        reasons = [ln[2:] for ln in proc.stdout.splitlines() if ln.startswith("# ")]
+        return [(name, ok, [] if ok else reasons or [f"exit {proc.returncode}: {proc.stderr.strip()[-300:]}"])]
+
+    def bindgen_checks(self):
+        """[(name, ok, reasons[, "SKIP"])]: the installed bindgen and the
+        empty-aligned-struct bug (docs/reports/bindgen-empty-aligned.md),
+        with the self-test that makes the check fire; see bindgen_checks()."""
+        return bindgen_checks()
 
     def verdict_selftests(self):
         """[(name, ok, reasons)]: make run's verdict computed on made-up
@@ -1169,6 +1360,10 @@ class Runner:
         if self.args.plan == "test" and not only:
             setup_order += self.decode_bounded()
             setup_order += self.upstream_docs()
+            setup_order += exact_selftests()
+        if self.args.plan in ("test", "layout") and not only:
+            setup_order += self.bindgen_checks()
+            setup_order += self.layout_lie()
         coverage = self.classifier_coverage() if fixtures else []
         specs = [t.spec for b in boots for t in b.tests]
         for b in boots:

@@ -31,12 +31,14 @@ pub(crate) fn pattern<T: FileSystem>(mnt: &KernMount<T>) -> Result {
     Ok(())
 }
 
-pub(crate) fn read_foreign(mnt: &KernMount<Foreign>) -> Result {
+pub(crate) fn hold_foreign(mnt: &KernMount<Foreign>) -> Result {
     let pin = mnt.sb().try_activate().ok_or(EINVAL)?;
     let root = pin.root();
-    let d = root.lookup(c"kernel")?;
+    let parent = root.parent()?;
     stack_pin_init!(let list = ShrinkList::new());
-    list.as_mut().put(d);
+    list.as_mut().put(parent);
+    list.as_mut().put(root.clone());
+    drop(root);
     list.as_mut().shrink();
     Ok(())
 }

@@ -107,51 +107,131 @@ __rust_helper void rdc_d_lock(struct dentry *dentry)
 }
 
 /*
- * ChildrenGuards held on this CPU.  A guard holds a spinlock, so (without
- * PREEMPT_RT) its task is not preempted and stays on this CPU until it drops
- * the guard: a non-zero count here means the running task, or the one this
- * interrupt interrupted, holds one.  With PREEMPT_RT (d_lock sleeps, the task
- * only stays on its CPU) another task may find the count set and be refused
- * for nothing.
+ * The dentry guards held on this CPU: a ChildrenGuard (a directory's d_lock)
+ * and, inside it, at most one LockedDentry (a child's d_lock, nested).  A
+ * guard holds a spinlock, so (without PREEMPT_RT) its task is not preempted
+ * and stays on this CPU until it drops the guard: in task context, a
+ * non-zero count here means the running task holds one.  In an interrupt it
+ * would be the interrupted task's, so the checks below refuse non-task
+ * context outright (d_lock is not IRQ-safe).  With PREEMPT_RT (d_lock
+ * sleeps, the task only stays on its CPU) another task may find the count
+ * set and be refused for nothing.
  *
  * Not static: a helper is an inline function with external linkage
  * (__rust_helper), which may not use a static variable.  With
  * CONFIG_RUST_INLINE_HELPERS every Rust crate links a copy of the helpers,
- * and of this count, into itself: guards taken by code of two crates then
- * do not see each other, and a nesting of the two is left to lockdep.
+ * and of these, into itself: guards taken by code of two crates then do not
+ * see each other, and a nesting of the two is left to lockdep.
  */
 DEFINE_PER_CPU(unsigned int, rust_dentry_guards);
+DEFINE_PER_CPU(struct dentry *, rust_dentry_guard_dir);
+DEFINE_PER_CPU(struct dentry *, rust_dentry_guard_child);
+
+/* rdc_lock_context()'s answers; mirrored in dentry.rs (`LockContext`). */
+enum {
+	RUST_LOCK_OK = 0,
+	RUST_LOCK_GUARD = 1,
+	RUST_LOCK_NOT_TASK = 2,
+};
 
 /*
- * Lock @dentry's d_lock for a ChildrenGuard, unless this context holds a
- * guard already: two directories' d_locks would nest in one lock class
- * (lockdep's "possible recursive locking"), or invert d_walk()'s
+ * Whether a layer call that may take a d_lock (dget(), dput(), a lookup) or
+ * an i_lock may do so here.  Not outside task context: d_lock is not
+ * IRQ-safe, and the interrupted task may hold it.  Not while this task holds
+ * a dentry guard: "calling [dget()] under @dentry->d_lock is always a bug;
+ * so's calling it under ->d_lock on any of its descendents"
+ * (include/linux/dcache.h, dget()), since lockref spins on d_lock when it
+ * cannot count locklessly (always, with lockdep); a lookup takes the
+ * children's d_locks (__d_lookup()), d_mark_dontcache() takes i_lock, the
+ * reverse of lock_for_kill()'s i_lock-then-d_lock.
+ */
+__rust_helper int rdc_lock_context(void)
+{
+	if (!in_task())
+		return RUST_LOCK_NOT_TASK;
+	if (this_cpu_read(rust_dentry_guards))
+		return RUST_LOCK_GUARD;
+	return RUST_LOCK_OK;
+}
+
+/* Whether the running task's guard holds @dentry's d_lock. */
+__rust_helper bool rdc_guard_holds(const struct dentry *dentry)
+{
+	return in_task() && this_cpu_read(rust_dentry_guards) &&
+	       (this_cpu_read(rust_dentry_guard_dir) == dentry ||
+		this_cpu_read(rust_dentry_guard_child) == dentry);
+}
+
+/* WARN()s about a call rdc_lock_context() refused, naming the rule. */
+__rust_helper void rdc_lock_rule_warn(const char *op, int why)
+{
+	if (why == RUST_LOCK_NOT_TASK)
+		WARN(1, "dcache: %s outside task context refused: d_lock is not IRQ-safe\n", op);
+	else
+		WARN(1, "dcache: %s while this CPU holds a dentry guard refused: a d_lock or i_lock taken under a d_lock can deadlock (dget() under ->d_lock of the dentry or of any of its descendents is always a bug, include/linux/dcache.h)\n",
+		     op);
+}
+
+/*
+ * Lock @dentry's d_lock for a ChildrenGuard, in task context and unless this
+ * task holds a guard already: two directories' d_locks would nest in one
+ * lock class (lockdep's "possible recursive locking"), or invert d_walk()'s
  * parent-then-child order against shrink_dcache_parent() on another CPU.
  */
 __rust_helper bool rdc_guard_lock(struct dentry *dentry)
 {
-	if (this_cpu_read(rust_dentry_guards))
+	if (rdc_lock_context() != RUST_LOCK_OK)
 		return false;
 	spin_lock(&dentry->d_lock);
 	this_cpu_inc(rust_dentry_guards);
+	this_cpu_write(rust_dentry_guard_dir, dentry);
 	return true;
 }
 
 __rust_helper void rdc_guard_unlock(struct dentry *dentry)
 {
+	this_cpu_write(rust_dentry_guard_dir, NULL);
 	this_cpu_dec(rust_dentry_guards);
 	spin_unlock(&dentry->d_lock);
 }
 
-/* A child's d_lock, taken while its parent's d_lock is held. */
-__rust_helper void rdc_d_lock_nested(struct dentry *dentry)
+/* A child's d_lock, taken while its parent's d_lock is held by a ChildrenGuard. */
+__rust_helper void rdc_guard_lock_child(struct dentry *dentry)
 {
 	spin_lock_nested(&dentry->d_lock, DENTRY_D_LOCK_NESTED);
+	this_cpu_write(rust_dentry_guard_child, dentry);
+}
+
+__rust_helper void rdc_guard_unlock_child(struct dentry *dentry)
+{
+	this_cpu_write(rust_dentry_guard_child, NULL);
+	spin_unlock(&dentry->d_lock);
 }
 
 __rust_helper void rdc_d_unlock(struct dentry *dentry)
 {
 	spin_unlock(&dentry->d_lock);
+}
+
+/* dget_dlock(): a reference taken under the d_lock the caller holds. */
+__rust_helper void rdc_dget_dlock(struct dentry *dentry)
+{
+	lockdep_assert_held(&dentry->d_lock);
+	dget_dlock(dentry);
+}
+
+/*
+ * Drop a reference under the d_lock the caller holds, if it is not the last
+ * (as dput() does under d_lock for a count above 1, fast_dput()); false,
+ * and nothing done, for the last.
+ */
+__rust_helper bool rdc_dput_dlock(struct dentry *dentry)
+{
+	lockdep_assert_held(&dentry->d_lock);
+	if (dentry->d_lockref.count <= 1)
+		return false;
+	dentry->d_lockref.count--;
+	return true;
 }
 
 /* The first child on @parent's d_children, or NULL; caller holds parent's d_lock. */
@@ -253,30 +333,55 @@ __rust_helper int rdc_dput_last_to_list(struct dentry *dentry, struct list_head 
 }
 
 /*
- * The deferred step of rdc_dput_last_to_list(): dispose of every entry of @keep,
- * keeping cached what dput() keeps.  For each entry, under its d_lock:
- *  - a dead one (umount, or someone's shrink_dcache_parent(), is killing it
- *    or has killed it: lockref_is_dead(), set by dentry_kill() before it
- *    lets go of d_lock, fs/dcache.c:811-822) is only taken off the list; a
- *    husk (DCACHE_DENTRY_KILLED) is freed there, one still being killed is
- *    then freed by its killer, which sees it off every list;
- *  - a live one (unused, or in use again: a lookup found it) whose superblock
- *    can still be pinned (s_active not 0) gets a reference covered by that
- *    pin (dget_dlock()), is taken off the list, and goes through dput(),
- *    which keeps it on the LRU, kills it, or (in use) just drops our count,
- *    as it decides now; then the pin is dropped (deactivate_super(), which
- *    runs ->kill_sb() if it was the last);
- *  - a live one whose superblock is being shut down is killed with the
- *    others left so, as umount would kill it.
- * Taking an entry off the list is shrink_dentry_list() of a one-entry list:
- * it unlinks the entry (d_shrink_del()), frees a husk, and leaves alone a
- * dentry in use or dead (lock_for_kill() refuses a non-zero count,
- * fs/dcache.c:737-743).  Every live entry is handled the same way, so none is
- * killed that its user's dput() would have kept.  The superblock is not
- * freed under us: the entry is alive and not dead while we hold its d_lock,
- * and umount kills every dentry (under its d_lock) before
- * generic_shutdown_super() returns.  Returns how many entries went through
- * dput().  May sleep.
+ * Take @dentry, whose d_lock the caller holds, off the private list it is on
+ * without killing it: shrink_dentry_list() of a one-entry list unlinks it
+ * (d_shrink_del()) and then leaves alone a dentry in use or dead
+ * (dentry_kill() -> lock_for_kill() refuses a non-zero count), or frees a
+ * husk (DCACHE_DENTRY_KILLED).  Drops d_lock.  May sleep.
+ */
+static inline void rust_shrink_one(struct dentry *dentry)
+{
+	LIST_HEAD(one);
+
+	list_move(&dentry->d_lru, &one);
+	spin_unlock(&dentry->d_lock);
+	shrink_dentry_list(&one);
+}
+
+/*
+ * The deferred step of rdc_dput_last_to_list(): dispose of every entry of
+ * @keep, keeping cached what dput() keeps, without ever taking or dropping
+ * an active reference (s_active) to a superblock, so that ->kill_sb() never
+ * runs here.  Each entry is judged under its d_lock, newest first:
+ *
+ *  - dead (lockref_is_dead(): umount, or a shrink_dcache_parent(), killed it
+ *    or is killing it, dentry_kill()): only taken off the list; a husk is
+ *    freed, one still being killed is freed by its killer once it sees it
+ *    off every list;
+ *
+ *  - in use again (a count: a lookup found it after its last reference was
+ *    put): only taken off the list, alive, so that its holder's dput() puts
+ *    it on the LRU (retain_dentry() -> d_lru_add()).  Its d_sb is never
+ *    read: a leaked reference (mem::forget() of a DentryRef) keeps the
+ *    dentry, not its superblock, and umount frees the superblock anyway
+ *    (umount_check(), "Busy inodes after unmount").  A holder that drops its
+ *    reference between our d_lock and shrink_dentry_list()'s finds the entry
+ *    still on the list and leaves it there (retain_dentry() only marks an
+ *    entry with DCACHE_LRU_LIST referenced), and it is killed: a lost cache
+ *    entry, never a leak or a use-after-free;
+ *
+ *  - unused and alive: umount has not killed it, and shrink_dcache_for_umount()
+ *    kills every unused dentry under its d_lock before generic_shutdown_super()
+ *    returns, so d_sb is not freed yet.  If s_umount can be taken shared with a
+ *    trylock and the superblock is born, has its root and is not dying (what
+ *    super_trylock_shared(), private to fs/, tests for the memory shrinker's
+ *    super_cache_scan()), ->kill_sb() cannot begin until we let go: the entry
+ *    gets a reference (dget_dlock()), comes off the list, and goes through
+ *    dput(), which keeps it on the LRU or kills it as it decides now.
+ *    Otherwise (umount or a remount holds s_umount, or the superblock is
+ *    going) it is killed with the rest at the end, as umount would kill it.
+ *
+ * Returns how many entries went through dput().  May sleep.
  */
 __rust_helper size_t rdc_shrink_keep(struct list_head *keep)
 {
@@ -286,27 +391,31 @@ __rust_helper size_t rdc_shrink_keep(struct list_head *keep)
 	might_sleep();
 	while (!list_empty(keep)) {
 		struct dentry *dentry = list_last_entry(keep, struct dentry, d_lru);
-		struct super_block *sb = NULL;
-		LIST_HEAD(one);
+		struct super_block *sb;
 
 		spin_lock(&dentry->d_lock);
-		if (!lockref_is_dead(&dentry->d_lockref)) {
-			if (!atomic_inc_not_zero(&dentry->d_sb->s_active)) {
-				list_move(&dentry->d_lru, &kill);
-				spin_unlock(&dentry->d_lock);
-				continue;
-			}
-			sb = dentry->d_sb;
-			dget_dlock(dentry);
+		if (dentry->d_lockref.count) {
+			/* Dead (negative) or in use: never look at d_sb. */
+			rust_shrink_one(dentry);
+			continue;
 		}
-		list_move(&dentry->d_lru, &one);
-		spin_unlock(&dentry->d_lock);
-		shrink_dentry_list(&one);
-		if (sb) {
-			dput(dentry);
-			deactivate_super(sb);
-			kept++;
+		sb = dentry->d_sb;
+		if (!down_read_trylock(&sb->s_umount)) {
+			list_move(&dentry->d_lru, &kill);
+			spin_unlock(&dentry->d_lock);
+			continue;
 		}
+		if ((sb->s_flags & SB_DYING) || !sb->s_root || !(sb->s_flags & SB_BORN)) {
+			up_read(&sb->s_umount);
+			list_move(&dentry->d_lru, &kill);
+			spin_unlock(&dentry->d_lock);
+			continue;
+		}
+		dget_dlock(dentry);
+		rust_shrink_one(dentry);
+		dput(dentry);
+		up_read(&sb->s_umount);
+		kept++;
 	}
 	shrink_dentry_list(&kill);
 	return kept;

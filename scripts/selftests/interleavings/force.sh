@@ -24,6 +24,10 @@
 #                 umount finds the parent dying and waits (wait, one level up)
 #   last-pin      the worker holds the last active reference when umount(2)
 #                 returns, and runs ->kill_sb() itself
+#   deferred-kill the worker's shrink() hands its deferred d0 to dput() under
+#                 s_umount held shared (no active reference), and dput()
+#                 kills it; umount(2) waits for s_umount and runs ->kill_sb()
+#                 itself, never the shrink
 
 . /rdcache/ktap_helpers.sh
 . ../rdcachefs/lib.sh
@@ -40,7 +44,8 @@ resurrection) k=3 plan=4 ;;
 foreign-list) k=4 plan=3 ;;
 ancestor) k=5 plan=4 ;;
 last-pin) k=6 plan=4 ;;
-*) ktap_exit_fail_msg "usage: force.sh steal|wait|resurrection|foreign-list|ancestor|last-pin" ;;
+deferred-kill) k=7 plan=4 ;;
+*) ktap_exit_fail_msg "usage: force.sh steal|wait|resurrection|foreign-list|ancestor|last-pin|deferred-kill" ;;
 esac
 
 ktap_print_header
@@ -137,6 +142,22 @@ umount_blocked() {
 	return 1
 }
 
+# umount_on_s_umount: whether the background umount ($upid) sleeps for
+# s_umount in deactivate_super() (umount(2) drops the mount's superblock
+# reference in cleanup_mnt(), before it returns), up to 20 s.
+umount_in_deactivate() {
+	_s=$(cat /proc/$upid/stack 2>&1)
+	_st=$(sed -n 's/^State:[[:space:]]*//p' /proc/$upid/status 2>&1)
+	case $_s in *deactivate_super*) ;; *) return 1 ;; esac
+	case $_st in D*) return 0 ;; esac
+	return 1
+}
+umount_on_s_umount() {
+	poll 20 umount_in_deactivate && return 0
+	ktap_print_msg "umount (pid $upid) after 20 s: state $_st, stack $(echo "$_s" | tr '\n' ' ')"
+	return 1
+}
+
 # The end of every case: nothing parked, no helper left, the superblock dead
 # with its inodes balanced and no late callback.
 finish() {
@@ -230,6 +251,18 @@ last-pin)
 	release
 	check "released, the worker dropped the last active reference and ran ->kill_sb() (kill_sb_by_worker=1)" \
 		eval 'rdc_wait_dead $sb >/dev/null && is kill_sb_by_worker 1'
+	;;
+deferred-kill)
+	check "the worker's shrink() handed its deferred d0 to dput(), which kills it: parked inside the kill" \
+		eval 'wait_parked killing && is put_deferred 1 && is d_release 0 && is kill_sb_begun 0'
+	umount $M &
+	upid=$!
+	check "umount(2) sleeps for s_umount in deactivate_super(), held shared by that shrink(); no ->kill_sb() yet" \
+		eval 'umount_on_s_umount && sleep 1 && kill -0 $upid && is kill_sb_begun 0'
+	release
+	# d_release 2: d0 in the worker's kill, the root in umount's.
+	check "released, umount(2) ran ->kill_sb() itself, not the worker's shrink() (kill_sb_in_shrink=0, kill_sb_by_worker=0)" \
+		eval 'exited $upid 20 && rdc_wait_dead $sb >/dev/null && is kill_sb_in_shrink 0 && is kill_sb_by_worker 0 && is kill_sb_begun 1 && is d_release 2'
 	;;
 esac
 

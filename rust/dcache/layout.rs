@@ -1,0 +1,124 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Build-time layout checks: every bindings type the layer and rdcachefs
+//! read, write or build by value, and those behind the kernel crate's types
+//! and methods they use, has the size, alignment and field offsets C gives
+//! it, or the module does not build.
+//!
+//! C's figures come from `layout_c.c`, compiled to assembly by Kbuild (as
+//! `asm-offsets.c` is) and turned into `layout_c.rs`; each is compared here
+//! with `core::mem::{size_of, align_of, offset_of}` of the bindings in a
+//! `const` assertion, whose failure is a compile error (E0080) naming the
+//! type and field.  bindgen can be wrong (0.73.2 drops the alignment of an
+//! empty aligned struct: `docs/reports/bindgen-empty-aligned.md`), and the
+//! kernel builds its bindings without bindgen's own layout tests.
+//!
+//! A hand-written `#[repr(C)]` mirror of a C struct (`RawFsType`,
+//! `RawFsOps` in `fs_type.rs`) is only as right as the bindings it embeds:
+//! `file_system_type`'s size and alignment are checked here, the rest are
+//! pointers and integers.
+
+use core::mem::{align_of, offset_of, size_of};
+use kernel::{bindings, macros::paste};
+
+/// C's figures, generated from `layout_c.c` by Kbuild (`rust/Kbuild`).
+#[expect(non_upper_case_globals)]
+mod c {
+    include!("layout_c.rs");
+}
+
+/// `same!(rust_type as c_name)`: size and alignment;
+/// `same!(rust_type.field as c_name.c_field)`: an offset.
+macro_rules! same {
+    ($t:ident as $c:ident) => {
+        paste! {
+            const _: () = assert!(
+                size_of::<bindings::$t>() == c::[<rdc_ $c _size>],
+                concat!("size of bindings::", stringify!($t), " differs from C's")
+            );
+            const _: () = assert!(
+                align_of::<bindings::$t>() == c::[<rdc_ $c _align>],
+                concat!("alignment of bindings::", stringify!($t), " differs from C's")
+            );
+        }
+    };
+    ($t:ident . $f:ident as $c:ident . $cf:ident) => {
+        paste! {
+            const _: () = assert!(
+                offset_of!(bindings::$t, $f) == c::[<rdc_ $c __ $cf>],
+                concat!(
+                    "offset of ", stringify!($c), ".", stringify!($cf),
+                    " in bindings::", stringify!($t), " differs from C's"
+                )
+            );
+        }
+    };
+    ($t:ident . $f:ident) => {
+        same!($t.$f as $t.$f);
+    };
+    ($t:ident) => {
+        same!($t as $t);
+    };
+}
+
+// The dcache layer's own objects.
+same!(dentry);
+same!(dentry.d_flags);
+same!(dentry.d_parent);
+// `d_name` is a member of an anonymous union with `__d_name`.
+same!(dentry.__bindgen_anon_1 as dentry.d_name);
+same!(dentry.d_inode);
+same!(dentry.d_sb);
+same!(dentry.d_lockref);
+same!(dentry.d_lru);
+same!(dentry.d_sib);
+same!(dentry.d_children);
+same!(lockref);
+same!(list_head);
+same!(list_head.next);
+same!(list_head.prev);
+same!(super_block);
+same!(super_block.s_active);
+same!(super_block.s_root);
+same!(super_block.s_type);
+same!(super_block.s_id);
+same!(inode);
+same!(inode.i_ino);
+same!(inode.i_mode);
+same!(inode.i_sb);
+same!(kiocb);
+same!(kiocb.ki_filp);
+
+// Built by value (`fs_type.rs`): the type and its operation tables.
+same!(file_system_type);
+same!(file_system_type.name);
+same!(file_system_type.owner);
+same!(file_system_type.kill_sb);
+same!(super_operations);
+same!(super_operations.evict_inode);
+same!(super_operations.drop_inode);
+same!(super_operations.statfs);
+same!(dentry_operations);
+same!(dentry_operations.d_release);
+same!(dentry_operations.d_iput);
+same!(dentry_operations.d_delete);
+same!(inode_operations);
+same!(inode_operations.lookup);
+same!(file_operations);
+same!(file_operations.llseek);
+same!(file_operations.read);
+same!(file_operations.read_iter);
+same!(file_operations.iterate_shared);
+
+// Behind the kernel crate: `Task::pid()` and friends, `SpinLock`, `Mutex`
+// and their static lock classes, the workqueue's `Work`, `Arc`.
+same!(task_struct);
+same!(task_struct.pid);
+same!(task_struct.tgid);
+same!(task_struct.group_leader);
+same!(task_struct.mm);
+same!(spinlock_t as spinlock_t);
+same!(mutex);
+same!(lock_class_key);
+same!(work_struct);
+same!(refcount_t as refcount_t);

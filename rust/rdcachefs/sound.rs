@@ -1,0 +1,197 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Sequences of safe calls that once reached undefined behaviour in the
+//! dcache layer, replayed on demand (debugfs `control`), so that a boot on
+//! the KASAN kernel shows they no longer do.
+//!
+//! They leak on purpose (`mem::forget()` is safe Rust), so they are not
+//! KUnit tests: a suite runs at every `insmod`, and a leaked dentry makes
+//! its umount report a busy dentry.  The only reports a sequence may cause
+//! are the ones C gives for the same leak; its test
+//! (`scripts/selftests/sound/`) names them.
+//!
+//! Safe code only, like the rest of `rdcachefs`.
+
+use super::{RdcacheFs, TYPE};
+use crate::dcache::{Census, KernMount, PutResult, ShrinkList};
+use kernel::{
+    prelude::*,
+    sync::rcu::rcu_barrier,
+    time::{delay::fsleep, Delta},
+};
+use pin_init::stack_pin_init;
+
+/// Issue 22's first finding, as its 13 safe lines: `put` a new dentry
+/// (deferred), look it up again, `mem::forget()` the new reference,
+/// unmount, and only then `shrink()` the list.
+///
+/// Umount reports the leaked dentry (`BUG: Dentry ... still in use (1)`)
+/// and its inode (`VFS: Busy inodes`, `rdcache: INODE LEAK`) and frees the
+/// superblock.  `shrink()` must take the entry off the list without
+/// looking at that superblock: a deferred step that read `d_sb` of an entry
+/// in use (as the one before it did, to pin it) reads freed memory, which
+/// KASAN reports.  `EINVAL` (logged) if a step does not do what it must.
+pub(crate) fn forget_umount_shrink() -> Result {
+    stack_pin_init!(let list = ShrinkList::new());
+    {
+        let mnt = KernMount::<RdcacheFs>::new(&TYPE, Some(c"depth=1,fanout=1,files=0"))?;
+        let pin = mnt.sb().try_activate().ok_or(EINVAL)?;
+        let root = pin.root();
+        let d0 = root.lookup(c"d0")?;
+        let put = list.as_mut().put(d0);
+        if put != PutResult::Deferred {
+            pr_err!("sound: forget-umount-shrink: put of a new d0 gave {put:?}, not Deferred\n");
+            return Err(EINVAL);
+        }
+        let again = root.try_lookup(c"d0")?.ok_or(ENOENT)?;
+        // Safe, and a leak: umount will find d0 busy.
+        core::mem::forget(again);
+        // `root`, `pin` and `mnt` drop here: `kern_unmount()` runs
+        // `->kill_sb()`, which reports d0 and frees the superblock.
+    }
+    // The superblock's memory goes in an RCU callback's work item
+    // (`__put_super()` -> `destroy_super_rcu()` -> `destroy_super_work()`):
+    // give it time to be freed, so that a read of it is a KASAN report.
+    rcu_barrier();
+    fsleep(Delta::from_millis(200));
+    let census = list.census();
+    let want = Census {
+        entries: 1,
+        husks: 0,
+        in_use: 1,
+        deferred: 1,
+    };
+    let kept = list.as_mut().shrink();
+    pr_info!(
+        "sound: forget-umount-shrink: after umount, census entries={} husks={} in_use={} deferred={}; shrink() kept {}, list empty: {}\n",
+        census.entries,
+        census.husks,
+        census.in_use,
+        census.deferred,
+        kept,
+        list.is_empty()
+    );
+    if census != want || kept != 0 || !list.is_empty() {
+        pr_err!("sound: forget-umount-shrink: want census entries=1 in_use=1 deferred=1, shrink() keeping 0 and leaving the list empty\n");
+        return Err(EINVAL);
+    }
+    Ok(())
+}
+
+/// Counts the checks of [`guard_misuse`] that failed, logging each.
+struct Checks(u32);
+
+impl Checks {
+    fn check(&mut self, what: &str, ok: bool) {
+        if ok {
+            pr_info!("sound: guard-misuse: ok: {what}\n");
+        } else {
+            pr_err!("sound: guard-misuse: FAILED: {what}\n");
+            self.0 += 1;
+        }
+    }
+}
+
+/// Every layer call that could deadlock under a dentry guard, made under
+/// one (the dcache layer's lock rule, `rust/dcache/dentry.rs`): each is
+/// refused with a `WARN` naming the rule, or, for the guarded dentry
+/// itself, counted under the held lock.
+///
+/// The refused `put` and the refused drop leak their references (d1's
+/// and f0's), as the rule documents, so the umount at the end reports them:
+/// the only reports besides the `WARN`s.  `EINVAL` (logged) if a call does
+/// not do what the rule says.
+pub(crate) fn guard_misuse() -> Result {
+    let mut c = Checks(0);
+    stack_pin_init!(let list = ShrinkList::new());
+    {
+        let mnt = KernMount::<RdcacheFs>::new(&TYPE, Some(c"depth=1,fanout=2,files=1"))?;
+        let pin = mnt.sb().try_activate().ok_or(EINVAL)?;
+        let mut root = pin.root();
+        let other = root.clone();
+        let d0 = root.lookup(c"d0")?;
+        let mut d1 = root.lookup(c"d1")?;
+        let f0 = root.lookup(c"f0")?;
+        {
+            let mut guard = root.lock_children().ok_or(EBUSY)?;
+            // The guarded directory itself: counted under its held lock.
+            let n = other.count();
+            let extra = other.clone();
+            c.check(
+                "clone of the guarded directory counts under its lock",
+                extra.count() == n + 1,
+            );
+            let put = list.as_mut().put(extra);
+            c.check(
+                "a non-last put of the guarded directory drops under its lock",
+                put == PutResult::Dropped && other.count() == n,
+            );
+            // Refused, each with a WARN naming the rule.
+            c.check(
+                "try_lookup() refused (EDEADLK)",
+                other.try_lookup(c"d0").err() == Some(EDEADLK),
+            );
+            c.check(
+                "lookup() refused (EDEADLK)",
+                other.lookup(c"d0").err() == Some(EDEADLK),
+            );
+            c.check(
+                "create_child() refused (EDEADLK)",
+                other.create_child(c"new", false).err() == Some(EDEADLK),
+            );
+            c.check(
+                "mark_dontcache() refused (EDEADLK)",
+                d0.mark_dontcache().err() == Some(EDEADLK),
+            );
+            c.check("name() refused (EDEADLK)", d0.name().err() == Some(EDEADLK));
+            c.check(
+                "parent() refused (EDEADLK)",
+                d0.parent().err() == Some(EDEADLK),
+            );
+            let before = d0.count();
+            d0.shrink_dcache_parent();
+            d0.d_invalidate();
+            c.check(
+                "shrink_dcache_parent() and d_invalidate() did nothing",
+                d0.count() == before && !d0.is_unhashed(),
+            );
+            c.check(
+                "a second lock_children() refused",
+                d1.lock_children().is_none(),
+            );
+            c.check(
+                "put of another dentry refused (leaked)",
+                list.as_mut().put(d1) == PutResult::Refused,
+            );
+            // A locked child: its own references count under its lock.
+            {
+                let locked = guard.lock_child(|ch| ch.name() == b"d0").ok_or(ENOENT)?;
+                let n = locked.count();
+                let again = d0.clone();
+                c.check(
+                    "clone of the locked child counts under its lock",
+                    locked.count() == n + 1,
+                );
+                drop(again);
+                c.check(
+                    "a non-last drop of the locked child drops under its lock",
+                    locked.count() == n,
+                );
+            }
+            // Refused: leaked with a WARN.
+            drop(f0);
+        }
+        c.check(
+            "without the guard, lookups work again",
+            other.try_lookup(c"d0").is_ok_and(|d| d.is_some()),
+        );
+        drop(d0);
+        drop(other);
+        // `root`, `pin` and `mnt` drop here: umount reports d1 and f0.
+    }
+    if c.0 > 0 {
+        pr_err!("sound: guard-misuse: {} check(s) failed\n", c.0);
+        return Err(EINVAL);
+    }
+    Ok(())
+}
