@@ -443,12 +443,14 @@ impl<'pin, T: FileSystem> DentryRef<'pin, T> {
     /// Creates `name` in this directory with a new inode, as
     /// `simple_fill_super()` does for its files (`d_alloc_name()` +
     /// `new_inode()` + `d_add()` under the directory's inode lock), and
-    /// returns a reference to it.  `EINVAL` for a name that cannot be an
-    /// entry (empty, `.`, `..`, with a `/`, over `NAME_MAX`), `ENOTDIR` if
+    /// returns a reference to it.  `ENAMETOOLONG` past `NAME_MAX` bytes,
+    /// `EINVAL` for a name that cannot be an entry (empty, `.`, `..`, with a
+    /// `/`), `ENOTDIR` if
     /// this is not a directory, `ENOENT` if it was removed, `EEXIST` if the
     /// name is cached already, `EDEADLK` (and a `WARN`) under a dentry guard
     /// or outside task context.  May sleep.
     pub fn create_child(&self, name: &CStr, dir: bool) -> Result<DentryRef<'pin, T>> {
+        check_name(name)?;
         if !valid_new_name(name.to_bytes()) {
             return Err(EINVAL);
         }

@@ -62,7 +62,9 @@ const DYING_WAITED: u32 = 2;
 
 /// The brand of dentries, inodes, superblocks and mounts of a filesystem
 /// type this layer did not register (or that was mounted by name): its tree
-/// can be read, referenced and shrunk, but not built on.
+/// can be held (the root, parents, clones) and dropped through shrink
+/// lists, but not looked up by name, evicted or built on (see
+/// [`DentryRef`](super::DentryRef)'s `T: FileSystem` methods for why).
 pub enum Foreign {}
 
 /// An inode as a [`FileSystem`] describes it.

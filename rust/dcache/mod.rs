@@ -90,9 +90,14 @@
 //! through this layer, or [`Foreign`].  A `KernMount<T>` comes only from
 //! `T`'s registered static type; every other object is reached from one
 //! (or from the [`WeakSuper`] the layer gives `T`), so the brand is always
-//! right.  Building a tree ([`DentryRef::create_child`],
-//! [`DentryRef::mark_dontcache`]) needs `T: FileSystem`; reading one
-//! (lookups, references, shrink lists) works on any.
+//! right.  Looking a tree up, evicting from it or building on it
+//! ([`DentryRef::lookup`], [`DentryRef::try_lookup`],
+//! [`DentryRef::shrink_dcache_parent`], [`DentryRef::d_invalidate`],
+//! [`DentryRef::create_child`], [`DentryRef::mark_dontcache`]) needs
+//! `T: FileSystem`: those are the filesystem's own business ("purely a
+//! helper for filesystem usage and should not be called by generic code",
+//! `fs/namei.c` on `lookup_noperm*()`).  Holding one and dropping what is
+//! held (references, [`DentryRef::parent`], shrink lists) works on any.
 
 //! # The pattern
 //!

@@ -335,7 +335,7 @@ mod dcache {
     }
 
     #[test]
-    fn create_child_refuses_bad_names_and_unlinked_directories() -> Result {
+    fn create_child_and_lookups_refuse_bad_names_and_unlinked_directories() -> Result {
         with_root!(|root| {
             for bad in [c"", c".", c"..", c"a/b"] {
                 assert_eq!(root.create_child(bad, false).err(), Some(EINVAL));
@@ -344,7 +344,16 @@ mod dcache {
             let mut z = long;
             z[256] = 0;
             let long = CStr::from_bytes_with_nul(&z).map_err(|_| EINVAL)?;
-            assert_eq!(root.create_child(long, false).err(), Some(EINVAL));
+            assert_eq!(root.create_child(long, false).err(), Some(ENAMETOOLONG));
+            // Lookups refuse it the same way, before asking the dcache.
+            assert_eq!(root.try_lookup(long).err(), Some(ENAMETOOLONG));
+            assert_eq!(root.lookup(long).err(), Some(ENAMETOOLONG));
+            // NAME_MAX bytes exactly is a name.
+            let mut max = [b'm'; 256];
+            max[255] = 0;
+            let max = CStr::from_bytes_with_nul(&max).map_err(|_| EINVAL)?;
+            assert!(root.try_lookup(max)?.is_none());
+            drop(root.create_child(max, false)?);
             let dir = root.create_child(c"gone", true)?;
             dir.d_invalidate();
             assert_eq!(dir.create_child(c"x", false).err(), Some(ENOENT));
