@@ -45,8 +45,11 @@
 //!
 //! What the types cannot carry (another [`DentryRef`], to the same dentry,
 //! an ancestor or anything else, used while a guard lives) is checked at
-//! run time, on every kernel, from a per-CPU record of the guards this CPU
-//! holds (one load when no guard is held):
+//! run time, on every kernel, from a per-CPU record of the guard held on
+//! this CPU and of the task that holds it (a load and a compare with
+//! `current`): a record applies only to its owner, so a task that runs on
+//! a CPU where another holds a guard (preempted there, with
+//! `CONFIG_PREEMPT_RT`) is not affected by it.
 //!
 //! * [`DentryRef::clone`] and dropping a [`DentryRef`] of a dentry the guard
 //!   itself holds locked count under that lock (`dget_dlock()`; a count
@@ -64,6 +67,11 @@
 //!   be refused (they return a reference): they `WARN` the same way and go
 //!   on, and may then deadlock as `dget()` would in C.  With lockdep,
 //!   lockref takes `d_lock`, and lockdep reports the recursion too.
+//!
+//! A guard that is leaked (`mem::forget()`) keeps its `d_lock` held for
+//! ever, as in C (lockdep reports the lock held on return to user space),
+//! and its CPU's record with it: its task is refused from then on, and
+//! every other task's [`DentryRef::lock_children`] on that CPU is `None`.
 //!
 //! # Why not `ARef<Dentry>`
 //!
@@ -228,7 +236,8 @@ impl<'pin, T> DentryRef<'pin, T> {
     /// `ptr` is alive, of a superblock of `T`'s type kept active for `'pin`.
     pub(crate) unsafe fn from_raw_dget(ptr: *mut bindings::dentry) -> Self {
         if guard_holds(ptr) {
-            // SAFETY: This task's guard holds `ptr`'s `d_lock`, and the
+            // SAFETY: `rdc_guard_holds()`: the running task's guard (its
+            // record's owner is `current`) holds `ptr`'s `d_lock`, and the
             // caller guarantees it is alive: `dget_dlock()` counts under it.
             unsafe { glue::rdc_dget_dlock(ptr) };
         } else {
@@ -335,8 +344,9 @@ impl<'pin, T> DentryRef<'pin, T> {
     /// `None` if this task holds a [`ChildrenGuard`] already (two directory
     /// locks would nest in one lock class, or invert the dcache's
     /// parent-then-child order), or outside task context (`d_lock` is not
-    /// IRQ-safe).  With `CONFIG_PREEMPT_RT` it may also be `None` because
-    /// another task on this CPU holds one.
+    /// IRQ-safe).  It may also be `None` because this CPU's one record is
+    /// taken by another task's guard: one preempted with
+    /// `CONFIG_PREEMPT_RT`, or one leaked (see the module docs).
     pub fn lock_children(&mut self) -> Option<ChildrenGuard<'_, T>> {
         // SAFETY: `self` is alive.
         if !unsafe { glue::rdc_guard_lock(self.as_raw()) } {
@@ -525,7 +535,8 @@ impl<T> Drop for DentryRef<'_, T> {
     /// it: umount then reports the dentry busy, as in C.
     fn drop(&mut self) {
         let d = self.ptr.as_ptr();
-        // SAFETY: This task's guard holds `d_lock`, and we own a count.
+        // SAFETY: `rdc_guard_holds()`: the running task's guard holds `d_lock`
+        // (its record's owner is `current`), and we own a count.
         if guard_holds(d) && unsafe { glue::rdc_dput_dlock(d) } {
             return;
         }

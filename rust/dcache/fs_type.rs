@@ -212,11 +212,20 @@ pub trait FileSystem: Sized + 'static {
     fn inode_allocated(data: &Self::Data, node: &Node);
     /// A dentry or inode callback ran for the superblock tagged `tag` (0 for
     /// objects this layer did not make).  Must not assume the superblock is up.
+    ///
+    /// It runs in whatever context dropped the dentry or inode: under
+    /// `s_umount` held for writing (umount's `->kill_sb()`), held shared
+    /// (the memory shrinker, or `ShrinkList::shrink()`'s deferred `dput()`),
+    /// or neither.  So it must not take `s_umount`, nor drop an
+    /// [`ActiveSuper`](super::ActiveSuper) (which may be the last, whose
+    /// `deactivate_super()` takes `s_umount` for writing and would wait for
+    /// itself), nor wait for anything `->kill_sb()` does.
     fn callback(tag: u32, what: Callback<'_>);
     /// `->d_delete()`: whether a dentry called `name` of the superblock
     /// tagged `tag`, now unused, should be killed rather than cached.  Runs
     /// under the dentry's `d_lock`: must not sleep.  Must not assume the
-    /// superblock is up.  The default caches everything.
+    /// superblock is up; may run under `s_umount` (see [`Self::callback`]).
+    /// The default caches everything.
     fn d_delete(_tag: u32, _name: &[u8]) -> bool {
         false
     }
@@ -267,11 +276,11 @@ pub(crate) struct RawFsType {
 /// Mirror of `struct rust_fs_ops` in the C helper (`helpers/fs_type.c`).
 #[repr(C)]
 pub(crate) struct RawFsOps {
-    nparams: ffi::c_uint,
-    param_name: Option<unsafe extern "C" fn(ffi::c_uint) -> *const ffi::c_char>,
-    opts_alloc: Option<unsafe extern "C" fn() -> *mut c_void>,
-    opts_free: Option<unsafe extern "C" fn(*mut c_void)>,
-    set_param: Option<
+    pub(crate) nparams: ffi::c_uint,
+    pub(crate) param_name: Option<unsafe extern "C" fn(ffi::c_uint) -> *const ffi::c_char>,
+    pub(crate) opts_alloc: Option<unsafe extern "C" fn() -> *mut c_void>,
+    pub(crate) opts_free: Option<unsafe extern "C" fn(*mut c_void)>,
+    pub(crate) set_param: Option<
         unsafe extern "C" fn(
             *mut bindings::fs_context,
             *mut c_void,
@@ -279,8 +288,10 @@ pub(crate) struct RawFsOps {
             u32,
         ) -> ffi::c_int,
     >,
-    validate: Option<unsafe extern "C" fn(*mut bindings::fs_context, *mut c_void) -> ffi::c_int>,
-    fill_super: Option<unsafe extern "C" fn(*mut bindings::super_block, *mut c_void) -> ffi::c_int>,
+    pub(crate) validate:
+        Option<unsafe extern "C" fn(*mut bindings::fs_context, *mut c_void) -> ffi::c_int>,
+    pub(crate) fill_super:
+        Option<unsafe extern "C" fn(*mut bindings::super_block, *mut c_void) -> ffi::c_int>,
 }
 
 /// Never registered.

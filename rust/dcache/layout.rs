@@ -13,11 +13,10 @@
 //! empty aligned struct: `docs/reports/bindgen-empty-aligned.md`), and the
 //! kernel builds its bindings without bindgen's own layout tests.
 //!
-//! A hand-written `#[repr(C)]` mirror of a C struct (`RawFsType`,
-//! `RawFsOps` in `fs_type.rs`) is only as right as the bindings it embeds:
-//! `file_system_type`'s size and alignment are checked here, the rest are
-//! pointers and integers.
+//! The hand-written `#[repr(C)]` mirrors of the helper's private structs
+//! (`RawFsType`, `RawFsOps` in `fs_type.rs`) are checked the same way.
 
+use super::fs_type::{RawFsOps, RawFsType};
 use core::mem::{align_of, offset_of, size_of};
 use kernel::{bindings, macros::paste};
 
@@ -28,8 +27,32 @@ mod c {
 }
 
 /// `same!(rust_type as c_name)`: size and alignment;
-/// `same!(rust_type.field as c_name.c_field)`: an offset.
+/// `same!(rust_type.field as c_name.c_field)`: an offset; both of a
+/// `bindings::` type, or, with `mirror`, of a type of this layer's.
 macro_rules! same {
+    (mirror $t:ident as $c:ident) => {
+        paste! {
+            const _: () = assert!(
+                size_of::<$t>() == c::[<rdc_ $c _size>],
+                concat!("size of ", stringify!($t), " differs from C's ", stringify!($c))
+            );
+            const _: () = assert!(
+                align_of::<$t>() == c::[<rdc_ $c _align>],
+                concat!("alignment of ", stringify!($t), " differs from C's ", stringify!($c))
+            );
+        }
+    };
+    (mirror $t:ident . $f:ident as $c:ident . $cf:ident) => {
+        paste! {
+            const _: () = assert!(
+                offset_of!($t, $f) == c::[<rdc_ $c __ $cf>],
+                concat!(
+                    "offset of ", stringify!($c), ".", stringify!($cf),
+                    " in ", stringify!($t), " differs from C's"
+                )
+            );
+        }
+    };
     ($t:ident as $c:ident) => {
         paste! {
             const _: () = assert!(
@@ -109,6 +132,30 @@ same!(file_operations.llseek);
 same!(file_operations.read);
 same!(file_operations.read_iter);
 same!(file_operations.iterate_shared);
+// `kernel::debugfs` builds these.
+same!(file_operations.owner);
+same!(file_operations.open);
+same!(file_operations.write);
+same!(file_operations.release);
+
+// The helper's private structs, mirrored by hand.
+same!(mirror RawFsType as rust_fs_type);
+same!(mirror RawFsType.fst as rust_fs_type.fst);
+same!(mirror RawFsType.ops as rust_fs_type.ops);
+same!(mirror RawFsOps as rust_fs_ops);
+same!(mirror RawFsOps.nparams as rust_fs_ops.nparams);
+same!(mirror RawFsOps.param_name as rust_fs_ops.param_name);
+same!(mirror RawFsOps.opts_alloc as rust_fs_ops.opts_alloc);
+same!(mirror RawFsOps.opts_free as rust_fs_ops.opts_free);
+same!(mirror RawFsOps.set_param as rust_fs_ops.set_param);
+same!(mirror RawFsOps.validate as rust_fs_ops.validate);
+same!(mirror RawFsOps.fill_super as rust_fs_ops.fill_super);
+
+// Built by value by `#[kunit_tests]`.
+#[cfg(CONFIG_KUNIT)]
+same!(kunit_case);
+#[cfg(CONFIG_KUNIT)]
+same!(kunit_suite);
 
 // Behind the kernel crate: `Task::pid()` and friends, `SpinLock`, `Mutex`
 // and their static lock classes, the workqueue's `Work`, `Arc`.

@@ -32,6 +32,15 @@
 #include <linux/spinlock_types.h>
 #include <linux/stddef.h>
 #include <linux/workqueue_types.h>
+#include <kunit/test.h>
+
+/*
+ * struct rust_fs_type and struct rust_fs_ops, which fs_type.rs mirrors by
+ * hand (RawFsType, RawFsOps), are private to the helper: take them from it
+ * (its functions are compiled here too, never linked).
+ */
+#define __rust_helper
+#include "helpers/fs_type.c"
 
 /* rdc_<name>_size and rdc_<name>_align of C type @t. */
 #define TYPE(name, t)						\
@@ -97,6 +106,30 @@ int main(void)
 	FIELD(file_operations, read);
 	FIELD(file_operations, read_iter);
 	FIELD(file_operations, iterate_shared);
+	/* kernel::debugfs builds these (control.rs, bench.rs). */
+	FIELD(file_operations, owner);
+	FIELD(file_operations, open);
+	FIELD(file_operations, write);
+	FIELD(file_operations, release);
+
+	/* Mirrored by hand in fs_type.rs. */
+	STRUCT(rust_fs_type);
+	FIELD(rust_fs_type, fst);
+	FIELD(rust_fs_type, ops);
+	STRUCT(rust_fs_ops);
+	FIELD(rust_fs_ops, nparams);
+	FIELD(rust_fs_ops, param_name);
+	FIELD(rust_fs_ops, opts_alloc);
+	FIELD(rust_fs_ops, opts_free);
+	FIELD(rust_fs_ops, set_param);
+	FIELD(rust_fs_ops, validate);
+	FIELD(rust_fs_ops, fill_super);
+
+#ifdef CONFIG_KUNIT
+	/* Built by value by #[kunit_tests] (kernel::kunit). */
+	STRUCT(kunit_case);
+	STRUCT(kunit_suite);
+#endif
 
 	/*
 	 * Behind the kernel crate: Task::pid() and current!() (task_struct),

@@ -44,9 +44,14 @@
 //!    late `->d_iput()`).  This holds for code that does not leak: a
 //!    `mem::forget()` of a [`DentryRef`] (safe in Rust, as every leak is)
 //!    keeps its count for ever, and umount reports that dentry as busy and
-//!    frees the superblock anyway, as it does for the same leak in C.  The
-//!    layer never reads the superblock of a dentry it holds no pin for
-//!    (see rule 6), so a leak leads to those reports and to nothing worse.
+//!    frees the superblock anyway, as it does for the same leak in C.  So
+//!    the layer never follows a dentry to its superblock unless something
+//!    keeps that superblock: a pin, or (in the deferred step of rule 6) the
+//!    entry itself, unused and alive under its `d_lock`, which umount's
+//!    `shrink_dcache_tree()` must kill before `generic_shutdown_super()`
+//!    can return.  An entry with a count (maybe a leaked one) is never
+//!    followed there, so a leak leads to those reports and to nothing
+//!    worse.
 //! 6. **`put` keeps what `dput` keeps, and pins nothing.**
 //!    [`ShrinkList::put`] is the `dput_to_list()` of Al Viro's April 2019
 //!    proposal: a non-last reference is dropped (locklessly where lockref

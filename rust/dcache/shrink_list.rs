@@ -13,6 +13,7 @@
 
 use super::{
     dentry::{may_lock, DentryRef, LockedDentry},
+    fs_type::FileSystem,
     glue,
     super_block::NotThreadSafe,
 };
@@ -197,7 +198,8 @@ impl ShrinkList {
         let d = dentry.into_raw();
         // SAFETY: `d` is alive: we own a count on it (the caller's).
         if unsafe { glue::rdc_guard_holds(d) } {
-            // SAFETY: This task's guard holds `d_lock`, and we own a count.
+            // SAFETY: `rdc_guard_holds()`: the running task's guard holds
+            // `d_lock` (its record's owner is `current`), and we own a count.
             if unsafe { glue::rdc_dput_dlock(d) } {
                 return PutResult::Dropped;
             }
@@ -233,11 +235,15 @@ impl ShrinkList {
     ///
     /// `dentry` is the liveness witness that rule 1 demands: its `d_lock` is
     /// held and something (its parent's `d_lock`) keeps it from being freed.
+    /// Only on a filesystem of this layer: evicting a
+    /// [`Foreign`](super::Foreign) tree's
+    /// dentries is that filesystem's business (see
+    /// [`DentryRef`](super::DentryRef)'s `T: FileSystem` methods).
     /// Returns `true` only if the list took it: `false` means it is in use
     /// (`__move_to_shrink_list()` refuses a non-zero count), or already on
     /// another thread's list, whose owner deals with it (rule 2).  Never
     /// sleeps.
-    pub fn move_to_list<T>(self: Pin<&mut Self>, dentry: &LockedDentry<'_, T>) -> bool {
+    pub fn move_to_list<T: FileSystem>(self: Pin<&mut Self>, dentry: &LockedDentry<'_, T>) -> bool {
         // INVARIANT: Entries are added only by `__move_to_shrink_list()`.
         // SAFETY: `LockedDentry`: `d_lock` held, not freed; the head is ours and pinned.
         unsafe { bindings::__move_to_shrink_list(dentry.dentry().as_raw(), self.kill_head()) }
@@ -259,7 +265,10 @@ impl ShrinkList {
     ///   through a trylock and the superblock is up and not dying, as the
     ///   memory shrinker's `super_cache_scan()` holds it; an umount that
     ///   comes meanwhile waits for that `dput()`.  If `s_umount` is taken
-    ///   (umount, a remount, a freeze) it is killed as umount would kill it.
+    ///   (umount, a remount, a `freeze_super()` under way) it is killed as
+    ///   umount would kill it.  That `dput()` runs the filesystem's
+    ///   callbacks under `s_umount` held shared, as the memory shrinker does
+    ///   (`FileSystem::callback` says what they must not do there).
     ///
     /// No active superblock reference is taken or dropped, so `->kill_sb()`
     /// never runs here, and a list may outlive its entries' superblocks.  A

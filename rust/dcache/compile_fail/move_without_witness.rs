@@ -4,10 +4,10 @@
 //! Rule 1: an unused dentry may only go onto a list under a liveness witness
 //! (its `d_lock` taken through its parent's); a bare `&Dentry` is not one.
 
-use crate::dcache::{DentryRef, Foreign, ShrinkList};
+use crate::dcache::{fs_type::FileSystem, DentryRef, ShrinkList};
 use pin_init::stack_pin_init;
 
-pub(crate) fn misuse(root: &mut DentryRef<'_, Foreign>) {
+pub(crate) fn misuse<T: FileSystem>(root: &mut DentryRef<'_, T>) {
     stack_pin_init!(let list = ShrinkList::new());
     let Some(guard) = root.lock_children() else {
         return;

@@ -107,15 +107,24 @@ __rust_helper void rdc_d_lock(struct dentry *dentry)
 }
 
 /*
- * The dentry guards held on this CPU: a ChildrenGuard (a directory's d_lock)
- * and, inside it, at most one LockedDentry (a child's d_lock, nested).  A
- * guard holds a spinlock, so (without PREEMPT_RT) its task is not preempted
- * and stays on this CPU until it drops the guard: in task context, a
- * non-zero count here means the running task holds one.  In an interrupt it
- * would be the interrupted task's, so the checks below refuse non-task
- * context outright (d_lock is not IRQ-safe).  With PREEMPT_RT (d_lock
- * sleeps, the task only stays on its CPU) another task may find the count
- * set and be refused for nothing.
+ * The dentry guard held on this CPU: a ChildrenGuard (a directory's d_lock)
+ * and, inside it, at most one LockedDentry (a child's d_lock, nested), with
+ * the task that holds them.  Every check compares the owner with current,
+ * so a record is only ever about the task that reads it:
+ *  - without PREEMPT_RT a guard holds a spinlock, so its task is neither
+ *    preempted nor migrated until it drops the guard;
+ *  - with PREEMPT_RT (d_lock sleeps) its task may be preempted but stays on
+ *    this CPU (migrate_disable()); another task that runs here meanwhile is
+ *    not the owner, so none of the record applies to it, and only its own
+ *    lock_children() is refused while the slot is taken;
+ *  - a task that sleeps inside a guard (a bug: "scheduling while atomic")
+ *    may wake on another CPU; its record stays behind, applies to nobody
+ *    else, and is found and cleared when it drops the guard (with a WARN);
+ *  - a guard that is never dropped (mem::forget()) keeps its d_lock held
+ *    for ever, as in C, and its slot taken: that CPU then refuses every
+ *    other task's lock_children().
+ * In an interrupt the interrupted task's record would be visible, so the
+ * checks refuse non-task context outright (d_lock is not IRQ-safe).
  *
  * Not static: a helper is an inline function with external linkage
  * (__rust_helper), which may not use a static variable.  With
@@ -123,11 +132,11 @@ __rust_helper void rdc_d_lock(struct dentry *dentry)
  * and of these, into itself: guards taken by code of two crates then do not
  * see each other, and a nesting of the two is left to lockdep.
  */
-DEFINE_PER_CPU(unsigned int, rust_dentry_guards);
+DEFINE_PER_CPU(struct task_struct *, rust_dentry_guard_owner);
 DEFINE_PER_CPU(struct dentry *, rust_dentry_guard_dir);
 DEFINE_PER_CPU(struct dentry *, rust_dentry_guard_child);
 
-/* rdc_lock_context()'s answers; mirrored in dentry.rs (`LockContext`). */
+/* rdc_lock_context()'s answers; mirrored in dentry.rs (`may_lock()`). */
 enum {
 	RUST_LOCK_OK = 0,
 	RUST_LOCK_GUARD = 1,
@@ -137,9 +146,9 @@ enum {
 /*
  * Whether a layer call that may take a d_lock (dget(), dput(), a lookup) or
  * an i_lock may do so here.  Not outside task context: d_lock is not
- * IRQ-safe, and the interrupted task may hold it.  Not while this task holds
- * a dentry guard: "calling [dget()] under @dentry->d_lock is always a bug;
- * so's calling it under ->d_lock on any of its descendents"
+ * IRQ-safe, and the interrupted task may hold it.  Not while the running
+ * task holds a dentry guard: "calling [dget()] under @dentry->d_lock is
+ * always a bug; so's calling it under ->d_lock on any of its descendents"
  * (include/linux/dcache.h, dget()), since lockref spins on d_lock when it
  * cannot count locklessly (always, with lockdep); a lookup takes the
  * children's d_locks (__d_lookup()), d_mark_dontcache() takes i_lock, the
@@ -149,7 +158,7 @@ __rust_helper int rdc_lock_context(void)
 {
 	if (!in_task())
 		return RUST_LOCK_NOT_TASK;
-	if (this_cpu_read(rust_dentry_guards))
+	if (this_cpu_read(rust_dentry_guard_owner) == current)
 		return RUST_LOCK_GUARD;
 	return RUST_LOCK_OK;
 }
@@ -157,7 +166,7 @@ __rust_helper int rdc_lock_context(void)
 /* Whether the running task's guard holds @dentry's d_lock. */
 __rust_helper bool rdc_guard_holds(const struct dentry *dentry)
 {
-	return in_task() && this_cpu_read(rust_dentry_guards) &&
+	return in_task() && this_cpu_read(rust_dentry_guard_owner) == current &&
 	       (this_cpu_read(rust_dentry_guard_dir) == dentry ||
 		this_cpu_read(rust_dentry_guard_child) == dentry);
 }
@@ -173,38 +182,77 @@ __rust_helper void rdc_lock_rule_warn(const char *op, int why)
 }
 
 /*
- * Lock @dentry's d_lock for a ChildrenGuard, in task context and unless this
- * task holds a guard already: two directories' d_locks would nest in one
- * lock class (lockdep's "possible recursive locking"), or invert d_walk()'s
- * parent-then-child order against shrink_dcache_parent() on another CPU.
+ * Lock @dentry's d_lock for a ChildrenGuard: in task context, and only if
+ * this CPU's slot is free.  Taken by the running task, it would nest two
+ * directories' d_locks in one lock class (lockdep's "possible recursive
+ * locking"), or invert d_walk()'s parent-then-child order against
+ * shrink_dcache_parent() on another CPU; taken by another (PREEMPT_RT, or a
+ * guard leaked or held across a sleep), the slot cannot hold two records.
  */
 __rust_helper bool rdc_guard_lock(struct dentry *dentry)
 {
+	/* The running task holds a guard (it cannot have migrated since). */
 	if (rdc_lock_context() != RUST_LOCK_OK)
 		return false;
 	spin_lock(&dentry->d_lock);
-	this_cpu_inc(rust_dentry_guards);
+	/* Now on this CPU until the unlock: migrate_disable() on PREEMPT_RT. */
+	/* Acquire: pairs with the release that frees a slot left behind. */
+	if (smp_load_acquire(this_cpu_ptr(&rust_dentry_guard_owner))) {
+		spin_unlock(&dentry->d_lock);
+		return false;
+	}
+	this_cpu_write(rust_dentry_guard_owner, current);
 	this_cpu_write(rust_dentry_guard_dir, dentry);
 	return true;
 }
 
+/*
+ * The slot the running task's guard uses: this CPU's, or, if the task slept
+ * inside the guard and woke on another CPU (a bug "scheduling while atomic"
+ * reported), the one it left behind (WARNed about).  NULL if none.
+ */
+static inline int rust_guard_cpu(void)
+{
+	int cpu;
+
+	if (this_cpu_read(rust_dentry_guard_owner) == current)
+		return smp_processor_id();
+	for_each_possible_cpu(cpu)
+		if (per_cpu(rust_dentry_guard_owner, cpu) == current) {
+			WARN(1, "dcache: a dentry guard was held across a sleep\n");
+			return cpu;
+		}
+	return -1;
+}
+
 __rust_helper void rdc_guard_unlock(struct dentry *dentry)
 {
-	this_cpu_write(rust_dentry_guard_dir, NULL);
-	this_cpu_dec(rust_dentry_guards);
+	int cpu = rust_guard_cpu();
+
+	if (cpu >= 0) {
+		per_cpu(rust_dentry_guard_dir, cpu) = NULL;
+		per_cpu(rust_dentry_guard_child, cpu) = NULL;
+		smp_store_release(&per_cpu(rust_dentry_guard_owner, cpu), NULL);
+	}
 	spin_unlock(&dentry->d_lock);
 }
 
 /* A child's d_lock, taken while its parent's d_lock is held by a ChildrenGuard. */
 __rust_helper void rdc_guard_lock_child(struct dentry *dentry)
 {
+	int cpu = rust_guard_cpu();
+
 	spin_lock_nested(&dentry->d_lock, DENTRY_D_LOCK_NESTED);
-	this_cpu_write(rust_dentry_guard_child, dentry);
+	if (cpu >= 0)
+		per_cpu(rust_dentry_guard_child, cpu) = dentry;
 }
 
 __rust_helper void rdc_guard_unlock_child(struct dentry *dentry)
 {
-	this_cpu_write(rust_dentry_guard_child, NULL);
+	int cpu = rust_guard_cpu();
+
+	if (cpu >= 0)
+		per_cpu(rust_dentry_guard_child, cpu) = NULL;
 	spin_unlock(&dentry->d_lock);
 }
 
@@ -354,10 +402,10 @@ static inline void rust_shrink_one(struct dentry *dentry)
  * an active reference (s_active) to a superblock, so that ->kill_sb() never
  * runs here.  Each entry is judged under its d_lock, newest first:
  *
- *  - dead (lockref_is_dead(): umount, or a shrink_dcache_parent(), killed it
- *    or is killing it, dentry_kill()): only taken off the list; a husk is
- *    freed, one still being killed is freed by its killer once it sees it
- *    off every list;
+ *  - dead (lockref_is_dead(): umount, a shrink_dcache_parent(), or the
+ *    last dput() of a holder that found it again killed it or is killing it,
+ *    dentry_kill()): only taken off the list; a husk is freed, one still
+ *    being killed is freed by its killer once it sees it off every list;
  *
  *  - in use again (a count: a lookup found it after its last reference was
  *    put): only taken off the list, alive, so that its holder's dput() puts
@@ -372,7 +420,9 @@ static inline void rust_shrink_one(struct dentry *dentry)
  *
  *  - unused and alive: umount has not killed it, and shrink_dcache_for_umount()
  *    kills every unused dentry under its d_lock before generic_shutdown_super()
- *    returns, so d_sb is not freed yet.  If s_umount can be taken shared with a
+ *    returns (shrink_dcache_tree() loops until select_collect() finds none,
+ *    select_collect2() stealing those on a private list), so d_sb is not
+ *    freed yet (and is freed after an RCU grace period, put_super()).  If s_umount can be taken shared with a
  *    trylock and the superblock is born, has its root and is not dying (what
  *    super_trylock_shared(), private to fs/, tests for the memory shrinker's
  *    super_cache_scan()), ->kill_sb() cannot begin until we let go: the entry
