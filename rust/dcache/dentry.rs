@@ -68,10 +68,16 @@
 //!   on, and may then deadlock as `dget()` would in C.  With lockdep,
 //!   lockref takes `d_lock`, and lockdep reports the recursion too.
 //!
-//! A guard that is leaked (`mem::forget()`) keeps its `d_lock` held for
-//! ever, as in C (lockdep reports the lock held on return to user space),
-//! and its CPU's record with it: its task is refused from then on, and
-//! every other task's [`DentryRef::lock_children`] on that CPU is `None`.
+//! A guard disables migration while it lives, so its task always finds its
+//! record.  A guard that is leaked (`mem::forget()`) keeps its `d_lock` held
+//! for ever, as in C (lockdep reports the lock held on return to user
+//! space), its task pinned to its CPU (which then cannot go offline), and
+//! that CPU's record taken: its task is refused from then on, and every
+//! other task's [`DentryRef::lock_children`] on that CPU is `None`.  A
+//! leaked [`LockedDentry`] keeps its child's `d_lock` held for ever too, and
+//! once its guard is gone nothing records it: locking that child again, or
+//! a reference to it cloned or dropped by the same task, then spins on the
+//! task's own lock (a deadlock, as in C).
 //!
 //! # Why not `ARef<Dentry>`
 //!
@@ -185,7 +191,8 @@ const LOCK_OK: ffi::c_int = 0;
 /// with no dentry guard held by this task.  Otherwise `WARN`s with a line
 /// naming `op` and the rule, and returns `EDEADLK`.  Never sleeps.
 pub(crate) fn may_lock(op: &CStr) -> Result {
-    // SAFETY: No preconditions: reads this CPU's guard count and `in_task()`.
+    // SAFETY: No preconditions: compares this CPU's guard record's owner
+    // with `current`, and reads `in_task()`.
     let why = unsafe { glue::rdc_lock_context() };
     if why == LOCK_OK {
         return Ok(());

@@ -12,6 +12,9 @@
 #include <linux/lockref.h>
 #include <linux/namei.h>
 #include <linux/percpu.h>
+#include <linux/preempt.h>
+#include <linux/sched.h>
+#include <linux/sched/task.h>
 #include <linux/spinlock.h>
 
 /* What rdc_dput_last_to_list() did; mirrored by `PutResult` in shrink_list.rs. */
@@ -110,19 +113,22 @@ __rust_helper void rdc_d_lock(struct dentry *dentry)
  * The dentry guard held on this CPU: a ChildrenGuard (a directory's d_lock)
  * and, inside it, at most one LockedDentry (a child's d_lock, nested), with
  * the task that holds them.  Every check compares the owner with current,
- * so a record is only ever about the task that reads it:
- *  - without PREEMPT_RT a guard holds a spinlock, so its task is neither
- *    preempted nor migrated until it drops the guard;
- *  - with PREEMPT_RT (d_lock sleeps) its task may be preempted but stays on
- *    this CPU (migrate_disable()); another task that runs here meanwhile is
- *    not the owner, so none of the record applies to it, and only its own
- *    lock_children() is refused while the slot is taken;
- *  - a task that sleeps inside a guard (a bug: "scheduling while atomic")
- *    may wake on another CPU; its record stays behind, applies to nobody
- *    else, and is found and cleared when it drops the guard (with a WARN);
- *  - a guard that is never dropped (mem::forget()) keeps its d_lock held
- *    for ever, as in C, and its slot taken: that CPU then refuses every
- *    other task's lock_children().
+ * so a record is only ever about the task that reads it, and a task that
+ * holds a guard always finds its record on the CPU it runs on:
+ *  - a guard disables migration while it lives (migrate_disable(), which
+ *    PREEMPT_RT's spin_lock() does anyway): its task stays on this CPU even
+ *    if it is preempted (PREEMPT_RT) or sleeps inside the guard (a bug,
+ *    "scheduling while atomic", after which the checks still apply);
+ *  - another task that runs here meanwhile is not the owner, so none of the
+ *    record applies to it; only its own lock_children() is refused while
+ *    the slot is taken;
+ *  - the record holds a reference to its owner's task_struct, so a guard
+ *    that is never dropped (mem::forget()) cannot make a later task at the
+ *    same address its owner; it keeps its d_lock held for ever, as in C, its
+ *    task pinned to this CPU (which then cannot go offline: nr_pinned), and
+ *    the slot taken, so this CPU refuses every other task's lock_children();
+ *  - a record is read with preemption disabled, so its three words come
+ *    from one CPU.
  * In an interrupt the interrupted task's record would be visible, so the
  * checks refuse non-task context outright (d_lock is not IRQ-safe).
  *
@@ -158,7 +164,8 @@ __rust_helper int rdc_lock_context(void)
 {
 	if (!in_task())
 		return RUST_LOCK_NOT_TASK;
-	if (this_cpu_read(rust_dentry_guard_owner) == current)
+	/* A guard holder cannot migrate; anyone else reads a slot not its own. */
+	if (READ_ONCE(*raw_cpu_ptr(&rust_dentry_guard_owner)) == current)
 		return RUST_LOCK_GUARD;
 	return RUST_LOCK_OK;
 }
@@ -166,9 +173,17 @@ __rust_helper int rdc_lock_context(void)
 /* Whether the running task's guard holds @dentry's d_lock. */
 __rust_helper bool rdc_guard_holds(const struct dentry *dentry)
 {
-	return in_task() && this_cpu_read(rust_dentry_guard_owner) == current &&
+	bool held;
+
+	if (!in_task())
+		return false;
+	/* One CPU's record, read whole. */
+	preempt_disable();
+	held = this_cpu_read(rust_dentry_guard_owner) == current &&
 	       (this_cpu_read(rust_dentry_guard_dir) == dentry ||
 		this_cpu_read(rust_dentry_guard_child) == dentry);
+	preempt_enable();
+	return held;
 }
 
 /* WARN()s about a call rdc_lock_context() refused, naming the rule. */
@@ -182,77 +197,58 @@ __rust_helper void rdc_lock_rule_warn(const char *op, int why)
 }
 
 /*
- * Lock @dentry's d_lock for a ChildrenGuard: in task context, and only if
- * this CPU's slot is free.  Taken by the running task, it would nest two
- * directories' d_locks in one lock class (lockdep's "possible recursive
- * locking"), or invert d_walk()'s parent-then-child order against
- * shrink_dcache_parent() on another CPU; taken by another (PREEMPT_RT, or a
- * guard leaked or held across a sleep), the slot cannot hold two records.
+ * Lock @dentry's d_lock for a ChildrenGuard: in task context, unless the
+ * running task holds a guard (two directories' d_locks would nest in one
+ * lock class, lockdep's "possible recursive locking", or invert d_walk()'s
+ * parent-then-child order against shrink_dcache_parent() on another CPU),
+ * and only if this CPU's slot is free (another task's guard: PREEMPT_RT, or
+ * one leaked).  Pins the task to this CPU until rdc_guard_unlock().
  */
 __rust_helper bool rdc_guard_lock(struct dentry *dentry)
 {
-	/* The running task holds a guard (it cannot have migrated since). */
 	if (rdc_lock_context() != RUST_LOCK_OK)
 		return false;
+	migrate_disable();
 	spin_lock(&dentry->d_lock);
-	/* Now on this CPU until the unlock: migrate_disable() on PREEMPT_RT. */
-	/* Acquire: pairs with the release that frees a slot left behind. */
-	if (smp_load_acquire(this_cpu_ptr(&rust_dentry_guard_owner))) {
+	if (this_cpu_read(rust_dentry_guard_owner)) {
 		spin_unlock(&dentry->d_lock);
+		migrate_enable();
 		return false;
 	}
-	this_cpu_write(rust_dentry_guard_owner, current);
 	this_cpu_write(rust_dentry_guard_dir, dentry);
+	this_cpu_write(rust_dentry_guard_child, NULL);
+	this_cpu_write(rust_dentry_guard_owner, get_task_struct(current));
 	return true;
-}
-
-/*
- * The slot the running task's guard uses: this CPU's, or, if the task slept
- * inside the guard and woke on another CPU (a bug "scheduling while atomic"
- * reported), the one it left behind (WARNed about).  NULL if none.
- */
-static inline int rust_guard_cpu(void)
-{
-	int cpu;
-
-	if (this_cpu_read(rust_dentry_guard_owner) == current)
-		return smp_processor_id();
-	for_each_possible_cpu(cpu)
-		if (per_cpu(rust_dentry_guard_owner, cpu) == current) {
-			WARN(1, "dcache: a dentry guard was held across a sleep\n");
-			return cpu;
-		}
-	return -1;
 }
 
 __rust_helper void rdc_guard_unlock(struct dentry *dentry)
 {
-	int cpu = rust_guard_cpu();
+	struct task_struct *owner = this_cpu_read(rust_dentry_guard_owner);
 
-	if (cpu >= 0) {
-		per_cpu(rust_dentry_guard_dir, cpu) = NULL;
-		per_cpu(rust_dentry_guard_child, cpu) = NULL;
-		smp_store_release(&per_cpu(rust_dentry_guard_owner, cpu), NULL);
+	/* Migration is disabled: the record is on this CPU, and ours. */
+	if (!WARN_ON_ONCE(owner != current || this_cpu_read(rust_dentry_guard_dir) != dentry)) {
+		this_cpu_write(rust_dentry_guard_owner, NULL);
+		this_cpu_write(rust_dentry_guard_dir, NULL);
+		this_cpu_write(rust_dentry_guard_child, NULL);
+		put_task_struct(owner);
 	}
 	spin_unlock(&dentry->d_lock);
+	migrate_enable();
 }
 
 /* A child's d_lock, taken while its parent's d_lock is held by a ChildrenGuard. */
 __rust_helper void rdc_guard_lock_child(struct dentry *dentry)
 {
-	int cpu = rust_guard_cpu();
-
 	spin_lock_nested(&dentry->d_lock, DENTRY_D_LOCK_NESTED);
-	if (cpu >= 0)
-		per_cpu(rust_dentry_guard_child, cpu) = dentry;
+	if (!WARN_ON_ONCE(this_cpu_read(rust_dentry_guard_owner) != current))
+		this_cpu_write(rust_dentry_guard_child, dentry);
 }
 
 __rust_helper void rdc_guard_unlock_child(struct dentry *dentry)
 {
-	int cpu = rust_guard_cpu();
-
-	if (cpu >= 0)
-		per_cpu(rust_dentry_guard_child, cpu) = NULL;
+	if (!WARN_ON_ONCE(this_cpu_read(rust_dentry_guard_owner) != current ||
+			  this_cpu_read(rust_dentry_guard_child) != dentry))
+		this_cpu_write(rust_dentry_guard_child, NULL);
 	spin_unlock(&dentry->d_lock);
 }
 
@@ -422,14 +418,16 @@ static inline void rust_shrink_one(struct dentry *dentry)
  *    kills every unused dentry under its d_lock before generic_shutdown_super()
  *    returns (shrink_dcache_tree() loops until select_collect() finds none,
  *    select_collect2() stealing those on a private list), so d_sb is not
- *    freed yet (and is freed after an RCU grace period, put_super()).  If s_umount can be taken shared with a
- *    trylock and the superblock is born, has its root and is not dying (what
+ *    freed yet (and is freed after an RCU grace period, put_super()).  If
+ *    s_umount can be taken shared with a trylock and the superblock is born,
+ *    has its root and is not dying (what
  *    super_trylock_shared(), private to fs/, tests for the memory shrinker's
  *    super_cache_scan()), ->kill_sb() cannot begin until we let go: the entry
  *    gets a reference (dget_dlock()), comes off the list, and goes through
  *    dput(), which keeps it on the LRU or kills it as it decides now.
- *    Otherwise (umount or a remount holds s_umount, or the superblock is
- *    going) it is killed with the rest at the end, as umount would kill it.
+ *    Otherwise (umount, a remount or a freeze_super() under way holds
+ *    s_umount, or the superblock is going) it is killed with the rest at the
+ *    end, as umount would kill it.
  *
  * Returns how many entries went through dput().  May sleep.
  */
