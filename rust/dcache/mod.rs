@@ -5,9 +5,9 @@
 // `shrink_list.rs`, `super_block.rs` and `tests.rs` into files of that
 // directory, `helpers/*.c` into `rust/helpers/`, and the `//!` text below
 // (from "# The rules" on) into `rust/kernel/fs.rs`'s.  `glue.rs`, `glue.c`,
-// `layout.rs`, `layout_c.c`, `layout_tests.rs`, `peer.rs` and `workqueue.rs` are
-// rdcache's own.  With the helpers and `glue.c`, this directory is the only
-// code of the module that uses `unsafe`.
+// `hardirq.rs`, `layout.rs`, `layout_c.c`, `layout_tests.rs`, `peer.rs` and
+// `workqueue.rs` are rdcache's own.  With the helpers and `glue.c`, this
+// directory is the only code of the module that uses `unsafe`.
 
 //! Safe abstractions over the kernel's dcache, and private shrink lists.
 //!
@@ -124,6 +124,7 @@
 pub mod dentry;
 pub mod fs_type;
 mod glue;
+pub mod hardirq;
 pub mod inode;
 pub mod mount;
 pub mod peer;

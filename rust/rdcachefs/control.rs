@@ -22,6 +22,8 @@
 //!     must cause only the reports C gives for that leak.
 //!   - `sound-guard-misuse`: [`sound::guard_misuse`], every call the
 //!     dcache layer's lock rule refuses under a dentry guard, made under one.
+//!   - `sound-irq-refusals`: [`sound::irq_refusals`], the calls that may
+//!     take a `d_lock`, made in a hard interrupt.
 //!   - `selftest-panic`: the harness's Rust-panic self-test (`make
 //!     record-fixtures`): `panic!()`s in the writing task, which the kernel's
 //!     panic handler turns into `BUG()`: an oops that kills the writer.  Like
@@ -40,7 +42,7 @@ impl debugfs::Writer for Control {
     fn write(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         writeln!(
             f,
-            "commands: selftest-late selftest-leak selftest-panic release sound-forget-umount-shrink sound-guard-misuse"
+            "commands: selftest-late selftest-leak selftest-panic release sound-forget-umount-shrink sound-guard-misuse sound-irq-refusals"
         )?;
         scenario::report(f)
     }
@@ -84,6 +86,7 @@ impl debugfs::Reader for Control {
             b"release" => scenario::release(),
             b"sound-forget-umount-shrink" => sound::forget_umount_shrink(),
             b"sound-guard-misuse" => sound::guard_misuse(),
+            b"sound-irq-refusals" => sound::irq_refusals(),
             b"selftest-panic" => panic!("rdcache: selftest-panic: a deliberate Rust panic"),
             _ => {
                 pr_err!("control: unknown command '{}'\n", BStr::from_bytes(cmd));

@@ -13,10 +13,13 @@
 //! Safe code only, like the rest of `rdcachefs`.
 
 use super::{RdcacheFs, TYPE};
-use crate::dcache::{Census, KernMount, PutResult, ShrinkList};
+use crate::dcache::{hardirq::in_hardirq, Census, KernMount, PutResult, ShrinkList};
 use kernel::{
     prelude::*,
-    sync::rcu::rcu_barrier,
+    sync::{
+        atomic::{Acquire, Atomic, Release},
+        rcu::rcu_barrier,
+    },
     time::{delay::fsleep, Delta},
 };
 use pin_init::stack_pin_init;
@@ -84,9 +87,9 @@ struct Checks(u32);
 impl Checks {
     fn check(&mut self, what: &str, ok: bool) {
         if ok {
-            pr_info!("sound: guard-misuse: ok: {what}\n");
+            pr_info!("sound: ok: {what}\n");
         } else {
-            pr_err!("sound: guard-misuse: FAILED: {what}\n");
+            pr_err!("sound: FAILED: {what}\n");
             self.0 += 1;
         }
     }
@@ -191,6 +194,54 @@ pub(crate) fn guard_misuse() -> Result {
     }
     if c.0 > 0 {
         pr_err!("sound: guard-misuse: {} check(s) failed\n", c.0);
+        return Err(EINVAL);
+    }
+    Ok(())
+}
+
+/// The context rule outside task context: in a hard interrupt (an `hrtimer`
+/// callback), `lock_children()` is `None`, `try_lookup()` is refused
+/// (`EDEADLK`, with a `WARN` naming the rule) and `put()` is refused
+/// (`PutResult::Refused`, with a `WARN`), its reference leaked: `d_lock` is
+/// not IRQ-safe, and the interrupted task may hold it.
+///
+/// The leaked reference to d0 makes the umount at the end report it: the
+/// only report besides the two `WARN`s.  `EINVAL` (logged) if a call does
+/// not do what the rule says.
+pub(crate) fn irq_refusals() -> Result {
+    let mnt = KernMount::<RdcacheFs>::new(&TYPE, Some(c"depth=1,fanout=1,files=0"))?;
+    let pin = mnt.sb().try_activate().ok_or(EINVAL)?;
+    let mut root = pin.root();
+    let d0 = root.lookup(c"d0")?;
+    let seen = Atomic::new(0u32);
+    in_hardirq(|| {
+        let mut r = 0;
+        if root.lock_children().is_none() {
+            r |= 1;
+        }
+        if root.try_lookup(c"d0").err() == Some(EDEADLK) {
+            r |= 2;
+        }
+        stack_pin_init!(let list = ShrinkList::new());
+        if list.as_mut().put(d0) == PutResult::Refused {
+            r |= 4;
+        }
+        seen.store(r, Release);
+    })?;
+    let r = seen.load(Acquire);
+    let mut c = Checks(0);
+    c.check("lock_children() in a hard interrupt is None", r & 1 != 0);
+    c.check(
+        "try_lookup() in a hard interrupt refused (EDEADLK)",
+        r & 2 != 0,
+    );
+    c.check("put() in a hard interrupt refused (leaked)", r & 4 != 0);
+    c.check(
+        "back in the task, lock_children() works",
+        root.lock_children().is_some(),
+    );
+    if c.0 > 0 {
+        pr_err!("sound: irq-refusals: {} check(s) failed\n", c.0);
         return Err(EINVAL);
     }
     Ok(())

@@ -339,6 +339,8 @@ def plan(name):
         # the refused put and drop leak their references, which umount reports.
         Test("sound/guard.sh", expect=("warning", "dentry-busy", "busy-inodes", "inode-leak"), exact=True,
              warn_at=umount_warns + ("rdc_lock_rule_warn",), name="sound/guard-misuse-refused-by-name"),
+        Test("sound/irq.sh", expect=("warning", "dentry-busy", "busy-inodes", "inode-leak"), exact=True,
+             warn_at=umount_warns + ("rdc_lock_rule_warn",), name="sound/irq-context-refused-by-name"),
     ], beside=True)]
     # The seed's bug on purpose; each run in a boot of its own (it corrupts the kernel).
     negctl_expect = ("dentry-busy", "busy-inodes", "late-callback", "inode-leak")

@@ -48,8 +48,8 @@ MSGS = os.path.join(TOP, "scripts", "upstream")
 DOCS = os.path.join(TOP, "docs", "upstream")
 
 # The layer's Rust files and the patch that adds each; the rest of
-# rust/dcache/ (glue.rs, glue.c, layout.rs, layout_c.c, layout_tests.rs,
-# peer.rs, workqueue.rs) is rdcache's own.
+# rust/dcache/ (glue.rs, glue.c, hardirq.rs, layout.rs, layout_c.c,
+# layout_tests.rs, peer.rs, workqueue.rs) is rdcache's own.
 RUST = {"dentry.rs": 2, "fs_type.rs": 2, "inode.rs": 2, "mount.rs": 2, "super_block.rs": 2,
         "shrink_list.rs": 3, "tests.rs": 4}
 HELPERS = {"dcache.c": 1, "fs_type.c": 1}
