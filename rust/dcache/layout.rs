@@ -169,3 +169,6 @@ same!(mutex);
 same!(lock_class_key);
 same!(work_struct);
 same!(refcount_t as refcount_t);
+// `hardirq.rs`: `HrTimer` and `Completion`.
+same!(hrtimer);
+same!(completion);

@@ -20,8 +20,10 @@
  * build must then fail naming it.
  */
 
+#include <linux/completion.h>
 #include <linux/dcache.h>
 #include <linux/fs.h>
+#include <linux/hrtimer_types.h>
 #include <linux/kbuild.h>
 #include <linux/list.h>
 #include <linux/lockdep_types.h>
@@ -147,5 +149,8 @@ int main(void)
 	STRUCT(lock_class_key);
 	STRUCT(work_struct);
 	TYPE(refcount_t, refcount_t);
+	/* hardirq.rs: HrTimer (struct hrtimer) and Completion, by value. */
+	STRUCT(hrtimer);
+	STRUCT(completion);
 	return 0;
 }
