@@ -16,29 +16,17 @@
 
 . /rdcache/ktap_helpers.sh
 . ../rdcachefs/lib.sh
+. ./lib.sh
 
 ktap_print_header
 ktap_set_plan 3
 rdc_load || ktap_exit_fail_msg "insmod rdcache.ko failed"
-dmesg -c >/dev/null
-if echo sound-forget-umount-shrink >$RDC_DEBUGFS/control; then
-	ktap_test_pass "the sequence ran: census found d0 in use, shrink() took it off and kept nothing"
-else
-	ktap_test_fail "the sequence ran: census found d0 in use, shrink() took it off and kept nothing"
-fi
-log=$(dmesg)
+sound_run sound-forget-umount-shrink \
+	"the sequence ran: census found d0 in use, shrink() took it off and kept nothing"
 busy=$(echo "$log" | grep -c 'BUG: Dentry .*n=d0}.* still in use (1) \[unmount of rdcachefs ')
-any_busy=$(echo "$log" | grep -c 'BUG: Dentry ')
 inodes=$(echo "$log" | grep -c 'VFS: Busy inodes after unmount of .* (rdcachefs)')
-ktap_print_msg "d0 reported busy $busy time(s) ($any_busy busy-dentry reports in all), busy inodes $inodes time(s)"
-if [ "$busy" = 1 ] && [ "$any_busy" = 1 ]; then
-	ktap_test_pass "umount reported the leaked d0 of rdcachefs as busy, once, and no other dentry"
-else
-	ktap_test_fail "umount reported the leaked d0 of rdcachefs as busy, once, and no other dentry"
-fi
-if [ "$inodes" = 1 ]; then
-	ktap_test_pass "umount reported busy inodes of rdcachefs, once"
-else
-	ktap_test_fail "umount reported busy inodes of rdcachefs, once"
-fi
+ktap_print_msg "umount reported busy: $(sound_busy)(d0 with count 1: $busy), busy inodes $inodes time(s)"
+sound_check "umount reported the leaked d0 of rdcachefs as busy, once, and no other dentry" \
+	eval '[ "$busy" = 1 ] && [ "$(sound_busy)" = "d0 " ]'
+sound_check "umount reported busy inodes of rdcachefs, once" [ "$inodes" = 1 ]
 ktap_finished

@@ -12,6 +12,7 @@
 
 . /rdcache/ktap_helpers.sh
 . ../rdcachefs/lib.sh
+. ./lib.sh
 
 # The refused calls, as rdc_lock_rule_warn() names them.
 REFUSED="DentryRef::try_lookup() DentryRef::lookup() DentryRef::create_child() DentryRef::mark_dontcache() DentryRef::name() DentryRef::parent() DentryRef::shrink_dcache_parent() DentryRef::d_invalidate() ShrinkList::put() dput()"
@@ -19,14 +20,7 @@ REFUSED="DentryRef::try_lookup() DentryRef::lookup() DentryRef::create_child() D
 ktap_print_header
 ktap_set_plan 4
 rdc_load || ktap_exit_fail_msg "insmod rdcache.ko failed"
-dmesg -c >/dev/null
-if echo sound-guard-misuse >$RDC_DEBUGFS/control; then
-	ktap_test_pass "every call under the guard did what the rule says (the module's own checks)"
-else
-	ktap_test_fail "every call under the guard did what the rule says (the module's own checks)"
-fi
-log=$(dmesg)
-echo "$log" | grep 'sound: ' | while IFS= read -r l; do ktap_print_msg "$l"; done
+sound_run sound-guard-misuse "every call under the guard did what the rule says (the module's own checks)"
 missing=
 for op in $REFUSED; do
 	echo "$log" | grep -F "dcache: $op" | grep -q 'while this CPU holds a dentry guard refused: .*include/linux/dcache.h' ||
@@ -34,21 +28,10 @@ for op in $REFUSED; do
 done
 warns=$(echo "$log" | grep -c 'while this CPU holds a dentry guard refused')
 ktap_print_msg "$warns refusal WARN(s); refusals not seen:${missing:- none}"
-if [ -z "$missing" ] && [ "$warns" = 10 ]; then
-	ktap_test_pass "each of the 10 refused calls WARNed once, naming itself and the rule"
-else
-	ktap_test_fail "each of the 10 refused calls WARNed once, naming itself and the rule"
-fi
-busy=$(echo "$log" | grep 'BUG: Dentry ' | sed -n 's/.*,n=\([^}]*\)}.*/\1/p' | sort | tr '\n' ' ')
-ktap_print_msg "umount reported busy: ${busy:-nothing}"
-if [ "$busy" = "d1 f0 " ]; then
-	ktap_test_pass "umount reported exactly the two leaked dentries, d1 and f0"
-else
-	ktap_test_fail "umount reported exactly the two leaked dentries, d1 and f0"
-fi
-if echo "$log" | grep -q 'VFS: Busy inodes after unmount of .* (rdcachefs)'; then
-	ktap_test_pass "umount reported busy inodes of rdcachefs"
-else
-	ktap_test_fail "umount reported busy inodes of rdcachefs"
-fi
+sound_check "each of the 10 refused calls WARNed once, naming itself and the rule" \
+	eval '[ -z "$missing" ] && [ "$warns" = 10 ]'
+ktap_print_msg "umount reported busy: $(sound_busy)"
+sound_check "umount reported exactly the two leaked dentries, d1 and f0" eval '[ "$(sound_busy)" = "d1 f0 " ]'
+sound_check "umount reported busy inodes of rdcachefs" \
+	eval 'echo "$log" | grep -q "VFS: Busy inodes after unmount of .* (rdcachefs)"'
 ktap_finished
