@@ -115,6 +115,12 @@ pub(crate) fn guard_misuse() -> Result {
         let d0 = root.lookup(c"d0")?;
         let mut d1 = root.lookup(c"d1")?;
         let f0 = root.lookup(c"f0")?;
+        // An entry to kill, on the list before the guard is taken.
+        let doomed = root.lookup(c"drop-0")?;
+        c.check(
+            "drop-0's last put is listed",
+            list.as_mut().put(doomed) == PutResult::Listed,
+        );
         {
             let mut guard = root.lock_children().ok_or(EBUSY)?;
             // The guarded directory itself: counted under its held lock.
@@ -163,6 +169,10 @@ pub(crate) fn guard_misuse() -> Result {
                 d1.lock_children().is_none(),
             );
             c.check(
+                "shrink() refused: nothing killed, the list kept",
+                list.as_mut().shrink() == 0 && list.census().entries == 1,
+            );
+            c.check(
                 "put of another dentry refused (leaked)",
                 list.as_mut().put(d1) == PutResult::Refused,
             );
@@ -187,6 +197,11 @@ pub(crate) fn guard_misuse() -> Result {
         c.check(
             "without the guard, lookups work again",
             other.try_lookup(c"d0").is_ok_and(|d| d.is_some()),
+        );
+        list.as_mut().shrink();
+        c.check(
+            "without the guard, shrink() kills drop-0",
+            list.is_empty() && other.try_lookup(c"drop-0").is_ok_and(|d| d.is_none()),
         );
         drop(d0);
         drop(other);
