@@ -15,6 +15,9 @@
 #   make interleavings  the seven forced shrink-list-versus-umount interleavings
 #   make sound        safe-code leaks cause only the reports C gives for them,
 #                     and the lock rule refuses each call it must
+#   make apifuzz      the safe-API fuzzer: SEED=N replays one sequence, DURATION=S
+#                     runs fresh seeds for S seconds (OPS=N per sequence); else
+#                     make test's bounded seeds
 #   make layout       host only: a wrong binding layout fails the build; the
 #                     installed bindgen against docs/reports/bindgen-empty-aligned.md
 #   make stress       CYCLES=N or DURATION=SECONDS of the shrink-vs-umount stress
@@ -35,12 +38,12 @@
 
 DO := scripts/host/do.sh
 
-.PHONY: all run test upstream smoke harness kunit rdcachefs interleavings stress negctl sound layout compile-fail classifier record-fixtures mutants hostile bench test-kcsan shell setup kernel module \
+.PHONY: all run test upstream smoke harness kunit rdcachefs interleavings stress negctl sound apifuzz layout compile-fail classifier record-fixtures mutants hostile bench test-kcsan shell setup kernel module \
 	clippy fmt fmtcheck rust-analyzer initramfs fresh-check clean
 
 all: module
 
-run test upstream smoke harness kunit rdcachefs interleavings stress negctl sound layout compile-fail classifier record-fixtures mutants hostile bench test-kcsan shell \
+run test upstream smoke harness kunit rdcachefs interleavings stress negctl sound apifuzz layout compile-fail classifier record-fixtures mutants hostile bench test-kcsan shell \
 		setup kernel module clippy \
 		fmt fmtcheck rust-analyzer initramfs:
 	@$(DO) $@

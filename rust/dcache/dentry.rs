@@ -148,11 +148,21 @@ impl<T> Dentry<T> {
         unsafe { glue::rdc_d_on_shrink_list(self.as_raw()) }
     }
 
-    /// Whether `DCACHE_LRU_LIST` is set: the dentry is unused and on the
-    /// superblock's LRU.  A snapshot.
+    /// Whether `DCACHE_LRU_LIST` is set: the dentry is on the superblock's
+    /// LRU, or on a shrink list (`d_shrink_add()` sets both flags).  The
+    /// LRU drops an entry lazily: one in use again keeps the flag.  A
+    /// snapshot.
     pub fn is_on_lru(&self) -> bool {
         // SAFETY: `self` is alive; `READ_ONCE(d_flags)`.
         unsafe { glue::rdc_d_on_lru(self.as_raw()) }
+    }
+
+    /// Whether `DCACHE_REFERENCED` is set: `retain_dentry()` found the
+    /// dentry on the LRU when its last reference went, so the LRU's next
+    /// pass keeps it once more.  A snapshot.
+    pub fn is_referenced(&self) -> bool {
+        // SAFETY: `self` is alive; `READ_ONCE(d_flags)`.
+        unsafe { glue::rdc_d_referenced(self.as_raw()) }
     }
 
     /// `d_unhashed()`: whether lookups can no longer find the dentry.

@@ -19,6 +19,7 @@ extern "C" {
     pub(crate) fn rdc_d_name(dentry: *const bindings::dentry, len: *mut ffi::c_uint) -> *const u8;
     pub(crate) fn rdc_d_on_shrink_list(dentry: *const bindings::dentry) -> bool;
     pub(crate) fn rdc_d_on_lru(dentry: *const bindings::dentry) -> bool;
+    pub(crate) fn rdc_d_referenced(dentry: *const bindings::dentry) -> bool;
     pub(crate) fn rdc_d_is_cursor(dentry: *const bindings::dentry) -> bool;
     pub(crate) fn rdc_try_lookup(
         base: *mut bindings::dentry,

@@ -29,8 +29,11 @@
 //!     panic handler turns into `BUG()`: an oops that kills the writer.  Like
 //!     lkdtm, for test kernels only; root only, like every file here.
 //! * `bench` (write, then read): the in-module benchmarks of [`bench`].
+//! * `apifuzz` (write `SEED [OPS] [verbose]`, then read): one sequence of
+//!   [`apifuzz`], the dcache layer's safe-API fuzzer; reading gives the last
+//!   sequence as Rust-like lines and the coverage so far.
 
-use super::{bench, registry, scenario, sound, RdcacheFs};
+use super::{apifuzz, bench, registry, scenario, sound, RdcacheFs};
 use crate::dcache::fs_type::{Callback, FileSystem};
 use core::fmt;
 use kernel::{debugfs, prelude::*, str::BStr, uaccess::UserSliceReader};
@@ -106,6 +109,8 @@ pub(crate) struct Debugfs {
     _control: debugfs::File<Control>,
     #[pin]
     _bench: debugfs::File<bench::Bench>,
+    #[pin]
+    _apifuzz: debugfs::File<apifuzz::ApiFuzz>,
 }
 
 impl Debugfs {
@@ -115,6 +120,7 @@ impl Debugfs {
             _counters <- dir.read_callback_file(c"counters", (), &|(): &(), f| registry::report(f)),
             _control <- dir.read_write_file(c"control", Control),
             _bench <- dir.read_write_file(c"bench", bench::Bench::new()),
+            _apifuzz <- dir.read_write_file(c"apifuzz", apifuzz::ApiFuzz::new()),
             _dir: dir,
         }? Error)
     }

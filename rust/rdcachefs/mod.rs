@@ -28,6 +28,7 @@
 
 #![deny(unsafe_code)]
 
+pub(crate) mod apifuzz;
 pub(crate) mod bench;
 pub(crate) mod control;
 pub(crate) mod registry;

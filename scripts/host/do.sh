@@ -162,7 +162,7 @@ initramfs)
 	build_initramfs
 	echo "$INITRD"
 	;;
-test | run | smoke | harness | kunit | rdcachefs | interleavings | stress | negctl | sound | layout | compile-fail | classifier | record-fixtures | hostile)
+test | run | smoke | harness | kunit | rdcachefs | interleavings | stress | negctl | sound | apifuzz | layout | compile-fail | classifier | record-fixtures | hostile)
 	run_plan "$target"
 	;;
 upstream)

@@ -73,6 +73,11 @@ __rust_helper bool rdc_d_on_lru(const struct dentry *dentry)
 	return READ_ONCE(dentry->d_flags) & DCACHE_LRU_LIST;
 }
 
+__rust_helper bool rdc_d_referenced(const struct dentry *dentry)
+{
+	return READ_ONCE(dentry->d_flags) & DCACHE_REFERENCED;
+}
+
 __rust_helper bool rdc_d_is_cursor(const struct dentry *dentry)
 {
 	return READ_ONCE(dentry->d_flags) & DCACHE_DENTRY_CURSOR;

@@ -1,0 +1,120 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# apifuzz/apifuzz.sh: the dcache layer's safe-API fuzzer
+# (rust/rdcachefs/apifuzz.rs), one sequence per seed, each judged on its
+# own slice of the kernel log by judge.awk: only the reports its own leaks
+# and refused calls explain, each exactly as the sequence announced it.
+# The module itself fails a sequence whose twin trees (the layer's put and
+# C's dput()) disagree.  A failing seed's sequence is printed as Rust-like
+# lines, and `make apifuzz SEED=N` replays it alone.
+#
+#   apifuzz.sh seeds FIRST COUNT OPS      COUNT seeds from FIRST: a result each
+#   apifuzz.sh duration SECONDS FIRST OPS seeds from FIRST until SECONDS
+#                                         passed: one result for them all
+#   apifuzz.sh replay SEED OPS            one seed, verbose (each call logged)
+#
+# Then one result for the coverage: every operation and every documented
+# interleaving ran (seeds mode and duration mode).
+
+. /rdcache/ktap_helpers.sh
+. ../rdcachefs/lib.sh
+
+mode=${1:-seeds}
+F=$RDC_DEBUGFS/apifuzz
+
+# run_seed SEED OPS [verbose]: runs one sequence; sets $judged to the
+# judge's complaints (empty if clean) and $rc to the write's status.
+run_seed() {
+	dmesg -c >/dev/null
+	rc=0
+	echo "$1 $2${3:+ $3}" >$F || rc=$?
+	log=$(dmesg)
+	judged=$(echo "$log" | awk -f ./judge.awk)
+	if [ $rc -ne 0 ] && [ -z "$judged" ]; then
+		judged="apifuzz-judge: the sequence failed its own checks (write status $rc)"
+	fi
+}
+
+# show_failure SEED: the complaints, the sequence and the log slice.
+show_failure() {
+	echo "$judged" | while IFS= read -r l; do ktap_print_msg "$l"; done
+	ktap_print_msg "seed $1: the sequence (replay: make apifuzz SEED=$1):"
+	sed -n '/^last:/,/^coverage:/p' $F | grep -v '^coverage:' | while IFS= read -r l; do ktap_print_msg "  $l"; done
+	ktap_print_msg "seed $1: the reports in its log:"
+	echo "$log" | grep -E 'apifuzz: (umount|expect|FAILED)|BUG:|WARNING:|KASAN|UBSAN|refused|Busy inodes|INODE LEAK' |
+		head -80 | while IFS= read -r l; do ktap_print_msg "  $l"; done
+}
+
+coverage_result() {
+	cov=$(sed -n '/^coverage:/,$p' $F)
+	ktap_print_msg "$(echo "$cov" | head -1)"
+	echo "$cov" | grep -E '^(interleaving|unexercised)' | while IFS= read -r l; do ktap_print_msg "$l"; done
+	ops=$(echo "$cov" | grep -c '^op ')
+	pairs=$(echo "$cov" | grep -c '^pair ')
+	ktap_print_msg "$ops operations, $pairs pairs of operations on one object covered"
+	if echo "$cov" | grep -q '^unexercised: none'; then
+		ktap_test_pass "coverage: every operation and every documented interleaving ran"
+	else
+		ktap_test_fail "coverage: every operation and every documented interleaving ran"
+	fi
+}
+
+ktap_print_header
+rdc_load || ktap_exit_fail_msg "insmod rdcache.ko failed"
+case $mode in
+seeds)
+	first=$2 count=$3 ops=$4
+	ktap_set_plan $((count + 1))
+	s=$first
+	while [ "$s" -lt $((first + count)) ]; do
+		run_seed "$s" "$ops"
+		if [ -z "$judged" ]; then
+			ktap_test_pass "seed $s: only the announced reports, twin trees agreed"
+		else
+			show_failure "$s"
+			ktap_test_fail "seed $s: only the announced reports, twin trees agreed"
+		fi
+		s=$((s + 1))
+	done
+	coverage_result
+	;;
+duration)
+	secs=$2 first=$3 ops=$4
+	ktap_set_plan 2
+	end=$(($(date +%s) + secs))
+	s=$first n=0 failed=
+	while [ "$(date +%s)" -lt "$end" ]; do
+		run_seed "$s" "$ops"
+		n=$((n + 1))
+		if [ -n "$judged" ]; then
+			show_failure "$s"
+			failed="$failed $s"
+		fi
+		[ $((n % 100)) -eq 0 ] && ktap_print_msg "$n sequences run, failed:${failed:- none}"
+		s=$((s + 1))
+	done
+	ktap_print_msg "seeds $first..$((s - 1)): $n sequences of $ops operations in $secs s; failed:${failed:- none}"
+	if [ -z "$failed" ]; then
+		ktap_test_pass "$n sequences: only the announced reports, twin trees agreed"
+	else
+		ktap_test_fail "$n sequences: only the announced reports, twin trees agreed"
+	fi
+	coverage_result
+	;;
+replay)
+	ktap_set_plan 1
+	run_seed "$2" "$3" verbose
+	sed -n '/^last:/,/^coverage:/p' $F | grep -v '^coverage:' | while IFS= read -r l; do ktap_print_msg "  $l"; done
+	if [ -z "$judged" ]; then
+		ktap_test_pass "seed $2: only the announced reports, twin trees agreed"
+	else
+		show_failure "$2"
+		ktap_test_fail "seed $2: only the announced reports, twin trees agreed"
+	fi
+	;;
+*)
+	ktap_exit_fail_msg "apifuzz.sh: unknown mode '$mode'"
+	;;
+esac
+ktap_finished
