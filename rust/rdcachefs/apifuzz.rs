@@ -56,6 +56,7 @@ use kernel::{
     prelude::*,
     sync::{
         atomic::{Acquire, Atomic, Release},
+        rcu::rcu_barrier,
         Arc, Mutex,
     },
     time::{delay::fsleep, Delta},
@@ -256,7 +257,7 @@ impl Coverage {
 }
 
 /// A path below a mount's root, `/`-separated ("" for the root).
-#[derive(Clone, Copy, PartialEq, Eq)]
+#[derive(Clone, Copy)]
 struct Path {
     buf: [u8; 48],
     len: u8,
@@ -313,6 +314,15 @@ impl Path {
         a.is_empty() || (b.starts_with(a) && b[a.len()] == b'/')
     }
 }
+
+impl PartialEq for Path {
+    /// The same path: the bytes up to `len` (what lies past it is stale).
+    fn eq(&self, other: &Self) -> bool {
+        self.bytes() == other.bytes()
+    }
+}
+
+impl Eq for Path {}
 
 impl fmt::Display for Path {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -519,7 +529,8 @@ struct Seq {
     /// Per layer list: the paths put into it to be killed (`Listed`) or
     /// moved into it, of the current epoch: their ancestors may be pruned.
     kill_paths: [KVec<Path>; NLISTS],
-    /// Ancestors that shrinks since the last comparison may have pruned.
+    /// The kill paths of every list shrunk this epoch: their ancestors may
+    /// have been pruned (`shrink_dentry_list()`) where `dput()` caches them.
     prunable: KVec<Path>,
     /// Per list: which superblock epochs' entries it may hold.
     list_epochs: [u32; NLISTS],
@@ -534,6 +545,9 @@ struct Seq {
     failures: u32,
     /// Weak handles of superblocks unmounted, to be checked gone.
     gone: KVec<WeakSuper<RdcacheFs>>,
+    /// Entries put or moved into a list this epoch: lookups favour them,
+    /// to find listed and deferred entries again.
+    recent: KVec<Path>,
 }
 
 /// Takes element `i` out of `v`, the last one moving into its place.
@@ -548,6 +562,11 @@ fn pick(rng: &mut Rng, n: usize) -> usize {
 }
 
 impl Seq {
+    /// Whether `path` may be an ancestor that a shrink pruned this epoch.
+    fn maybe_pruned(&self, path: &Path) -> bool {
+        self.prunable.iter().any(|k| path.is_ancestor_of(k))
+    }
+
     fn chance(&mut self, one_in: u64) -> bool {
         self.rng.next() % one_in == 0
     }
@@ -605,10 +624,9 @@ impl Seq {
         c
     }
 
-    /// Shrinks list `i` of both trees.
-    fn shrink(&mut self, i: usize) {
-        self.op(Op::Shrink);
-        self.op_on_list(Op::Shrink, i);
+    /// Counts the interleavings a disposal of list `i` (a shrink or the
+    /// list's drop) completes, from its census before.
+    fn note_dispose(&mut self, i: usize) -> Census {
         let c = self.census_check(i);
         if c.entries > 0 && self.list_epochs[i] != 0 && self.list_epochs[i] < self.epoch {
             self.inter(Inter::ShrinkAfterUmount);
@@ -619,6 +637,14 @@ impl Seq {
         if c.in_use > 0 && c.deferred > 0 {
             self.inter(Inter::DeferredFoundAgain);
         }
+        c
+    }
+
+    /// Shrinks list `i` of both trees.
+    fn shrink(&mut self, i: usize) {
+        self.op(Op::Shrink);
+        self.op_on_list(Op::Shrink, i);
+        let c = self.note_dispose(i);
         let kept = self.lists_a[i].as_mut().shrink();
         self.lists_b[i].as_mut().shrink();
         self.prog.line(format_args!(
@@ -698,6 +724,7 @@ fn sequence(seed: u64, nops: u32, verbose: bool, cov: KBox<Coverage>) -> (Progra
         epoch: 0,
         failures: 0,
         gone: KVec::new(),
+        recent: KVec::new(),
     };
     seq.prog.line(format_args!(
         "// apifuzz seed {seed}: {nops} operations; every line runs on the layer's tree and its twin"
@@ -723,6 +750,7 @@ fn sequence(seed: u64, nops: u32, verbose: bool, cov: KBox<Coverage>) -> (Progra
         if seq.chance(2) {
             seq.shrink(i);
         } else if !seq.lists_a[i].is_empty() {
+            seq.note_dispose(i);
             seq.op(Op::ListDrop);
             seq.prog.line(format_args!("drop(lists[{i}]);"));
         }
@@ -824,6 +852,7 @@ fn epoch(seq: &mut Seq, nops: u32) -> Result {
     let fpin = foreign.as_ref().and_then(|f| f.sb().try_activate());
     let mut fleaks = Leaks::default();
     seq.last_op.clear();
+    seq.recent.clear();
     {
         let mut pool: KVec<Ent<'_>> = KVec::with_capacity(POOL_MAX, GFP_KERNEL)?;
         let mut ipool: KVec<IEnt<'_>> = KVec::new();
@@ -849,7 +878,10 @@ fn epoch(seq: &mut Seq, nops: u32) -> Result {
         while !pool.is_empty() {
             let k = pick(&mut seq.rng, pool.len());
             let Some(e) = swap_take(&mut pool, k) else { break };
-            if seq.leaks < LEAKS_MAX && seq.chance(10) {
+            // An entry a list holds, leaked across the umount, is issue
+            // 22's shape: favour it.
+            let odds = if e.a.is_on_shrink_list() { 1 } else { 10 };
+            if seq.leaks < LEAKS_MAX && seq.chance(odds) {
                 forget(seq, &mut m, e);
             } else {
                 seq.op_on(Op::Drop, e.path);
@@ -970,6 +1002,13 @@ fn epoch(seq: &mut Seq, nops: u32) -> Result {
     if let Some(f) = foreign.take() {
         umount_foreign(seq, Some(f), &fleaks);
     }
+    // Lists that outlive the umount: let the superblocks' memory go
+    // (`destroy_super_rcu()`, then a work item), so that a later shrink()
+    // that read it would be a KASAN report, not a lucky read.
+    if seq.lists_a.iter().any(|l| !l.is_empty()) {
+        rcu_barrier();
+        fsleep(Delta::from_millis(30));
+    }
     for w in [m.weak.0.clone(), m.weak.1.clone()] {
         let _ = seq.gone.push(w, GFP_KERNEL);
     }
@@ -1030,7 +1069,16 @@ fn compare(seq: &mut Seq, pool: &mut KVec<Ent<'_>>) {
             };
             match ord {
                 core::cmp::Ordering::Equal => {
-                    if sa[i] != sb[j] {
+                    // C's LRU is lazy: an entry in use keeps whatever LRU
+                    // state it had, which only its last dput() settles.
+                    let same = if sa[i].count == 0 {
+                        sa[i] == sb[j]
+                    } else {
+                        sa[i].count == sb[j].count
+                            && sa[i].unhashed == sb[j].unhashed
+                            && sa[i].shrink == sb[j].shrink
+                    };
+                    if !same {
                         seq.fail(format_args!(
                             "twin trees differ in {path}: layer {} but dput() {}",
                             sa[i], sb[j]
@@ -1048,8 +1096,7 @@ fn compare(seq: &mut Seq, pool: &mut KVec<Ent<'_>>) {
                 }
                 core::cmp::Ordering::Greater => {
                     let child = path.child(sb[j].name());
-                    let pruned = sb[j].count == 0
-                        && child.is_some_and(|c| seq.prunable.iter().any(|p| c.is_ancestor_of(p)));
+                    let pruned = sb[j].count == 0 && child.is_some_and(|c| seq.maybe_pruned(&c));
                     if pruned {
                         seq.inter(Inter::PrunedAncestor);
                         seq.prog.line(format_args!(
@@ -1068,24 +1115,27 @@ fn compare(seq: &mut Seq, pool: &mut KVec<Ent<'_>>) {
             }
         }
     }
-    seq.prunable.clear();
 }
 
 /// Evicts the twin's copy of a pruned ancestor, so that the trees go on alike.
 fn evict_twin(seq: &mut Seq, dir: &mut DentryRef<'_, RdcacheFs>, child: &ChildState) {
-    stack_pin_init!(let list = ShrinkList::new());
-    let moved = {
-        let Some(mut g) = dir.lock_children() else {
-            seq.fail(format_args!("no guard for the twin's eviction"));
-            return;
-        };
-        g.lock_child(|c| c.name() == child.name())
-            .is_some_and(|l| list.as_mut().move_to_list(&l))
-    };
-    if !moved {
+    if !evict_name(dir, child.name()) {
         seq.fail(format_args!("the twin's {child} could not be evicted"));
     }
+}
+
+/// Kills the unused child `name` of `dir` (`move_to_list()` under the
+/// directory's guard, then `shrink()`); whether it was there to kill.
+fn evict_name(dir: &mut DentryRef<'_, RdcacheFs>, name: &[u8]) -> bool {
+    stack_pin_init!(let list = ShrinkList::new());
+    let moved = match dir.lock_children() {
+        Some(mut g) => g
+            .lock_child(|c| c.name() == name)
+            .is_some_and(|l| list.as_mut().move_to_list(&l)),
+        None => false,
+    };
     list.as_mut().shrink();
+    moved
 }
 
 /// One random operation.
@@ -1102,12 +1152,59 @@ fn step<'p>(
     let mut nbuf = [0u8; 300];
     let full = pool.len() >= POOL_MAX;
     let k = pick(&mut seq.rng, pool.len().max(1));
-    match seq.rng.next() % 32 {
+    match seq.rng.next() % 34 {
+        // A pattern: an entry `->d_delete()` kills, in a directory nothing
+        // else holds, put and shrunk: shrink_dentry_list() prunes the
+        // directory, which dput() caches.
+        32..=33 if !full && pool.len() > 1 => {
+            let Some(d) = swap_take(pool, k.max(1)) else { return Ok(()) };
+            let (a, b) = (d.a.lookup(c"drop-0"), d.b.lookup(c"drop-0"));
+            seq.op_on(Op::Lookup, d.path);
+            let (Ok(a), Ok(b)) = (a, b) else {
+                seq.prog.line(format_args!("e{}.lookup(c\"drop-0\") -> Err; // {}", d.id, d.path));
+                pool.push(d, GFP_KERNEL)?;
+                return Ok(());
+            };
+            let path = d.path.child(b"drop-0").ok_or(EINVAL)?;
+            let i = pick(&mut seq.rng, NLISTS);
+            seq.prog.line(format_args!(
+                "let x = e{}.lookup(c\"drop-0\")?; drop(e{}); lists[{i}].put(x); // {path}",
+                d.id, d.id
+            ));
+            seq.op_on(Op::Drop, d.path);
+            drop(d);
+            seq.op_on(Op::Put, path);
+            let r = seq.lists_a[i].as_mut().put(a);
+            drop(b);
+            seq.prog.line(format_args!("// -> {r:?}"));
+            if r == PutResult::Listed {
+                let _ = seq.kill_paths[i].push(path, GFP_KERNEL);
+            }
+            let _ = seq.recent.push(path, GFP_KERNEL);
+            if seq.list_epochs[i] == 0 && !seq.lists_a[i].is_empty() {
+                seq.list_epochs[i] = seq.epoch;
+            }
+            compare(seq, pool);
+        }
         // Lookups and creations: new references in both trees.
         0..=5 if !full && !pool.is_empty() => {
-            let len = random_name(&mut seq.rng, &mut nbuf);
+            let mut k = k;
+            let mut len = random_name(&mut seq.rng, &mut nbuf);
+            // Half the time, a name put or moved into a list this epoch,
+            // looked up in its parent if that is held.
+            if !seq.recent.is_empty() && seq.chance(2) {
+                let r = seq.recent[pick(&mut seq.rng, seq.recent.len())];
+                if let Some(i) = pool.iter().position(|e| e.path == r.parent()) {
+                    let name = r.name();
+                    k = i;
+                    len = name.len();
+                    nbuf[..len].copy_from_slice(name);
+                    nbuf[len] = 0;
+                }
+            }
             let name = CStr::from_bytes_with_nul(&nbuf[..=len]).map_err(|_| EINVAL)?;
             let how = seq.rng.next() % 3;
+            let dir_wanted = seq.chance(2);
             let e = &pool[k];
             let (op, ra, rb) = match how {
                 0 => (
@@ -1116,23 +1213,89 @@ fn step<'p>(
                     e.b.try_lookup(name).map(|o| o.ok_or(ENOENT)),
                 ),
                 1 => (Op::Lookup, Ok(e.a.lookup(name)), Ok(e.b.lookup(name))),
-                _ => {
-                    let dir = seq.chance(2);
-                    (
-                        Op::CreateChild,
-                        Ok(e.a.create_child(name, dir)),
-                        Ok(e.b.create_child(name, dir)),
-                    )
-                }
+                _ => (
+                    Op::CreateChild,
+                    Ok(e.a.create_child(name, dir_wanted)),
+                    Ok(e.b.create_child(name, dir_wanted)),
+                ),
             };
-            let (ra, rb) = (ra.and_then(|r| r), rb.and_then(|r| r));
+            let (ra, mut rb) = (ra.and_then(|r| r), rb.and_then(|r| r));
             let shown = if len > 16 { "l...l (256 bytes)" } else { name.to_str().unwrap_or("?") };
             let parent = e.path;
             seq.op_on(op, parent);
+            let path = parent.child(name.to_bytes());
+            let pruned = path.is_some_and(|p| seq.maybe_pruned(&p));
+            // Where the trees may differ by design, the twin is brought
+            // into line (and the program says so):
+            match (&ra, &rb) {
+                // A listed entry is still cached in the layer's tree until
+                // its shrink, where dput() killed it at once: the twin looks
+                // it up (->lookup()) to hold it too.
+                (Ok(a), Err(e)) if *e == ENOENT && a.is_on_shrink_list() => {
+                    seq.prog.line(format_args!("// twin: e{}.lookup() of the entry dput() killed and the layer's list still holds", pool[k].id));
+                    rb = pool[k].b.lookup(name);
+                }
+                // An ancestor a shrink pruned, which dput() cached: the
+                // twin's copy is evicted, and looked up again if the
+                // layer's tree made a new one.
+                (Ok(a), Ok(_)) | (Ok(a), Err(_))
+                    if pruned && !a.is_on_lru() && !a.is_referenced() && a.count() == 1 =>
+                {
+                    if let Ok(b) = core::mem::replace(&mut rb, Err(ENOENT)) {
+                        drop(b);
+                    }
+                    if evict_name(&mut pool[k].b, name.to_bytes()) {
+                        seq.inter(Inter::PrunedAncestor);
+                        seq.prog.line(format_args!("// twin: {shown} pruned by a shrink in the layer's tree, cached by dput(): evicted"));
+                    }
+                    rb = match op {
+                        Op::CreateChild => pool[k].b.create_child(name, dir_wanted),
+                        _ => pool[k].b.lookup(name),
+                    };
+                }
+                (Err(e), Ok(_)) if *e == ENOENT && pruned => {
+                    if let Ok(b) = core::mem::replace(&mut rb, Err(ENOENT)) {
+                        drop(b);
+                    }
+                    if evict_name(&mut pool[k].b, name.to_bytes()) {
+                        seq.inter(Inter::PrunedAncestor);
+                        seq.prog.line(format_args!("// twin: {shown} pruned by a shrink in the layer's tree, cached by dput(): evicted"));
+                    }
+                }
+                // create_child() of a name the layer's list still holds.
+                (Err(e), Ok(b)) if *e == EEXIST && op == Op::CreateChild => {
+                    // Put into a list this epoch, and a list is not empty.
+                    let listed = path.is_some_and(|p| seq.recent.iter().any(|r| *r == p))
+                        && seq.lists_a.iter().any(|l| !l.is_empty());
+                    if listed {
+                        let _ = b.mark_dontcache();
+                        rb = Err(EEXIST);
+                        seq.prog.line(format_args!("// twin: {shown} created where the layer's list still holds it: killed again"));
+                    }
+                }
+                _ => {}
+            }
+            // An entry the layer's list still holds may be one the sequence
+            // created (create_child(): not in the shape), which the twin's
+            // ->lookup() cannot bring back: then neither tree keeps it.
+            let (ra, rb) = match (ra, rb) {
+                (Ok(a), Ok(b))
+                    if a.inode().is_some() != b.inode().is_some()
+                        && path.is_some_and(|p| seq.recent.iter().any(|r| *r == p)) =>
+                {
+                    seq.prog.line(format_args!(
+                        "// {shown}: created, listed in the layer's tree, gone from the twin's shape: dropped in both"
+                    ));
+                    drop(a);
+                    drop(b);
+                    (Err(ENOENT), Err(ENOENT))
+                }
+                r => r,
+            };
             match (ra, rb) {
                 (Ok(a), Ok(b)) => {
                     let id = seq.id();
-                    let path = parent.child(name.to_bytes()).ok_or(EINVAL)?;
+                    let path = path.ok_or(EINVAL)?;
                     if a.is_on_shrink_list() {
                         seq.inter(Inter::LookupOfListed);
                     }
@@ -1229,6 +1392,7 @@ fn step<'p>(
                 "{}lists[{i}].put(e{id}) -> {r:?}; // {path}; twin: dput()",
                 if locked { "{ let _g = lock.lock(); } " } else { "" }
             ));
+            let _ = seq.recent.push(path, GFP_KERNEL);
             match r {
                 PutResult::Listed => {
                     let _ = seq.kill_paths[i].push(path, GFP_KERNEL);
@@ -1373,7 +1537,7 @@ fn step<'p>(
                 .line(format_args!("drop(mnt); // the anchor keeps the superblock up"));
             m.mnt = None;
         }
-        30 if fpin.is_some() => {
+        30..=31 if fpin.is_some() => {
             // A foreign tree: its root, parents and clones, into the lists.
             let Some(pin) = fpin else { return Ok(()) };
             seq.op(Op::ForeignRef);
@@ -1388,15 +1552,17 @@ fn step<'p>(
                     fpool.push(r, GFP_KERNEL)?;
                 }
                 2 if !fpool.is_empty() => {
-                    let i = pick(&mut seq.rng, NLISTS);
+                    let i = (0..NLISTS)
+                        .find(|&i| !seq.lists_a[i].is_empty())
+                        .unwrap_or_else(|| pick(&mut seq.rng, NLISTS));
                     let r = fpool.pop().ok_or(EINVAL)?;
+                    if !seq.lists_a[i].is_empty() {
+                        seq.inter(Inter::TwoFilesystemsOneList);
+                    }
                     let res = seq.lists_a[i].as_mut().put(r);
                     seq.prog.line(format_args!("lists[{i}].put(fref) -> {res:?}; // ramfs /"));
                     if res != PutResult::Dropped {
                         seq.fail(format_args!("put of a ramfs root reference gave {res:?}"));
-                    }
-                    if !seq.lists_a[i].is_empty() {
-                        seq.inter(Inter::TwoFilesystemsOneList);
                     }
                 }
                 _ => {
@@ -1582,6 +1748,7 @@ fn guard<'p>(seq: &mut Seq, m: &mut Mounts, pool: &mut KVec<Ent<'p>>, k: usize) 
         for (name, nlen, i) in moved.iter() {
             if let Some(p) = path.child(&name[..*nlen]) {
                 let _ = seq.kill_paths[*i].push(p, GFP_KERNEL);
+                let _ = seq.recent.push(p, GFP_KERNEL);
             }
             seq.inter(Inter::MoveThenShrink);
         }

@@ -365,7 +365,14 @@ __rust_helper int rdc_dput_last_to_list(struct dentry *dentry, struct list_head 
 	}
 	dentry->d_lockref.count = 0;
 	if (dentry->d_flags & DCACHE_SHRINK_LIST) {
-		/* Another thread's list: it kills the dentry whatever we decide. */
+		/*
+		 * A list has it already (another thread's, or @keep): that
+		 * list's shrink disposes of it.  A shrink-list entry carries
+		 * DCACHE_LRU_LIST, so retain_dentry() would mark it referenced
+		 * if it keeps it; so does this.
+		 */
+		if (rust_dentry_would_retain(dentry))
+			dentry->d_flags |= DCACHE_REFERENCED;
 		ret = RUST_DPUT_OTHER_LIST;
 	} else if (!rust_dentry_would_retain(dentry)) {
 		ret = __move_to_shrink_list(dentry, kill) ? RUST_DPUT_LISTED : RUST_DPUT_OTHER_LIST;
@@ -409,8 +416,10 @@ static inline void rust_shrink_one(struct dentry *dentry)
  *    being killed is freed by its killer once it sees it off every list;
  *
  *  - in use again (a count: a lookup found it after its last reference was
- *    put): only taken off the list, alive, so that its holder's dput() puts
- *    it on the LRU (retain_dentry() -> d_lru_add()).  Its d_sb is never
+ *    put): only taken off the list, alive, and marked referenced (as its
+ *    holder's dput() would mark it on the LRU, where dput() would have
+ *    left it), so that its holder's dput() puts it on the LRU
+ *    (retain_dentry() -> d_lru_add()) as dput() would have it.  Its d_sb is never
  *    read: a leaked reference (mem::forget() of a DentryRef) keeps the
  *    dentry, not its superblock, and umount frees the superblock anyway
  *    (umount_check(), "Busy inodes after unmount").  A holder that drops its
@@ -448,7 +457,15 @@ __rust_helper size_t rdc_shrink_keep(struct list_head *keep)
 
 		spin_lock(&dentry->d_lock);
 		if (dentry->d_lockref.count) {
-			/* Dead (negative) or in use: never look at d_sb. */
+			/*
+			 * Dead (negative) or in use: never look at d_sb.  One in
+			 * use would be on the LRU had dput() kept it at its last
+			 * put, and its holder's dput() would then mark it
+			 * referenced (retain_dentry()); off the list, it gets the
+			 * mark now and goes onto the LRU with it at that dput().
+			 */
+			if (dentry->d_lockref.count > 0)
+				dentry->d_flags |= DCACHE_REFERENCED;
 			rust_shrink_one(dentry);
 			continue;
 		}
