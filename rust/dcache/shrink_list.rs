@@ -78,6 +78,9 @@ pub struct Census {
     /// Entries [`ShrinkList::put`] deferred ([`PutResult::Deferred`]),
     /// husks and entries in use again among them.
     pub deferred: usize,
+    /// Deferred entries in use again (counted in `in_use` too): the ones
+    /// whose superblock [`ShrinkList::shrink`] never looks at.
+    pub deferred_in_use: usize,
 }
 
 /// A thread-private list of dentries to dispose of, threaded through `d_lru`.
@@ -153,9 +156,10 @@ impl ShrinkList {
     /// entry may be found again, or killed by someone else, right after.
     pub fn census(&self) -> Census {
         let mut c = Census::default();
-        let mut killed = 0;
+        let (mut killed, mut kill_in_use) = (0, 0);
         for head in [self.kill_head(), self.keep_head()] {
             killed = c.entries;
+            kill_in_use = c.in_use;
             // SAFETY: Our initialised list (invariant), walked only by this
             // thread (`!Sync`); its entries are not freed while on it.
             unsafe {
@@ -163,6 +167,7 @@ impl ShrinkList {
             };
         }
         c.deferred = c.entries - killed;
+        c.deferred_in_use = c.in_use - kill_in_use;
         c
     }
 

@@ -205,12 +205,20 @@ mod dcache {
                 husks: 0,
                 in_use: 0,
                 deferred: 1,
+                deferred_in_use: 0,
             };
             assert_eq!(list.census(), idle);
             // A lookup finds the deferred entry: on the list, and in use.
             let again = root.try_lookup(c"r")?.ok_or(ENOENT)?;
             assert!(again.is_on_shrink_list());
-            assert_eq!(list.census(), Census { in_use: 1, ..idle });
+            assert_eq!(
+                list.census(),
+                Census {
+                    in_use: 1,
+                    deferred_in_use: 1,
+                    ..idle
+                }
+            );
             // shrink() only takes it off, alive (no dput() of its own):
             // still referenced, still cached.
             assert_eq!(list.as_mut().shrink(), 0);
@@ -309,6 +317,7 @@ mod dcache {
                 husks: 2,
                 in_use: 0,
                 deferred: 1,
+                deferred_in_use: 0,
             }
         );
         assert_eq!(list.as_mut().shrink(), 0);

@@ -630,11 +630,11 @@ impl Seq {
         let c = self.census_check(i);
         if c.entries > 0 && self.list_epochs[i] != 0 && self.list_epochs[i] < self.epoch {
             self.inter(Inter::ShrinkAfterUmount);
-            if c.in_use > 0 {
+            if c.deferred_in_use > 0 {
                 self.inter(Inter::ForgetUmountShrink);
             }
         }
-        if c.in_use > 0 && c.deferred > 0 {
+        if c.deferred_in_use > 0 {
             self.inter(Inter::DeferredFoundAgain);
         }
         c
@@ -1152,7 +1152,48 @@ fn step<'p>(
     let mut nbuf = [0u8; 300];
     let full = pool.len() >= POOL_MAX;
     let k = pick(&mut seq.rng, pool.len().max(1));
-    match seq.rng.next() % 34 {
+    match seq.rng.next() % 36 {
+        // A pattern: a new entry's last reference put (deferred: it is not
+        // on the LRU yet), then found again and held.
+        34..=35 if !full && !pool.is_empty() => {
+            let mut name = [0u8; 8];
+            let nlen = {
+                let mut w = super::shape::Cursor::new(&mut name[..7]);
+                let _ = write!(w, "{}{}", if seq.chance(2) { 'd' } else { 'f' }, seq.rng.next() % 3);
+                w.len()
+            };
+            let cname = CStr::from_bytes_with_nul(&name[..=nlen]).map_err(|_| EINVAL)?;
+            let d = &pool[k];
+            let (Ok(a), Ok(b)) = (d.a.lookup(cname), d.b.lookup(cname)) else {
+                return Ok(());
+            };
+            let (dir_id, path) = (d.id, d.path.child(&name[..nlen]).ok_or(EINVAL)?);
+            let i = pick(&mut seq.rng, NLISTS);
+            seq.op_on(Op::Put, path);
+            let r = seq.lists_a[i].as_mut().put(a);
+            drop(b);
+            if seq.list_epochs[i] == 0 && !seq.lists_a[i].is_empty() {
+                seq.list_epochs[i] = seq.epoch;
+            }
+            let _ = seq.recent.push(path, GFP_KERNEL);
+            let (a, b) = (pool[k].a.try_lookup(cname)?, pool[k].b.try_lookup(cname)?);
+            let id = seq.id();
+            seq.prog.line(format_args!(
+                "lists[{i}].put(e{dir_id}.lookup(c\"{path}\")?) -> {r:?}; let e{id} = e{dir_id}.try_lookup(c\"{}\")?;",
+                core::str::from_utf8(&name[..nlen]).unwrap_or("?")
+            ));
+            match (a, b) {
+                (Some(a), Some(b)) => {
+                    seq.op_on(Op::TryLookup, path);
+                    if a.is_on_shrink_list() {
+                        seq.inter(Inter::LookupOfListed);
+                    }
+                    pool.push(Ent { id, path, a, b }, GFP_KERNEL)?;
+                }
+                (None, None) => {}
+                _ => seq.fail(format_args!("try_lookup() of {path} differs between the twins")),
+            }
+        }
         // A pattern: an entry `->d_delete()` kills, in a directory nothing
         // else holds, put and shrunk: shrink_dentry_list() prunes the
         // directory, which dput() caches.
@@ -1284,10 +1325,13 @@ fn step<'p>(
                         && path.is_some_and(|p| seq.recent.iter().any(|r| *r == p)) =>
                 {
                     seq.prog.line(format_args!(
-                        "// {shown}: created, listed in the layer's tree, gone from the twin's shape: dropped in both"
+                        "// {shown}: created, listed in the layer's tree, gone from the twin's shape: dropped in both, evicted from the twin"
                     ));
                     drop(a);
                     drop(b);
+                    // The twin's ->lookup() made a new entry the layer's
+                    // tree does not have: it goes.
+                    evict_name(&mut pool[k].b, name.to_bytes());
                     (Err(ENOENT), Err(ENOENT))
                 }
                 r => r,
@@ -1541,7 +1585,9 @@ fn step<'p>(
             // A foreign tree: its root, parents and clones, into the lists.
             let Some(pin) = fpin else { return Ok(()) };
             seq.op(Op::ForeignRef);
-            match seq.rng.next() % 4 {
+            let busy = seq.lists_a.iter().any(|l| !l.is_empty()) && !fpool.is_empty();
+            let sub = if busy && seq.chance(2) { 2 } else { seq.rng.next() % 4 };
+            match sub {
                 0 if fpool.len() < 4 => {
                     seq.prog.line(format_args!("let fref = fpin.root();"));
                     fpool.push(pin.root(), GFP_KERNEL)?;

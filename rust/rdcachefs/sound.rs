@@ -63,6 +63,7 @@ pub(crate) fn forget_umount_shrink() -> Result {
         husks: 0,
         in_use: 1,
         deferred: 1,
+        deferred_in_use: 1,
     };
     let kept = list.as_mut().shrink();
     pr_info!(
