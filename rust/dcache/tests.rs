@@ -117,6 +117,17 @@ pub(crate) fn on_lru<T>(dir: &mut DentryRef<'_, T>, name: &[u8]) -> Result<bool>
     Ok(lru)
 }
 
+/// Whether the cached child `name` of `dir` is unused, on the LRU and
+/// marked referenced (`retain_dentry()`'s second chance).
+pub(crate) fn referenced<T>(dir: &mut DentryRef<'_, T>, name: &[u8]) -> Result<bool> {
+    let guard = dir.lock_children().ok_or(EBUSY)?;
+    let r = guard.iter().find(|c| c.name() == name).is_some_and(|c| {
+        let d = c.dentry();
+        d.count() == 0 && d.is_on_lru() && !d.is_on_shrink_list() && d.is_referenced()
+    });
+    Ok(r)
+}
+
 #[kernel::macros::kunit_tests(rust_fs_dcache)]
 mod dcache {
     use super::*;

@@ -400,48 +400,131 @@ struct IEnt<'p> {
     _b: InodeRef<'p, RdcacheFs>,
 }
 
+/// A leaked dentry, by identity: umount reports it if nothing leaked
+/// lies below it.
+struct Leaked {
+    ptr: usize,
+    name: [u8; 16],
+    nlen: usize,
+    ino: u64,
+    count: u32,
+    root: bool,
+    ancestors: KVec<usize>,
+}
+
+/// What a leak of one dentry keeps: itself, its ancestors, their inodes.
+/// Read while the caller may sleep (`parent()`), before the leak.
+struct LeakInfo {
+    ptr: usize,
+    name: [u8; 16],
+    nlen: usize,
+    ino: u64,
+    root: bool,
+    ancestors: KVec<usize>,
+    inodes: KVec<usize>,
+}
+
+/// [`LeakInfo`] of `d`.  Reads only: `parent()` and `inode()` take and
+/// drop references that are never the last (a child holds its parent, a
+/// dentry its inode), so no dentry's state changes.
+fn leak_info<T>(d: &DentryRef<'_, T>) -> Result<LeakInfo> {
+    let n = d.name()?;
+    let mut info = LeakInfo {
+        ptr: d.as_raw() as usize,
+        name: [0; 16],
+        nlen: n.as_bytes().len().min(16),
+        ino: 0,
+        root: false,
+        ancestors: KVec::new(),
+        inodes: KVec::new(),
+    };
+    info.name[..info.nlen].copy_from_slice(&n.as_bytes()[..info.nlen]);
+    if let Some(i) = d.inode() {
+        info.ino = i.ino();
+        info.inodes.push(i.as_raw() as usize, GFP_KERNEL)?;
+    }
+    let mut cur = d.parent()?;
+    info.root = cur.as_raw() == d.as_raw();
+    while !info.root {
+        info.ancestors.push(cur.as_raw() as usize, GFP_KERNEL)?;
+        if let Some(i) = cur.inode() {
+            info.inodes.push(i.as_raw() as usize, GFP_KERNEL)?;
+        }
+        let next = cur.parent()?;
+        if next.as_raw() == cur.as_raw() {
+            break;
+        }
+        cur = next;
+    }
+    Ok(info)
+}
+
 /// References leaked into one superblock, for the reports its umount gives.
 #[derive(Default)]
 struct Leaks {
-    dentries: KVec<(Path, u32)>,
-    inodes: u32,
+    dentries: KVec<Leaked>,
+    /// The inodes the leaks keep busy (each once).
+    inodes: KVec<usize>,
 }
 
 impl Leaks {
-    fn dentry(&mut self, path: Path) {
-        if let Some(e) = self.dentries.iter_mut().find(|(p, _)| *p == path) {
-            e.1 += 1;
-        } else {
-            let _ = self.dentries.push((path, 1), GFP_KERNEL);
+    fn inode(&mut self, ptr: usize) {
+        if !self.inodes.contains(&ptr) {
+            let _ = self.inodes.push(ptr, GFP_KERNEL);
         }
     }
 
-    fn any(&self) -> bool {
-        !self.dentries.is_empty() || self.inodes > 0
+    fn dentry(&mut self, info: &LeakInfo) {
+        for &i in info.inodes.iter() {
+            self.inode(i);
+        }
+        if let Some(e) = self.dentries.iter_mut().find(|e| e.ptr == info.ptr) {
+            e.count += 1;
+            return;
+        }
+        let mut ancestors = KVec::new();
+        let _ = ancestors.extend_from_slice(&info.ancestors, GFP_KERNEL);
+        let _ = self.dentries.push(
+            Leaked {
+                ptr: info.ptr,
+                name: info.name,
+                nlen: info.nlen,
+                ino: info.ino,
+                count: 1,
+                root: info.root,
+                ancestors,
+            },
+            GFP_KERNEL,
+        );
     }
 
-    /// The expectation line: the leaked dentries without a leaked
-    /// descendant (`umount_check()` reports only those: the others still
-    /// have children), with their counts (the root's own reference adds
-    /// one to it), and whether inodes stay busy.
+    fn any(&self) -> bool {
+        !self.dentries.is_empty() || !self.inodes.is_empty()
+    }
+
+    /// The expectation line: the leaked dentries with no leaked descendant
+    /// (`umount_check()` reports only those: the others still have
+    /// children), as `name:ino(count)` with the inode number in hex as
+    /// `umount_check()` prints it (0 for a negative dentry), the root's own
+    /// reference added to its count; and how many inodes stay busy.
     fn expect(&self, fs: &str, tag: u32) {
         let mut line = Program::new(false);
-        for (p, n) in self.dentries.iter() {
-            if self.dentries.iter().any(|(q, _)| p.is_ancestor_of(q)) {
+        for d in self.dentries.iter() {
+            if self.dentries.iter().any(|e| e.ancestors.contains(&d.ptr)) {
                 continue;
             }
-            let n = n + u32::from(p.len == 0);
             let _ = write!(
                 line,
-                " {}({})",
-                core::str::from_utf8(p.name()).unwrap_or("?"),
-                n
+                " {}:{:x}({})",
+                core::str::from_utf8(&d.name[..d.nlen]).unwrap_or("?"),
+                d.ino,
+                d.count + u32::from(d.root)
             );
         }
         pr_info!(
             "apifuzz: umount #{tag} {fs} begins: expect busy{}; busy inodes {}\n",
             core::str::from_utf8(&line.text).unwrap_or("?"),
-            if self.any() { "yes" } else { "no" }
+            self.inodes.len()
         );
     }
 }
@@ -529,9 +612,8 @@ struct Seq {
     /// Per layer list: the paths put into it to be killed (`Listed`) or
     /// moved into it, of the current epoch: their ancestors may be pruned.
     kill_paths: [KVec<Path>; NLISTS],
-    /// The kill paths of every list shrunk this epoch: their ancestors may
-    /// have been pruned (`shrink_dentry_list()`) where `dput()` caches them.
-    prunable: KVec<Path>,
+    /// Paths marked `DCACHE_DONTCACHE` this epoch (`mark_dontcache()`).
+    dontcache: KVec<Path>,
     /// Per list: which superblock epochs' entries it may hold.
     list_epochs: [u32; NLISTS],
     /// Per list: the last operation on it (for pair coverage).
@@ -562,11 +644,6 @@ fn pick(rng: &mut Rng, n: usize) -> usize {
 }
 
 impl Seq {
-    /// Whether `path` may be an ancestor that a shrink pruned this epoch.
-    fn maybe_pruned(&self, path: &Path) -> bool {
-        self.prunable.iter().any(|k| path.is_ancestor_of(k))
-    }
-
     fn chance(&mut self, one_in: u64) -> bool {
         self.rng.next() % one_in == 0
     }
@@ -640,8 +717,9 @@ impl Seq {
         c
     }
 
-    /// Shrinks list `i` of both trees.
-    fn shrink(&mut self, i: usize) {
+    /// Shrinks list `i` of both trees; returns the paths put into it to be
+    /// killed this epoch, whose ancestors the shrink may have pruned.
+    fn shrink(&mut self, i: usize) -> KVec<Path> {
         self.op(Op::Shrink);
         self.op_on_list(Op::Shrink, i);
         let c = self.note_dispose(i);
@@ -654,11 +732,8 @@ impl Seq {
         if !self.lists_a[i].is_empty() {
             self.fail(format_args!("lists[{i}] not empty after shrink()"));
         }
-        let paths = core::mem::take(&mut self.kill_paths[i]);
-        for p in paths.iter() {
-            let _ = self.prunable.push(*p, GFP_KERNEL);
-        }
         self.list_epochs[i] = 0;
+        core::mem::take(&mut self.kill_paths[i])
     }
 }
 
@@ -715,7 +790,7 @@ fn sequence(seed: u64, nops: u32, verbose: bool, cov: KBox<Coverage>) -> (Progra
         lists_a,
         lists_b,
         kill_paths: [KVec::new(), KVec::new()],
-        prunable: KVec::new(),
+        dontcache: KVec::new(),
         list_epochs: [0; NLISTS],
         list_last: [None; NLISTS],
         last_op: KVec::new(),
@@ -874,6 +949,8 @@ fn epoch(seq: &mut Seq, nops: u32) -> Result {
             }
             step(seq, &mut m, &mut pool, &mut ipool, fpin.as_ref(), &mut fpool, &mut fleaks)?;
         }
+        // The last operations' effect, compared before anything goes.
+        compare(seq, &mut pool);
         // Everything held goes, in a random order; some of it leaked.
         while !pool.is_empty() {
             let k = pick(&mut seq.rng, pool.len());
@@ -894,8 +971,8 @@ fn epoch(seq: &mut Seq, nops: u32) -> Result {
             if seq.leaks < LEAKS_MAX && seq.chance(8) {
                 seq.leaks += 1;
                 seq.op(Op::InodeForget);
-                m.leaks.0.inodes += 1;
-                m.leaks.1.inodes += 1;
+                m.leaks.0.inode(e._a.as_raw() as usize);
+                m.leaks.1.inode(e._b.as_raw() as usize);
                 seq.prog
                     .line(format_args!("core::mem::forget(i{}); // inode of {}", e.id, e.path));
                 core::mem::forget(e);
@@ -906,8 +983,12 @@ fn epoch(seq: &mut Seq, nops: u32) -> Result {
         }
         while let Some(r) = fpool.pop() {
             if seq.leaks < LEAKS_MAX && seq.chance(8) {
+                let Ok(info) = leak_info(&r) else {
+                    seq.fail(format_args!("could not read what a leak of the ramfs root keeps"));
+                    continue;
+                };
                 seq.leaks += 1;
-                fleaks.dentry(Path::ROOT);
+                fleaks.dentry(&info);
                 seq.op(Op::Forget);
                 seq.prog.line(format_args!("core::mem::forget(fref); // ramfs /"));
                 core::mem::forget(r);
@@ -928,7 +1009,7 @@ fn epoch(seq: &mut Seq, nops: u32) -> Result {
         }
         seq.kill_paths[i].clear();
     }
-    seq.prunable.clear();
+    seq.dontcache.clear();
     // The foreign mount goes first or last.
     let mut foreign = Some((foreign, fpin));
     if seq.chance(2) {
@@ -1033,10 +1114,14 @@ fn umount_foreign(
 
 /// Leaks both trees' references of `e`.
 fn forget(seq: &mut Seq, m: &mut Mounts, e: Ent<'_>) {
+    let (Ok(ia), Ok(ib)) = (leak_info(&e.a), leak_info(&e.b)) else {
+        seq.fail(format_args!("could not read what a leak of {} keeps", e.path));
+        return;
+    };
     seq.leaks += 1;
     seq.op_on(Op::Forget, e.path);
-    m.leaks.0.dentry(e.path);
-    m.leaks.1.dentry(e.path);
+    m.leaks.0.dentry(&ia);
+    m.leaks.1.dentry(&ib);
     seq.prog
         .line(format_args!("core::mem::forget(e{}); // {}", e.id, e.path));
     core::mem::forget(e);
@@ -1095,21 +1180,10 @@ fn compare(seq: &mut Seq, pool: &mut KVec<Ent<'_>>) {
                     i += 1;
                 }
                 core::cmp::Ordering::Greater => {
-                    let child = path.child(sb[j].name());
-                    let pruned = sb[j].count == 0 && child.is_some_and(|c| seq.maybe_pruned(&c));
-                    if pruned {
-                        seq.inter(Inter::PrunedAncestor);
-                        seq.prog.line(format_args!(
-                            "// {path}: {} pruned by shrink_dentry_list(), cached by dput(): evicted from the twin too",
-                            sb[j]
-                        ));
-                        evict_twin(seq, &mut pool[k].b, &sb[j]);
-                    } else {
-                        seq.fail(format_args!(
-                            "twin trees differ in {path}: the layer killed {} which dput() kept",
-                            sb[j]
-                        ));
-                    }
+                    seq.fail(format_args!(
+                        "twin trees differ in {path}: the layer killed {} which dput() kept",
+                        sb[j]
+                    ));
                     j += 1;
                 }
             }
@@ -1117,10 +1191,122 @@ fn compare(seq: &mut Seq, pool: &mut KVec<Ent<'_>>) {
     }
 }
 
-/// Evicts the twin's copy of a pruned ancestor, so that the trees go on alike.
-fn evict_twin(seq: &mut Seq, dir: &mut DentryRef<'_, RdcacheFs>, child: &ChildState) {
-    if !evict_name(dir, child.name()) {
-        seq.fail(format_args!("the twin's {child} could not be evicted"));
+/// Whether `dir` has a cached child `name` (read under its guard).
+fn cached_child(dir: &mut DentryRef<'_, RdcacheFs>, name: &[u8]) -> bool {
+    dir.lock_children()
+        .is_some_and(|g| g.iter().any(|c| c.name() == name))
+}
+
+/// Whether the cached child `name` of `dir` sits on a shrink list (read
+/// under the directory's guard: no reference taken).
+fn child_listed(dir: &mut DentryRef<'_, RdcacheFs>, name: &[u8]) -> bool {
+    dir.lock_children().is_some_and(|g| {
+        g.iter()
+            .find(|c| c.name() == name)
+            .is_some_and(|c| c.dentry().is_on_shrink_list())
+    })
+}
+
+/// The children of `dir` named by `names`, one below the other, each with
+/// a reference (`try_lookup()`), as far as they are cached.  Each has a
+/// cached child below it on the way, so none of these references is ever
+/// the last: taking and dropping them changes no dentry's state.
+fn walk<'p>(dir: &DentryRef<'p, RdcacheFs>, names: &[&[u8]]) -> KVec<DentryRef<'p, RdcacheFs>> {
+    let mut refs: KVec<DentryRef<'p, RdcacheFs>> = KVec::new();
+    for n in names {
+        let mut buf = [0u8; 17];
+        let len = n.len().min(16);
+        buf[..len].copy_from_slice(&n[..len]);
+        let Ok(name) = CStr::from_bytes_with_nul(&buf[..=len]) else { break };
+        let next = match refs.last() {
+            Some(d) => d.try_lookup(name),
+            None => dir.try_lookup(name),
+        };
+        match next {
+            Ok(Some(d)) => {
+                if refs.push(d, GFP_KERNEL).is_err() {
+                    break;
+                }
+            }
+            _ => break,
+        }
+    }
+    refs
+}
+
+/// After a shrink of the layer's list: `shrink_dentry_list()` killed each
+/// entry of `kills` and pruned its ancestors left unused, which `dput()`
+/// (the twin) caches.  For each, if the layer's tree lost the entry's
+/// parent and the twin's is cached and unused, the twin's goes through
+/// `shrink_dentry_list()` too, which prunes exactly as far up as the
+/// layer's did (the trees are alike but for these).  Exact: read from both
+/// trees under guards and with references that are never the last.
+fn reconcile_prunes(seq: &mut Seq, pool: &mut KVec<Ent<'_>>, kills: &[Path]) {
+    for kp in kills {
+        let p1 = kp.parent();
+        if p1.len == 0 || p1 == *kp {
+            continue; // The root's children: the root is never pruned.
+        }
+        // The deepest held directory on the way down to p1.
+        let Some(k) = (0..pool.len())
+            .filter(|&i| pool[i].path == p1 || pool[i].path.is_ancestor_of(&p1))
+            .max_by_key(|&i| pool[i].path.len)
+        else {
+            continue;
+        };
+        if pool[k].path == p1 {
+            continue; // Held: not pruned.
+        }
+        // The names from pool[k] down to p1's parent, then p1's own.
+        let mut names: KVec<&[u8]> = KVec::new();
+        let rest = &p1.bytes()[pool[k].path.bytes().len()..];
+        for c in rest.split(|&b| b == b'/').filter(|c| !c.is_empty()) {
+            if names.push(c, GFP_KERNEL).is_err() {
+                return;
+            }
+        }
+        let Some((&last, down)) = names.split_last() else { continue };
+        let ra = walk(&pool[k].a, down);
+        let rb = walk(&pool[k].b, down);
+        if rb.len() != down.len() {
+            continue; // The twin lacks p1's parent: nothing to evict there.
+        }
+        let mut ra = ra;
+        let a_has = ra.len() == down.len()
+            && match ra.last_mut() {
+                Some(q) => cached_child(q, last),
+                None => cached_child(&mut pool[k].a, last),
+            };
+        drop(ra);
+        if a_has {
+            continue;
+        }
+        // The twin's p1: moved to a list under its parent's guard if unused.
+        stack_pin_init!(let list = ShrinkList::new());
+        let moved = {
+            let mut rb = rb;
+            let moved = {
+                let q = match rb.last_mut() {
+                    Some(q) => q,
+                    None => &mut pool[k].b,
+                };
+                match q.lock_children() {
+                    Some(mut g) => g
+                        .lock_child(|c| c.name() == last)
+                        .is_some_and(|l| list.as_mut().move_to_list(&l)),
+                    None => false,
+                }
+            };
+            drop(rb);
+            moved
+        };
+        list.as_mut().shrink();
+        if moved {
+            seq.inter(Inter::PrunedAncestor);
+            seq.prog.line(format_args!(
+                "// {p1}: pruned by shrink_dentry_list() after {kp} was killed, cached by dput(): pruned in the twin too"
+            ));
+        }
     }
 }
 
@@ -1265,72 +1451,51 @@ fn step<'p>(
             let parent = e.path;
             seq.op_on(op, parent);
             let path = parent.child(name.to_bytes());
-            let pruned = path.is_some_and(|p| seq.maybe_pruned(&p));
-            // Where the trees may differ by design, the twin is brought
-            // into line (and the program says so):
+            // Where the trees differ by design until a shrink, the twin is
+            // brought into line (and the program says so):
+            let mut refetched = false;
             match (&ra, &rb) {
                 // A listed entry is still cached in the layer's tree until
                 // its shrink, where dput() killed it at once: the twin looks
-                // it up (->lookup()) to hold it too.
+                // it up (->lookup()) to hold it too, marked as the layer's
+                // is if the sequence marked it.
                 (Ok(a), Err(e)) if *e == ENOENT && a.is_on_shrink_list() => {
-                    seq.prog.line(format_args!("// twin: e{}.lookup() of the entry dput() killed and the layer's list still holds", pool[k].id));
+                    seq.prog.line(format_args!(
+                        "// twin: e{}.lookup() of the entry dput() killed and the layer's list still holds",
+                        pool[k].id
+                    ));
                     rb = pool[k].b.lookup(name);
-                }
-                // An ancestor a shrink pruned, which dput() cached: the
-                // twin's copy is evicted, and looked up again if the
-                // layer's tree made a new one.
-                (Ok(a), Ok(_)) | (Ok(a), Err(_))
-                    if pruned && !a.is_on_lru() && !a.is_referenced() && a.count() == 1 =>
-                {
-                    if let Ok(b) = core::mem::replace(&mut rb, Err(ENOENT)) {
-                        drop(b);
-                    }
-                    if evict_name(&mut pool[k].b, name.to_bytes()) {
-                        seq.inter(Inter::PrunedAncestor);
-                        seq.prog.line(format_args!("// twin: {shown} pruned by a shrink in the layer's tree, cached by dput(): evicted"));
-                    }
-                    rb = match op {
-                        Op::CreateChild => pool[k].b.create_child(name, dir_wanted),
-                        _ => pool[k].b.lookup(name),
-                    };
-                }
-                (Err(e), Ok(_)) if *e == ENOENT && pruned => {
-                    if let Ok(b) = core::mem::replace(&mut rb, Err(ENOENT)) {
-                        drop(b);
-                    }
-                    if evict_name(&mut pool[k].b, name.to_bytes()) {
-                        seq.inter(Inter::PrunedAncestor);
-                        seq.prog.line(format_args!("// twin: {shown} pruned by a shrink in the layer's tree, cached by dput(): evicted"));
+                    refetched = true;
+                    if let (Ok(b), Some(p)) = (&rb, path) {
+                        if seq.dontcache.contains(&p) {
+                            let _ = b.mark_dontcache();
+                        }
                     }
                 }
-                // create_child() of a name the layer's list still holds.
+                // create_child() of a name the layer's list still holds
+                // (to be killed), which dput() killed: the twin's new entry
+                // is killed again.
                 (Err(e), Ok(b)) if *e == EEXIST && op == Op::CreateChild => {
-                    // Put into a list this epoch, and a list is not empty.
-                    let listed = path.is_some_and(|p| seq.recent.iter().any(|r| *r == p))
-                        && seq.lists_a.iter().any(|l| !l.is_empty());
-                    if listed {
+                    if child_listed(&mut pool[k].a, name.to_bytes()) {
                         let _ = b.mark_dontcache();
                         rb = Err(EEXIST);
-                        seq.prog.line(format_args!("// twin: {shown} created where the layer's list still holds it: killed again"));
+                        seq.prog.line(format_args!(
+                            "// twin: {shown} created where the layer's list still holds it: killed again"
+                        ));
                     }
                 }
                 _ => {}
             }
-            // An entry the layer's list still holds may be one the sequence
-            // created (create_child(): not in the shape), which the twin's
+            // The listed entry may be one the sequence created
+            // (create_child(): not in the shape), which the twin's
             // ->lookup() cannot bring back: then neither tree keeps it.
             let (ra, rb) = match (ra, rb) {
-                (Ok(a), Ok(b))
-                    if a.inode().is_some() != b.inode().is_some()
-                        && path.is_some_and(|p| seq.recent.iter().any(|r| *r == p)) =>
-                {
+                (Ok(a), Ok(b)) if refetched && a.inode().is_some() != b.inode().is_some() => {
                     seq.prog.line(format_args!(
                         "// {shown}: created, listed in the layer's tree, gone from the twin's shape: dropped in both, evicted from the twin"
                     ));
                     drop(a);
                     drop(b);
-                    // The twin's ->lookup() made a new entry the layer's
-                    // tree does not have: it goes.
                     evict_name(&mut pool[k].b, name.to_bytes());
                     (Err(ENOENT), Err(ENOENT))
                 }
@@ -1452,7 +1617,8 @@ fn step<'p>(
         }
         17..=19 => {
             let i = pick(&mut seq.rng, NLISTS);
-            seq.shrink(i);
+            let kills = seq.shrink(i);
+            reconcile_prunes(seq, pool, &kills);
             compare(seq, pool);
         }
         20 => {
@@ -1469,6 +1635,9 @@ fn step<'p>(
         23 if !pool.is_empty() => {
             let e = &pool[k];
             let (ra, rb) = (e.a.mark_dontcache(), e.b.mark_dontcache());
+            if ra.is_ok() && !seq.dontcache.contains(&e.path) {
+                let _ = seq.dontcache.push(e.path, GFP_KERNEL);
+            }
             seq.op_on(Op::MarkDontcache, e.path);
             seq.prog
                 .line(format_args!("e{}.mark_dontcache() -> {ra:?}; // {}", e.id, e.path));
@@ -1614,8 +1783,9 @@ fn step<'p>(
                 _ => {
                     if let Some(r) = fpool.pop() {
                         if seq.leaks < LEAKS_MAX && seq.chance(4) {
+                            let info = leak_info(&r)?;
                             seq.leaks += 1;
-                            fleaks.dentry(Path::ROOT);
+                            fleaks.dentry(&info);
                             seq.op(Op::Forget);
                             seq.prog.line(format_args!("core::mem::forget(fref); // ramfs /"));
                             core::mem::forget(r);
@@ -1669,6 +1839,16 @@ fn guard<'p>(seq: &mut Seq, m: &mut Mounts, pool: &mut KVec<Ent<'p>>, k: usize) 
         None
     } else {
         Some(pick(&mut seq.rng, pool.len()))
+    };
+    // What leaking `other` would keep, read now: nothing that may take a
+    // d_lock runs under the guard.
+    let guarded = e.a.as_raw();
+    let other_leak = match other {
+        Some(o) if pool[o].a.as_raw() != guarded => match (leak_info(&pool[o].a), leak_info(&pool[o].b)) {
+            (Ok(a), Ok(b)) => Some((a, b)),
+            _ => None,
+        },
+        _ => None,
     };
     seq.prog.line(format_args!("{{ let mut g = e{id}.lock_children().unwrap(); // {path}"));
     seq.prog.reserve();
@@ -1743,10 +1923,9 @@ fn guard<'p>(seq: &mut Seq, m: &mut Mounts, pool: &mut KVec<Ent<'p>>, k: usize) 
                     // (leaked, with a WARN) unless it is the guarded
                     // directory's own and not the last.
                     let Some(o) = other else { continue };
-                    if leaked.is_some() || seq.leaks >= LEAKS_MAX {
-                        continue;
-                    }
-                    if pool[o].path == path {
+                    // Not the guarded dentry's own reference (dropped under
+                    // its lock, not refused), and only if its leak was read.
+                    if leaked.is_some() || seq.leaks >= LEAKS_MAX || other_leak.is_none() {
                         continue;
                     }
                     let i = (*s as usize >> 8) % NLISTS;
@@ -1802,11 +1981,11 @@ fn guard<'p>(seq: &mut Seq, m: &mut Mounts, pool: &mut KVec<Ent<'p>>, k: usize) 
             seq.fail(format_args!("a child the layer's tree moved could not be moved in the twin"));
         }
     }
-    if let Some((vpath, b)) = leaked {
+    if let (Some((_, b)), Some((ia, ib))) = (leaked, other_leak) {
         // The refused put leaked the layer's copy; the twin's goes too.
         seq.leaks += 1;
-        m.leaks.0.dentry(vpath);
-        m.leaks.1.dentry(vpath);
+        m.leaks.0.dentry(&ia);
+        m.leaks.1.dentry(&ib);
         core::mem::forget(b);
     }
     pool.push(e, GFP_KERNEL)?;

@@ -8,7 +8,7 @@
 //! no `BUG: Dentry ... still in use`, no KASAN), or the test fails.
 
 use super::{registry, registry::Counter, RdcacheFs};
-use crate::dcache::tests::{cached, on_lru};
+use crate::dcache::tests::{cached, on_lru, referenced};
 use crate::dcache::{dentry::DentryName, DentryRef, KernMount, PutResult, ShrinkList};
 use kernel::prelude::*;
 use pin_init::stack_pin_init;
@@ -226,6 +226,51 @@ mod retain {
             // Its user's dput() decides: cached.
             drop(again);
             assert!(on_lru(root, b"d2")?);
+            Ok(())
+        })
+    }
+
+    /// What C leaves after `dput()`, a lookup and a `dput()` of `name`:
+    /// unused, on the LRU, referenced (the second `dput()` found it there).
+    fn dput_twice_leaves_it_referenced(root: &mut DentryRef<'_, RdcacheFs>, name: &CStr) -> Result {
+        drop(root.lookup(name)?);
+        drop(root.try_lookup(name)?.ok_or(ENOENT)?);
+        assert!(referenced(root, name.to_bytes())?);
+        Ok(())
+    }
+
+    // Found by the API fuzzer's twin tree (apifuzz, seeds 13 and 15 before
+    // the fix): a deferred entry in use again when shrink() takes it off
+    // the list ended unreferenced on the LRU, where dput() leaves it
+    // referenced.
+    #[test]
+    fn retain_deferred_entry_in_use_at_shrink_ends_referenced_as_dput_leaves_it() -> Result {
+        with_root(|root| {
+            dput_twice_leaves_it_referenced(root, c"d0")?;
+            let d = root.lookup(c"d2")?;
+            stack_pin_init!(let list = ShrinkList::new());
+            assert_eq!(list.as_mut().put(d), PutResult::Deferred);
+            let again = root.try_lookup(c"d2")?.ok_or(ENOENT)?;
+            assert_eq!(list.as_mut().shrink(), 0);
+            drop(again);
+            assert!(referenced(root, b"d2")?);
+            Ok(())
+        })
+    }
+
+    // Likewise: a deferred entry found again and put again (`OtherList`)
+    // before the shrink ended unreferenced.
+    #[test]
+    fn retain_deferred_entry_put_again_ends_referenced_as_dput_leaves_it() -> Result {
+        with_root(|root| {
+            dput_twice_leaves_it_referenced(root, c"d0")?;
+            let d = root.lookup(c"d1")?;
+            stack_pin_init!(let list = ShrinkList::new());
+            assert_eq!(list.as_mut().put(d), PutResult::Deferred);
+            let again = root.try_lookup(c"d1")?.ok_or(ENOENT)?;
+            assert_eq!(list.as_mut().put(again), PutResult::OtherList);
+            assert_eq!(list.as_mut().shrink(), 1);
+            assert!(referenced(root, b"d1")?);
             Ok(())
         })
     }

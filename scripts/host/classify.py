@@ -279,10 +279,19 @@ def classify_line(line):
     return None
 
 
+_REPLAY = "** replaying previous printk message **"
+
+
 def classify(lines):
-    """[(kind, line)] for every line of `lines` that means failure."""
+    """[(kind, line)] for every line of `lines` that means failure.  A line
+    that printk cut short on the console and then replays in full (the
+    next line says so) is judged by its replay only: cut short, a busy
+    dentry's report reads as a bare BUG."""
     found = []
-    for line in lines:
+    lines = list(lines)
+    for i, line in enumerate(lines):
+        if i + 1 < len(lines) and _REPLAY in lines[i + 1]:
+            continue
         kind = classify_line(line)
         if kind:
             found.append((kind, strip_timestamp(line)))

@@ -175,6 +175,62 @@ def exact_selftests():
     return res
 
 
+APIFUZZ_JUDGE = os.path.join(TOP, "scripts", "selftests", "apifuzz", "judge.awk")
+
+
+def apifuzz_judge_selftests():
+    """[(name, ok, reasons)]: the guest's judge of a fuzzed sequence
+    (scripts/selftests/apifuzz/judge.awk) on made-up kernel logs, one case
+    per way it must go (harness/apifuzz-judge/<case>): it accepts exactly
+    what a sequence announced, and each other case must make it complain."""
+    begin = "[1] rdcache: apifuzz: umount #5 rdcachefs begins: expect busy d0:4a(1) x0:0(2); busy inodes 2"
+    busy_d0 = "[2] BUG: Dentry 0000000011112222{i=4a,n=d0}  still in use (1) [unmount of rdcachefs rdcachefs]"
+    warn = "[2] WARNING: fs/dcache.c:1803 at umount_check+0x75/0x1a0, CPU#1: sh/63"
+    busy_x0 = "[3] BUG: Dentry 0000000033334444{i=0,n=x0}  still in use (2) [unmount of rdcachefs rdcachefs]"
+    inodes = "[4] VFS: Busy inodes after unmount of rdcachefs (rdcachefs)"
+    leak = "[5] rdcache: INODE LEAK: rdcachefs superblock #5: 5 inodes allocated, 3 evicted at the end of ->kill_sb()"
+    end = "[6] rdcache: apifuzz: umount #5 ends"
+    clean = [begin, busy_d0, warn, busy_x0, inodes, leak, end]
+    announce = "[7] rdcache: apifuzz: expect refusal: ShrinkList::put()"
+    refused = ("[8] dcache: ShrinkList::put() while this CPU holds a dentry guard refused: a d_lock or i_lock "
+               "taken under a d_lock can deadlock")
+    refused_warn = "[8] WARNING: rust/dcache/helpers/dcache.c:201 at rdc_lock_rule_warn+0x1f/0x30 [rdcache]"
+    cases = [
+        ("announced-reports-pass", clean + [announce, refused, refused_warn], False),
+        ("busy-dentry-of-another-inode-fails", [begin, busy_d0.replace("i=4a", "i=4b"), busy_x0, inodes, leak, end],
+         True),
+        ("busy-dentry-count-differs-fails", [begin, busy_d0.replace("(1)", "(2)"), busy_x0, inodes, leak, end], True),
+        ("announced-busy-dentry-missing-fails", [begin, busy_d0, inodes, leak, end], True),
+        ("busy-dentry-outside-umount-fails", [busy_d0] + clean, True),
+        ("inode-leak-count-differs-fails", [begin, busy_d0, busy_x0, inodes, leak.replace("3 evicted", "4 evicted"),
+                                            end], True),
+        ("announced-inode-leak-missing-fails", [begin, busy_d0, busy_x0, inodes, end], True),
+        ("busy-inodes-missing-fails", [begin, busy_d0, busy_x0, leak, end], True),
+        ("refusal-not-announced-fails", clean + [refused, refused_warn], True),
+        ("announced-refusal-missing-fails", clean + [announce], True),
+        ("refusal-of-another-rule-fails", clean + [announce, refused.replace(
+            "while this CPU holds a dentry guard refused", "outside task context refused")], True),
+        ("kasan-fails", clean + ["[9] BUG: KASAN: slab-use-after-free in down_read_trylock+0x56/0x2f0"], True),
+        ("lockdep-fails", clean + ["[9] WARNING: possible recursive locking detected"], True),
+        ("other-warning-fails", clean + ["[9] WARNING: fs/dcache.c:1 at dput+0x1/0x2, CPU#0: sh/1"], True),
+        ("umount-never-ending-fails", clean[:-1], True),
+        ("own-failure-fails", clean + ["[9] rdcache: apifuzz: FAILED: twin trees differ in /"], True),
+    ]
+    res = []
+    for name, lines, want_fail in cases:
+        try:
+            out = subprocess.run(["awk", "-f", APIFUZZ_JUDGE], input="\n".join(lines) + "\n", capture_output=True,
+                                 text=True, timeout=30).stdout
+        except (OSError, subprocess.SubprocessError) as e:
+            res.append((f"harness/apifuzz-judge/{name}", False, [f"awk: {e}"]))
+            continue
+        complained = bool(out.strip())
+        ok = complained == want_fail
+        res.append((f"harness/apifuzz-judge/{name}", ok,
+                    [] if ok else [f"judge.awk said: {out.strip() or 'nothing'}"]))
+    return res
+
+
 def suite_config(suite):
     """The `CONFIG_X=y` lines of scripts/selftests/<suite>/config."""
     path = os.path.join(TOP, "scripts", "selftests", suite, "config")
@@ -1361,10 +1417,16 @@ class Runner:
                 lines = f.read().splitlines()
             expect = [kind.strip() for ln in lines if ln.startswith("# expect:")
                       for kind in ln.split(":", 1)[1].split(",") if kind.strip()]
+            # expect-not: kinds that must not be seen (a misreading).
+            expect_not = [kind.strip() for ln in lines if ln.startswith("# expect-not:")
+                          for kind in ln.split(":", 1)[1].split(",") if kind.strip()]
             body = [ln for ln in lines if not ln.startswith("# ")]
             kinds = sorted({kind for kind, _ in classify.classify(body)})
             name = "classifier/" + os.path.basename(path)[:-4]
-            if not expect:
+            wrong = [k for k in expect_not if k in kinds]
+            if wrong:
+                self.ktap.result(name, False, reasons=[f"misread as {', '.join(wrong)}"])
+            elif not expect:
                 self.ktap.result(name, False, reasons=["fixture has no '# expect:' line"])
             elif expect == ["clean"]:
                 self.ktap.result(name, not kinds, reasons=[f"false positive: {kinds}"] if kinds else [])
@@ -1397,6 +1459,7 @@ class Runner:
             setup_order += self.decode_bounded()
             setup_order += self.upstream_docs()
             setup_order += exact_selftests()
+            setup_order += apifuzz_judge_selftests()
         if self.args.plan in ("test", "layout") and not only:
             setup_order += self.bindgen_checks()
             setup_order += self.layout_lie()

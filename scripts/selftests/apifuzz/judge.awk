@@ -3,14 +3,15 @@
 # judge.awk: the kernel log of one apifuzz sequence, judged against what the
 # sequence said it would cause (rust/rdcachefs/apifuzz.rs).  Accepted, and
 # each exactly as announced:
-#   - between "apifuzz: umount #T FS begins: expect busy N(C) ...; busy
-#     inodes yes|no" and "apifuzz: umount #T ends": umount_check()'s "BUG:
-#     Dentry ...{...,n=N} still in use (C)" for each N(C) listed, no other;
-#     "VFS: Busy inodes after unmount" once if announced, else never;
-#     rdcachefs's "INODE LEAK: rdcachefs superblock #T" likewise, for T;
-#     the WARNING lines of umount_check and generic_shutdown_super;
-#   - after "apifuzz: expect refusal: OP": one "dcache: OP ... refused"
-#     WARN (rdc_lock_rule_warn), no more.
+#   - between "apifuzz: umount #T FS begins: expect busy NAME:INO(C) ...;
+#     busy inodes N" and "apifuzz: umount #T ends": umount_check()'s "BUG:
+#     Dentry ...{i=INO,n=NAME} still in use (C)" for each NAME:INO(C)
+#     listed, no other; "VFS: Busy inodes after unmount" once if N > 0, else
+#     never; for rdcachefs (T > 0), "INODE LEAK: rdcachefs superblock #T: A
+#     inodes allocated, E evicted" with A - E = N if N > 0, else never; the
+#     WARNING lines of umount_check and generic_shutdown_super;
+#   - after "apifuzz: expect refusal: OP": one "dcache: OP ... while this
+#     CPU holds a dentry guard refused" WARN (rdc_lock_rule_warn), no more.
 # Anything else that looks like a report fails: one line per problem on
 # stdout, "apifuzz-judge: ..." (nothing printed means the log is clean).
 
@@ -32,7 +33,10 @@ BEGIN { win = 0; nbad = 0 }
 	names = s
 	sub(/.*expect busy/, "", names)
 	sub(/;.*/, "", names)
-	inodes = (s ~ /busy inodes yes/)
+	inodes = s
+	sub(/.*busy inodes /, "", inodes)
+	sub(/[^0-9].*/, "", inodes)
+	inodes += 0
 	delete want
 	n = split(names, arr, " ")
 	for (i = 1; i <= n; i++)
@@ -55,6 +59,8 @@ BEGIN { win = 0; nbad = 0 }
 		bad("umount of #" wtag ": busy inodes reported " seen_inodes " times, expected once")
 	if (!inodes && seen_inodes)
 		bad("umount of #" wtag ": busy inodes reported, none expected")
+	if (wtag > 0 && inodes && seen_leak != 1)
+		bad("umount of #" wtag ": INODE LEAK reported " seen_leak " times, expected once")
 	win = 0
 	next
 }
@@ -63,10 +69,13 @@ BEGIN { win = 0; nbad = 0 }
 	name = $0
 	sub(/.*,n=/, "", name)
 	sub(/}.*/, "", name)
+	ino = $0
+	sub(/.*{i=/, "", ino)
+	sub(/,.*/, "", ino)
 	cnt = $0
 	sub(/.*still in use \(/, "", cnt)
 	sub(/\).*/, "", cnt)
-	key = name "(" cnt ")"
+	key = name ":" ino "(" cnt ")"
 	if (!win)
 		bad("busy dentry outside an umount: " key)
 	else if (want[key] > 0)
@@ -87,8 +96,17 @@ BEGIN { win = 0; nbad = 0 }
 	t = $0
 	sub(/.*superblock #/, "", t)
 	sub(/[^0-9].*/, "", t)
+	al = $0
+	sub(/.*: /, "", al)
+	ev = al
+	sub(/ inodes allocated.*/, "", al)
+	sub(/.* allocated, /, "", ev)
+	sub(/ evicted.*/, "", ev)
+	seen_leak++
 	if (!win || t != wtag || !inodes)
 		bad("INODE LEAK of #" t " not expected here")
+	else if (al - ev != inodes)
+		bad("umount of #" wtag ": " al - ev " inodes leaked, expected " inodes)
 	next
 }
 
@@ -102,7 +120,7 @@ BEGIN { win = 0; nbad = 0 }
 /dcache: .* refused/ {
 	found = 0
 	for (op in pend)
-		if (pend[op] > 0 && index($0, "dcache: " op) > 0) {
+		if (pend[op] > 0 && index($0, "dcache: " op) > 0 && $0 ~ /while this CPU holds a dentry guard refused/) {
 			pend[op]--
 			found = 1
 			break
