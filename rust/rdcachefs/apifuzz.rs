@@ -930,6 +930,14 @@ fn epoch(seq: &mut Seq, nops: u32) -> Result {
     seq.recent.clear();
     {
         let mut pool: KVec<Ent<'_>> = KVec::with_capacity(POOL_MAX, GFP_KERNEL)?;
+        // The roots, held by the epoch itself (never dropped or leaked by
+        // an operation): where reconcile_prunes() walks down from.
+        let mut root = Ent {
+            id: 0,
+            path: Path::ROOT,
+            a: anchor_a.root(),
+            b: anchor_b.root(),
+        };
         let mut ipool: KVec<IEnt<'_>> = KVec::new();
         let mut fpool: KVec<DentryRef<'_, Foreign>> = KVec::new();
         let id = seq.id();
@@ -947,10 +955,10 @@ fn epoch(seq: &mut Seq, nops: u32) -> Result {
             if seq.failures > 0 {
                 break;
             }
-            step(seq, &mut m, &mut pool, &mut ipool, fpin.as_ref(), &mut fpool, &mut fleaks)?;
+            step(seq, &mut m, &mut root, &mut pool, &mut ipool, fpin.as_ref(), &mut fpool, &mut fleaks)?;
         }
         // The last operations' effect, compared before anything goes.
-        compare(seq, &mut pool);
+        compare(seq, &mut pool, &mut root);
         // Everything held goes, in a random order; some of it leaked.
         while !pool.is_empty() {
             let k = pick(&mut seq.rng, pool.len());
@@ -1127,18 +1135,28 @@ fn forget(seq: &mut Seq, m: &mut Mounts, e: Ent<'_>) {
     core::mem::forget(e);
 }
 
-/// Compares, for every directory held, the children in both trees.
-fn compare(seq: &mut Seq, pool: &mut KVec<Ent<'_>>) {
+/// Compares, for every directory held (and the root), the children in
+/// both trees.
+fn compare<'p>(seq: &mut Seq, pool: &mut KVec<Ent<'p>>, root: &mut Ent<'p>) {
     if !seq.lists_empty() {
         return;
     }
     seq.cov.compares += 1;
-    for k in 0..pool.len() {
-        if pool[..k].iter().any(|e| e.path == pool[k].path) {
+    let mut seen: KVec<Path> = KVec::new();
+    for e in Iterator::chain(core::iter::once(root), pool.iter_mut()) {
+        if seen.contains(&e.path) {
             continue;
         }
-        let path = pool[k].path;
-        let (sa, sb) = match (snapshot(&mut pool[k].a), snapshot(&mut pool[k].b)) {
+        let _ = seen.push(e.path, GFP_KERNEL);
+        compare_dir(seq, e);
+    }
+}
+
+/// Compares the children of one directory held in both trees.
+fn compare_dir(seq: &mut Seq, e: &mut Ent<'_>) {
+    {
+        let path = e.path;
+        let (sa, sb) = match (snapshot(&mut e.a), snapshot(&mut e.b)) {
             (Ok(a), Ok(b)) => (a, b),
             (Err(e), _) | (_, Err(e)) => {
                 seq.fail(format_args!("snapshot of {path}: {e:?}"));
@@ -1241,33 +1259,35 @@ fn walk<'p>(dir: &DentryRef<'p, RdcacheFs>, names: &[&[u8]]) -> KVec<DentryRef<'
 /// `shrink_dentry_list()` too, which prunes exactly as far up as the
 /// layer's did (the trees are alike but for these).  Exact: read from both
 /// trees under guards and with references that are never the last.
-fn reconcile_prunes(seq: &mut Seq, pool: &mut KVec<Ent<'_>>, kills: &[Path]) {
+fn reconcile_prunes<'p>(seq: &mut Seq, pool: &mut KVec<Ent<'p>>, root: &mut Ent<'p>, kills: &[Path]) {
     for kp in kills {
         let p1 = kp.parent();
         if p1.len == 0 || p1 == *kp {
             continue; // The root's children: the root is never pruned.
         }
-        // The deepest held directory on the way down to p1.
-        let Some(k) = (0..pool.len())
+        // The deepest held directory on the way down to p1 (the root, which
+        // the epoch holds, if no other).
+        let k = (0..pool.len())
             .filter(|&i| pool[i].path == p1 || pool[i].path.is_ancestor_of(&p1))
-            .max_by_key(|&i| pool[i].path.len)
-        else {
-            continue;
+            .max_by_key(|&i| pool[i].path.len);
+        let top: &mut Ent<'p> = match k {
+            Some(k) => &mut pool[k],
+            None => &mut *root,
         };
-        if pool[k].path == p1 {
+        if top.path == p1 {
             continue; // Held: not pruned.
         }
         // The names from pool[k] down to p1's parent, then p1's own.
         let mut names: KVec<&[u8]> = KVec::new();
-        let rest = &p1.bytes()[pool[k].path.bytes().len()..];
+        let rest = &p1.bytes()[top.path.bytes().len()..];
         for c in rest.split(|&b| b == b'/').filter(|c| !c.is_empty()) {
             if names.push(c, GFP_KERNEL).is_err() {
                 return;
             }
         }
         let Some((&last, down)) = names.split_last() else { continue };
-        let ra = walk(&pool[k].a, down);
-        let rb = walk(&pool[k].b, down);
+        let ra = walk(&top.a, down);
+        let rb = walk(&top.b, down);
         if rb.len() != down.len() {
             continue; // The twin lacks p1's parent: nothing to evict there.
         }
@@ -1275,7 +1295,7 @@ fn reconcile_prunes(seq: &mut Seq, pool: &mut KVec<Ent<'_>>, kills: &[Path]) {
         let a_has = ra.len() == down.len()
             && match ra.last_mut() {
                 Some(q) => cached_child(q, last),
-                None => cached_child(&mut pool[k].a, last),
+                None => cached_child(&mut top.a, last),
             };
         drop(ra);
         if a_has {
@@ -1288,7 +1308,7 @@ fn reconcile_prunes(seq: &mut Seq, pool: &mut KVec<Ent<'_>>, kills: &[Path]) {
             let moved = {
                 let q = match rb.last_mut() {
                     Some(q) => q,
-                    None => &mut pool[k].b,
+                    None => &mut top.b,
                 };
                 match q.lock_children() {
                     Some(mut g) => g
@@ -1329,6 +1349,7 @@ fn evict_name(dir: &mut DentryRef<'_, RdcacheFs>, name: &[u8]) -> bool {
 fn step<'p>(
     seq: &mut Seq,
     m: &mut Mounts,
+    root: &mut Ent<'p>,
     pool: &mut KVec<Ent<'p>>,
     ipool: &mut KVec<IEnt<'p>>,
     fpin: Option<&'p ActiveSuper<Foreign>>,
@@ -1411,7 +1432,7 @@ fn step<'p>(
             if seq.list_epochs[i] == 0 && !seq.lists_a[i].is_empty() {
                 seq.list_epochs[i] = seq.epoch;
             }
-            compare(seq, pool);
+            compare(seq, pool, root);
         }
         // Lookups and creations: new references in both trees.
         0..=5 if !full && !pool.is_empty() => {
@@ -1432,6 +1453,9 @@ fn step<'p>(
             let name = CStr::from_bytes_with_nul(&nbuf[..=len]).map_err(|_| EINVAL)?;
             let how = seq.rng.next() % 3;
             let dir_wanted = seq.chance(2);
+            // Read before the call: create_child()'s own lookup of a listed
+            // entry and its dput() may kill it (->d_delete(), dontcache).
+            let a_listed = child_listed(&mut pool[k].a, name.to_bytes());
             let e = &pool[k];
             let (op, ra, rb) = match how {
                 0 => (
@@ -1476,7 +1500,7 @@ fn step<'p>(
                 // (to be killed), which dput() killed: the twin's new entry
                 // is killed again.
                 (Err(e), Ok(b)) if *e == EEXIST && op == Op::CreateChild => {
-                    if child_listed(&mut pool[k].a, name.to_bytes()) {
+                    if a_listed {
                         let _ = b.mark_dontcache();
                         rb = Err(EEXIST);
                         seq.prog.line(format_args!(
@@ -1490,7 +1514,10 @@ fn step<'p>(
             // (create_child(): not in the shape), which the twin's
             // ->lookup() cannot bring back: then neither tree keeps it.
             let (ra, rb) = match (ra, rb) {
-                (Ok(a), Ok(b)) if refetched && a.inode().is_some() != b.inode().is_some() => {
+                (Ok(a), Ok(b))
+                    if (refetched || a.is_on_shrink_list())
+                        && a.inode().is_some() != b.inode().is_some() =>
+                {
                     seq.prog.line(format_args!(
                         "// {shown}: created, listed in the layer's tree, gone from the twin's shape: dropped in both, evicted from the twin"
                     ));
@@ -1577,7 +1604,7 @@ fn step<'p>(
             seq.op_on(Op::Drop, e.path);
             seq.prog.line(format_args!("drop(e{}); // {}", e.id, e.path));
             drop(e);
-            compare(seq, pool);
+            compare(seq, pool, root);
         }
         12..=16 if pool.len() > 1 => {
             let Some(e) = swap_take(pool, k.max(1)) else { return Ok(()) };
@@ -1613,13 +1640,13 @@ fn step<'p>(
             if seq.list_epochs[i] == 0 && !seq.lists_a[i].is_empty() {
                 seq.list_epochs[i] = seq.epoch;
             }
-            compare(seq, pool);
+            compare(seq, pool, root);
         }
         17..=19 => {
             let i = pick(&mut seq.rng, NLISTS);
             let kills = seq.shrink(i);
-            reconcile_prunes(seq, pool, &kills);
-            compare(seq, pool);
+            reconcile_prunes(seq, pool, root, &kills);
+            compare(seq, pool, root);
         }
         20 => {
             let i = pick(&mut seq.rng, NLISTS);
@@ -1667,7 +1694,7 @@ fn step<'p>(
                 OP_NAMES[op as usize],
                 e.path
             ));
-            compare(seq, pool);
+            compare(seq, pool, root);
         }
         25 if pool.len() > 1 && seq.leaks < LEAKS_MAX => {
             let Some(e) = swap_take(pool, k.max(1)) else { return Ok(()) };
@@ -1741,7 +1768,7 @@ fn step<'p>(
             });
             if spawned.is_ok() {
                 join(seq, &pending);
-                compare(seq, pool);
+                compare(seq, pool, root);
             }
         }
         29 if m.mnt.is_some() => {
