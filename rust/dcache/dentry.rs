@@ -157,9 +157,11 @@ impl<T> Dentry<T> {
         unsafe { glue::rdc_d_on_lru(self.as_raw()) }
     }
 
-    /// Whether `DCACHE_REFERENCED` is set: `retain_dentry()` found the
-    /// dentry on the LRU when its last reference went, so the LRU's next
-    /// pass keeps it once more.  A snapshot.
+    /// Whether `DCACHE_REFERENCED` is set: the LRU's next pass
+    /// (`dentry_lru_isolate()`) gives the dentry a second chance.
+    /// `retain_dentry()` sets it when a last reference goes while the
+    /// dentry is on the LRU (or a shrink list); `ShrinkList::put` and
+    /// `ShrinkList::shrink` set it where `dput()` would have.  A snapshot.
     pub fn is_referenced(&self) -> bool {
         // SAFETY: `self` is alive; `READ_ONCE(d_flags)`.
         unsafe { glue::rdc_d_referenced(self.as_raw()) }

@@ -473,12 +473,17 @@ impl<T: FileSystem> super::ActiveSuper<T> {
     /// A [`WeakSuper`] of the pinned superblock: a handle that may outlive
     /// it, and pins it again only while it is up.  Never sleeps.
     pub fn weak(&self) -> WeakSuper<T> {
-        // SAFETY: An `ActiveSuper<T>` of a layer filesystem comes from a
-        // mount of `T`'s registered type or from the `WeakSuper` its
-        // `fill_super` made, so `fill_super` succeeded and `s_fs_info` is
-        // our `SbInfo<T>`; the active reference keeps `->kill_sb()`, which
-        // frees it, from starting while `&self` lives.
-        unsafe { (*glue::rdc_sb_fs_info(self.sb().as_raw()).cast::<SbInfo<T>>()).weak.clone() }
+        // SAFETY: `ActiveSuper`'s invariant: a born superblock of `T`'s
+        // type, so `T`'s `fill_super` (`fill_super::<T>` below) succeeded,
+        // and every path of it that succeeds has set `s_fs_info` to our
+        // `SbInfo<T>` (`rdc_sb_setup()`); the active reference keeps
+        // `->kill_sb()`, which takes it back and frees it, from starting
+        // while `&self` lives.
+        unsafe {
+            (*glue::rdc_sb_fs_info(self.sb().as_raw()).cast::<SbInfo<T>>())
+                .weak
+                .clone()
+        }
     }
 }
 

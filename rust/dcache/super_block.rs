@@ -76,7 +76,9 @@ impl<T> SuperBlock<T> {
     pub fn try_activate(&self) -> Option<ActiveSuper<T>> {
         // SAFETY: By the type invariant `self` is alive for this call.
         if unsafe { glue::rdc_sb_try_activate(self.as_raw()) } {
-            // INVARIANT: We just took an active reference.
+            // INVARIANT: We just took an active reference, which
+            // `rdc_sb_try_activate()` takes only on a born superblock with
+            // its root set.
             Some(ActiveSuper {
                 sb: NonNull::from(self).cast(),
                 _brand: PhantomData,
@@ -107,7 +109,13 @@ impl<T> SuperBlock<T> {
 /// # Invariants
 ///
 /// `sb` points to a superblock of `T`'s type on which this object owns one
-/// `s_active` reference.
+/// `s_active` reference, and which is born (`SB_BORN`, set by
+/// `vfs_get_tree()` only after the type's `->get_tree()`, and so its
+/// `fill_super`, succeeded) with its root set: the only constructor,
+/// [`SuperBlock::try_activate`], takes the reference only then
+/// (`rdc_sb_try_activate()`).  For a type of this layer, that `fill_super`
+/// set `s_fs_info` (`fs_type.rs`), which stays until `->kill_sb()`, which the
+/// reference holds off.
 pub struct ActiveSuper<T> {
     sb: NonNull<bindings::super_block>,
     _brand: PhantomData<fn() -> T>,

@@ -47,8 +47,7 @@ use super::{
     RdcacheFs, TYPE,
 };
 use crate::dcache::{
-    ActiveSuper, Census, DentryRef, Foreign, InodeRef, KernMount, PutResult, ShrinkList,
-    WeakSuper,
+    ActiveSuper, Census, DentryRef, Foreign, InodeRef, KernMount, PutResult, ShrinkList, WeakSuper,
 };
 use core::fmt::{self, Write};
 use kernel::{
@@ -349,13 +348,17 @@ const PROGRAM_MAX: usize = 64 * 1024;
 impl Write for Program {
     fn write_str(&mut self, s: &str) -> fmt::Result {
         let len = self.text.len() + s.len();
-        if len > PROGRAM_MAX || (self.atomic && len > self.text.capacity()) {
+        if self.truncated || len > PROGRAM_MAX || (self.atomic && len > self.text.capacity()) {
+            // Once a line is lost, nothing after it is kept: the program
+            // printed is always a prefix of the sequence.
             self.truncated = true;
             return Ok(());
         }
-        // Within the capacity this never allocates (the atomic case).
+        // Within the capacity this never allocates (the atomic case, where
+        // GFP_NOWAIT would not sleep even if it did).
+        let flags = if self.atomic { GFP_NOWAIT } else { GFP_KERNEL };
         self.text
-            .extend_from_slice(s.as_bytes(), GFP_KERNEL)
+            .extend_from_slice(s.as_bytes(), flags)
             .map_err(|_| fmt::Error)
     }
 }
@@ -765,7 +768,12 @@ struct Mounts {
 }
 
 /// Runs one sequence of `nops` operations from `seed`.
-fn sequence(seed: u64, nops: u32, verbose: bool, cov: KBox<Coverage>) -> (Program, KBox<Coverage>, u32) {
+fn sequence(
+    seed: u64,
+    nops: u32,
+    verbose: bool,
+    cov: KBox<Coverage>,
+) -> (Program, KBox<Coverage>, u32) {
     let mut prog = Program::new(verbose);
     let lists = (|| -> Result<_> {
         Ok((
@@ -834,7 +842,9 @@ fn sequence(seed: u64, nops: u32, verbose: bool, cov: KBox<Coverage>) -> (Progra
         seq.op(Op::WeakActivate);
         seq.inter(Inter::WeakAfterUmount);
         if !w.is_gone() || w.try_activate().is_some() {
-            seq.fail(format_args!("a WeakSuper of an unmounted superblock pinned it"));
+            seq.fail(format_args!(
+                "a WeakSuper of an unmounted superblock pinned it"
+            ));
         }
     }
     let Seq {
@@ -898,8 +908,9 @@ fn epoch(seq: &mut Seq, nops: u32) -> Result {
         "let mnt = KernMount::<RdcacheFs>::new(&TYPE, Some(c\"{}\"))?; // #{ta}, twin #{tb}",
         opts.to_str().unwrap_or("?")
     ));
-    seq.prog
-        .line(format_args!("let anchor = mnt.sb().try_activate().unwrap();"));
+    seq.prog.line(format_args!(
+        "let anchor = mnt.sb().try_activate().unwrap();"
+    ));
     let mut m = Mounts {
         mnt: Some((ma, mb)),
         pins: KVec::new(),
@@ -912,8 +923,9 @@ fn epoch(seq: &mut Seq, nops: u32) -> Result {
         seq.op(Op::ForeignMount);
         match KernMount::<Foreign>::foreign(c"ramfs", None) {
             Ok(f) => {
-                seq.prog
-                    .line(format_args!("let fmnt = KernMount::foreign(c\"ramfs\", None)?;"));
+                seq.prog.line(format_args!(
+                    "let fmnt = KernMount::foreign(c\"ramfs\", None)?;"
+                ));
                 Some(f)
             }
             Err(e) => {
@@ -955,14 +967,25 @@ fn epoch(seq: &mut Seq, nops: u32) -> Result {
             if seq.failures > 0 {
                 break;
             }
-            step(seq, &mut m, &mut root, &mut pool, &mut ipool, fpin.as_ref(), &mut fpool, &mut fleaks)?;
+            step(
+                seq,
+                &mut m,
+                &mut root,
+                &mut pool,
+                &mut ipool,
+                fpin.as_ref(),
+                &mut fpool,
+                &mut fleaks,
+            )?;
         }
         // The last operations' effect, compared before anything goes.
         compare(seq, &mut pool, &mut root);
         // Everything held goes, in a random order; some of it leaked.
         while !pool.is_empty() {
             let k = pick(&mut seq.rng, pool.len());
-            let Some(e) = swap_take(&mut pool, k) else { break };
+            let Some(e) = swap_take(&mut pool, k) else {
+                break;
+            };
             // An entry a list holds, leaked across the umount, is issue
             // 22's shape: favour it.
             let odds = if e.a.is_on_shrink_list() { 1 } else { 10 };
@@ -970,19 +993,24 @@ fn epoch(seq: &mut Seq, nops: u32) -> Result {
                 forget(seq, &mut m, e);
             } else {
                 seq.op_on(Op::Drop, e.path);
-                seq.prog.line(format_args!("drop(e{}); // {}", e.id, e.path));
+                seq.prog
+                    .line(format_args!("drop(e{}); // {}", e.id, e.path));
             }
         }
         while !ipool.is_empty() {
             let k = pick(&mut seq.rng, ipool.len());
-            let Some(e) = swap_take(&mut ipool, k) else { break };
+            let Some(e) = swap_take(&mut ipool, k) else {
+                break;
+            };
             if seq.leaks < LEAKS_MAX && seq.chance(8) {
                 seq.leaks += 1;
                 seq.op(Op::InodeForget);
                 m.leaks.0.inode(e._a.as_raw() as usize);
                 m.leaks.1.inode(e._b.as_raw() as usize);
-                seq.prog
-                    .line(format_args!("core::mem::forget(i{}); // inode of {}", e.id, e.path));
+                seq.prog.line(format_args!(
+                    "core::mem::forget(i{}); // inode of {}",
+                    e.id, e.path
+                ));
                 core::mem::forget(e);
             } else {
                 seq.op(Op::InodeDrop);
@@ -992,13 +1020,16 @@ fn epoch(seq: &mut Seq, nops: u32) -> Result {
         while let Some(r) = fpool.pop() {
             if seq.leaks < LEAKS_MAX && seq.chance(8) {
                 let Ok(info) = leak_info(&r) else {
-                    seq.fail(format_args!("could not read what a leak of the ramfs root keeps"));
+                    seq.fail(format_args!(
+                        "could not read what a leak of the ramfs root keeps"
+                    ));
                     continue;
                 };
                 seq.leaks += 1;
                 fleaks.dentry(&info);
                 seq.op(Op::Forget);
-                seq.prog.line(format_args!("core::mem::forget(fref); // ramfs /"));
+                seq.prog
+                    .line(format_args!("core::mem::forget(fref); // ramfs /"));
                 core::mem::forget(r);
             } else {
                 seq.prog.line(format_args!("drop(fref);"));
@@ -1038,7 +1069,9 @@ fn epoch(seq: &mut Seq, nops: u32) -> Result {
     let mut anchors = Some((anchor_a, anchor_b));
     while !holders.is_empty() {
         let k = pick(&mut seq.rng, holders.len());
-        let Some(h) = swap_take(&mut holders, k) else { break };
+        let Some(h) = swap_take(&mut holders, k) else {
+            break;
+        };
         let last = holders.is_empty();
         let (name, (a, b)): (&str, (Holder, Holder)) = match h {
             0 => {
@@ -1065,8 +1098,9 @@ fn epoch(seq: &mut Seq, nops: u32) -> Result {
         m.leaks.0.expect("rdcachefs", m.tags.0);
         if seq.chance(3) {
             seq.inter(Inter::UmountInWorker);
-            seq.prog
-                .line(format_args!("spawn(move || drop({name})); // the umount, in a work item"));
+            seq.prog.line(format_args!(
+                "spawn(move || drop({name})); // the umount, in a work item"
+            ));
             let pending = Arc::new(Atomic::new(1u32), GFP_KERNEL)?;
             let p = pending.clone();
             let mut a = Some(a);
@@ -1104,17 +1138,17 @@ fn epoch(seq: &mut Seq, nops: u32) -> Result {
     Ok(())
 }
 
-fn umount_foreign(
-    seq: &mut Seq,
-    f: Option<(Option<KernMount<Foreign>>, Option<ActiveSuper<Foreign>>)>,
-    leaks: &Leaks,
-) {
+/// A `ramfs` mount and its pin, either maybe gone.
+type ForeignMount = (Option<KernMount<Foreign>>, Option<ActiveSuper<Foreign>>);
+
+fn umount_foreign(seq: &mut Seq, f: Option<ForeignMount>, leaks: &Leaks) {
     let Some((mnt, pin)) = f else { return };
     if mnt.is_none() {
         return;
     }
     leaks.expect("ramfs", 0);
-    seq.prog.line(format_args!("drop(fpin); drop(fmnt); // ramfs umount"));
+    seq.prog
+        .line(format_args!("drop(fpin); drop(fmnt); // ramfs umount"));
     drop(pin);
     drop(mnt);
     pr_info!("apifuzz: umount #0 ends\n");
@@ -1123,7 +1157,10 @@ fn umount_foreign(
 /// Leaks both trees' references of `e`.
 fn forget(seq: &mut Seq, m: &mut Mounts, e: Ent<'_>) {
     let (Ok(ia), Ok(ib)) = (leak_info(&e.a), leak_info(&e.b)) else {
-        seq.fail(format_args!("could not read what a leak of {} keeps", e.path));
+        seq.fail(format_args!(
+            "could not read what a leak of {} keeps",
+            e.path
+        ));
         return;
     };
     seq.leaks += 1;
@@ -1235,7 +1272,9 @@ fn walk<'p>(dir: &DentryRef<'p, RdcacheFs>, names: &[&[u8]]) -> KVec<DentryRef<'
         let mut buf = [0u8; 17];
         let len = n.len().min(16);
         buf[..len].copy_from_slice(&n[..len]);
-        let Ok(name) = CStr::from_bytes_with_nul(&buf[..=len]) else { break };
+        let Ok(name) = CStr::from_bytes_with_nul(&buf[..=len]) else {
+            break;
+        };
         let next = match refs.last() {
             Some(d) => d.try_lookup(name),
             None => dir.try_lookup(name),
@@ -1259,7 +1298,12 @@ fn walk<'p>(dir: &DentryRef<'p, RdcacheFs>, names: &[&[u8]]) -> KVec<DentryRef<'
 /// `shrink_dentry_list()` too, which prunes exactly as far up as the
 /// layer's did (the trees are alike but for these).  Exact: read from both
 /// trees under guards and with references that are never the last.
-fn reconcile_prunes<'p>(seq: &mut Seq, pool: &mut KVec<Ent<'p>>, root: &mut Ent<'p>, kills: &[Path]) {
+fn reconcile_prunes<'p>(
+    seq: &mut Seq,
+    pool: &mut KVec<Ent<'p>>,
+    root: &mut Ent<'p>,
+    kills: &[Path],
+) {
     for kp in kills {
         let p1 = kp.parent();
         if p1.len == 0 || p1 == *kp {
@@ -1285,7 +1329,9 @@ fn reconcile_prunes<'p>(seq: &mut Seq, pool: &mut KVec<Ent<'p>>, root: &mut Ent<
                 return;
             }
         }
-        let Some((&last, down)) = names.split_last() else { continue };
+        let Some((&last, down)) = names.split_last() else {
+            continue;
+        };
         let ra = walk(&top.a, down);
         let rb = walk(&top.b, down);
         if rb.len() != down.len() {
@@ -1366,7 +1412,12 @@ fn step<'p>(
             let mut name = [0u8; 8];
             let nlen = {
                 let mut w = super::shape::Cursor::new(&mut name[..7]);
-                let _ = write!(w, "{}{}", if seq.chance(2) { 'd' } else { 'f' }, seq.rng.next() % 3);
+                let _ = write!(
+                    w,
+                    "{}{}",
+                    if seq.chance(2) { 'd' } else { 'f' },
+                    seq.rng.next() % 3
+                );
                 w.len()
             };
             let cname = CStr::from_bytes_with_nul(&name[..=nlen]).map_err(|_| EINVAL)?;
@@ -1398,18 +1449,25 @@ fn step<'p>(
                     pool.push(Ent { id, path, a, b }, GFP_KERNEL)?;
                 }
                 (None, None) => {}
-                _ => seq.fail(format_args!("try_lookup() of {path} differs between the twins")),
+                _ => seq.fail(format_args!(
+                    "try_lookup() of {path} differs between the twins"
+                )),
             }
         }
         // A pattern: an entry `->d_delete()` kills, in a directory nothing
         // else holds, put and shrunk: shrink_dentry_list() prunes the
         // directory, which dput() caches.
         32..=33 if !full && pool.len() > 1 => {
-            let Some(d) = swap_take(pool, k.max(1)) else { return Ok(()) };
+            let Some(d) = swap_take(pool, k.max(1)) else {
+                return Ok(());
+            };
             let (a, b) = (d.a.lookup(c"drop-0"), d.b.lookup(c"drop-0"));
             seq.op_on(Op::Lookup, d.path);
             let (Ok(a), Ok(b)) = (a, b) else {
-                seq.prog.line(format_args!("e{}.lookup(c\"drop-0\") -> Err; // {}", d.id, d.path));
+                seq.prog.line(format_args!(
+                    "e{}.lookup(c\"drop-0\") -> Err; // {}",
+                    d.id, d.path
+                ));
                 pool.push(d, GFP_KERNEL)?;
                 return Ok(());
             };
@@ -1471,7 +1529,11 @@ fn step<'p>(
                 ),
             };
             let (ra, mut rb) = (ra.and_then(|r| r), rb.and_then(|r| r));
-            let shown = if len > 16 { "l...l (256 bytes)" } else { name.to_str().unwrap_or("?") };
+            let shown = if len > 16 {
+                "l...l (256 bytes)"
+            } else {
+                name.to_str().unwrap_or("?")
+            };
             let parent = e.path;
             seq.op_on(op, parent);
             let path = parent.child(name.to_bytes());
@@ -1537,8 +1599,7 @@ fn step<'p>(
                     }
                     seq.prog.line(format_args!(
                         "let e{id} = e{}.{}(c\"{shown}\")?; // {path}",
-                        pool[k].id,
-                        OP_NAMES[op as usize]
+                        pool[k].id, OP_NAMES[op as usize]
                     ));
                     seq.op_on(op, path);
                     pool.push(Ent { id, path, a, b }, GFP_KERNEL)?;
@@ -1546,8 +1607,7 @@ fn step<'p>(
                 (Err(x), Err(y)) if x == y => {
                     seq.prog.line(format_args!(
                         "e{}.{}(c\"{shown}\") -> Err({x:?});",
-                        pool[k].id,
-                        OP_NAMES[op as usize]
+                        pool[k].id, OP_NAMES[op as usize]
                     ));
                 }
                 (ra, rb) => {
@@ -1563,7 +1623,8 @@ fn step<'p>(
             let e = &pool[k];
             let (a, b, path) = (e.a.clone(), e.b.clone(), e.path);
             let id = seq.id();
-            seq.prog.line(format_args!("let e{id} = e{}.clone();", e.id));
+            seq.prog
+                .line(format_args!("let e{id} = e{}.clone();", e.id));
             seq.op_on(Op::Clone, path);
             pool.push(Ent { id, path, a, b }, GFP_KERNEL)?;
         }
@@ -1571,7 +1632,8 @@ fn step<'p>(
             let e = &pool[k];
             let (a, b) = (e.a.parent()?, e.b.parent()?);
             let (path, id) = (e.path.parent(), seq.id());
-            seq.prog.line(format_args!("let e{id} = e{}.parent()?; // {path}", e.id));
+            seq.prog
+                .line(format_args!("let e{id} = e{}.parent()?; // {path}", e.id));
             seq.op_on(Op::Parent, path);
             pool.push(Ent { id, path, a, b }, GFP_KERNEL)?;
         }
@@ -1580,18 +1642,33 @@ fn step<'p>(
             match (e.a.inode(), e.b.inode()) {
                 (Some(a), Some(b)) => {
                     let (id, path) = (seq.id(), e.path);
-                    seq.prog
-                        .line(format_args!("let i{id} = e{}.inode().unwrap(); // {path}", e.id));
+                    seq.prog.line(format_args!(
+                        "let i{id} = e{}.inode().unwrap(); // {path}",
+                        e.id
+                    ));
                     seq.op_on(Op::Inode, path);
-                    ipool.push(IEnt { id, path, _a: a, _b: b }, GFP_KERNEL)?;
+                    ipool.push(
+                        IEnt {
+                            id,
+                            path,
+                            _a: a,
+                            _b: b,
+                        },
+                        GFP_KERNEL,
+                    )?;
                 }
                 (None, None) => seq.prog.line(format_args!("e{}.inode() -> None;", e.id)),
-                _ => seq.fail(format_args!("inode() of {} differs between the twins", e.path)),
+                _ => seq.fail(format_args!(
+                    "inode() of {} differs between the twins",
+                    e.path
+                )),
             }
         }
         9 if !ipool.is_empty() => {
             let i = pick(&mut seq.rng, ipool.len());
-            let Some(e) = swap_take(ipool, i) else { return Ok(()) };
+            let Some(e) = swap_take(ipool, i) else {
+                return Ok(());
+            };
             if pool.iter().all(|d| d.path != e.path) {
                 seq.inter(Inter::InodeOutlivesDentry);
             }
@@ -1600,14 +1677,19 @@ fn step<'p>(
         }
         // Dropping: dput() in both trees, or the layer's put into a list.
         10..=11 if pool.len() > 1 => {
-            let Some(e) = swap_take(pool, k.max(1)) else { return Ok(()) };
+            let Some(e) = swap_take(pool, k.max(1)) else {
+                return Ok(());
+            };
             seq.op_on(Op::Drop, e.path);
-            seq.prog.line(format_args!("drop(e{}); // {}", e.id, e.path));
+            seq.prog
+                .line(format_args!("drop(e{}); // {}", e.id, e.path));
             drop(e);
             compare(seq, pool, root);
         }
         12..=16 if pool.len() > 1 => {
-            let Some(e) = swap_take(pool, k.max(1)) else { return Ok(()) };
+            let Some(e) = swap_take(pool, k.max(1)) else {
+                return Ok(());
+            };
             let i = pick(&mut seq.rng, NLISTS);
             let locked = seq.chance(3);
             let (op, path, id) = (if locked { Op::PutLocked } else { Op::Put }, e.path, e.id);
@@ -1626,7 +1708,11 @@ fn step<'p>(
             drop(b);
             seq.prog.line(format_args!(
                 "{}lists[{i}].put(e{id}) -> {r:?}; // {path}; twin: dput()",
-                if locked { "{ let _g = lock.lock(); } " } else { "" }
+                if locked {
+                    "{ let _g = lock.lock(); } "
+                } else {
+                    ""
+                }
             ));
             let _ = seq.recent.push(path, GFP_KERNEL);
             match r {
@@ -1666,8 +1752,10 @@ fn step<'p>(
                 let _ = seq.dontcache.push(e.path, GFP_KERNEL);
             }
             seq.op_on(Op::MarkDontcache, e.path);
-            seq.prog
-                .line(format_args!("e{}.mark_dontcache() -> {ra:?}; // {}", e.id, e.path));
+            seq.prog.line(format_args!(
+                "e{}.mark_dontcache() -> {ra:?}; // {}",
+                e.id, e.path
+            ));
             if ra != rb {
                 seq.fail(format_args!("mark_dontcache() differs: {ra:?} / {rb:?}"));
             }
@@ -1690,14 +1778,14 @@ fn step<'p>(
             seq.op_on(op, e.path);
             seq.prog.line(format_args!(
                 "e{}.{}(); // {}",
-                e.id,
-                OP_NAMES[op as usize],
-                e.path
+                e.id, OP_NAMES[op as usize], e.path
             ));
             compare(seq, pool, root);
         }
         25 if pool.len() > 1 && seq.leaks < LEAKS_MAX => {
-            let Some(e) = swap_take(pool, k.max(1)) else { return Ok(()) };
+            let Some(e) = swap_take(pool, k.max(1)) else {
+                return Ok(());
+            };
             forget(seq, m, e);
         }
         26 if m.pins.len() < 4 => {
@@ -1714,8 +1802,10 @@ fn step<'p>(
                     .and_then(|e| e.a.sb().try_activate().zip(e.b.sb().try_activate())),
             };
             seq.op(Op::PinTake);
-            seq.prog
-                .line(format_args!("let pin = ...try_activate() -> {};", if p.is_some() { "Some" } else { "None" }));
+            seq.prog.line(format_args!(
+                "let pin = ...try_activate() -> {};",
+                if p.is_some() { "Some" } else { "None" }
+            ));
             match p {
                 Some(p) => m.pins.push(p, GFP_KERNEL)?,
                 None => seq.fail(format_args!("try_activate() of a pinned superblock failed")),
@@ -1723,7 +1813,9 @@ fn step<'p>(
         }
         27 if !m.pins.is_empty() => {
             let i = pick(&mut seq.rng, m.pins.len());
-            let Some((a, b)) = swap_take(&mut m.pins, i) else { return Ok(()) };
+            let Some((a, b)) = swap_take(&mut m.pins, i) else {
+                return Ok(());
+            };
             if seq.chance(2) {
                 seq.op(Op::PinToWorker);
                 seq.prog.line(format_args!("spawn(move || drop(pin));"));
@@ -1773,8 +1865,9 @@ fn step<'p>(
         }
         29 if m.mnt.is_some() => {
             seq.op(Op::MountDrop);
-            seq.prog
-                .line(format_args!("drop(mnt); // the anchor keeps the superblock up"));
+            seq.prog.line(format_args!(
+                "drop(mnt); // the anchor keeps the superblock up"
+            ));
             m.mnt = None;
         }
         30..=31 if fpin.is_some() => {
@@ -1782,7 +1875,11 @@ fn step<'p>(
             let Some(pin) = fpin else { return Ok(()) };
             seq.op(Op::ForeignRef);
             let busy = seq.lists_a.iter().any(|l| !l.is_empty()) && !fpool.is_empty();
-            let sub = if busy && seq.chance(2) { 2 } else { seq.rng.next() % 4 };
+            let sub = if busy && seq.chance(2) {
+                2
+            } else {
+                seq.rng.next() % 4
+            };
             match sub {
                 0 if fpool.len() < 4 => {
                     seq.prog.line(format_args!("let fref = fpin.root();"));
@@ -1802,7 +1899,8 @@ fn step<'p>(
                         seq.inter(Inter::TwoFilesystemsOneList);
                     }
                     let res = seq.lists_a[i].as_mut().put(r);
-                    seq.prog.line(format_args!("lists[{i}].put(fref) -> {res:?}; // ramfs /"));
+                    seq.prog
+                        .line(format_args!("lists[{i}].put(fref) -> {res:?}; // ramfs /"));
                     if res != PutResult::Dropped {
                         seq.fail(format_args!("put of a ramfs root reference gave {res:?}"));
                     }
@@ -1814,7 +1912,8 @@ fn step<'p>(
                             seq.leaks += 1;
                             fleaks.dentry(&info);
                             seq.op(Op::Forget);
-                            seq.prog.line(format_args!("core::mem::forget(fref); // ramfs /"));
+                            seq.prog
+                                .line(format_args!("core::mem::forget(fref); // ramfs /"));
                             core::mem::forget(r);
                         } else {
                             seq.prog.line(format_args!("drop(fref);"));
@@ -1832,7 +1931,9 @@ fn step<'p>(
 /// handles, looks `name` up in each root, and disposes of it: through a
 /// list of its own in the layer's tree, by `dput()` in the twin.
 fn worker_put(wa: &WeakSuper<RdcacheFs>, wb: &WeakSuper<RdcacheFs>, name: &[u8]) {
-    let Ok(name) = CStr::from_bytes_with_nul(name) else { return };
+    let Ok(name) = CStr::from_bytes_with_nul(name) else {
+        return;
+    };
     let (Some(pa), Some(pb)) = (wa.try_activate(), wb.try_activate()) else {
         return;
     };
@@ -1850,7 +1951,9 @@ fn worker_put(wa: &WeakSuper<RdcacheFs>, wb: &WeakSuper<RdcacheFs>, name: &[u8])
 /// lock rule refuses (each announced, so the judge expects its `WARN`);
 /// then the same moves in the twin, under its own guard.
 fn guard<'p>(seq: &mut Seq, m: &mut Mounts, pool: &mut KVec<Ent<'p>>, k: usize) -> Result {
-    let Some(mut e) = swap_take(pool, k) else { return Ok(()) };
+    let Some(mut e) = swap_take(pool, k) else {
+        return Ok(());
+    };
     let (id, path) = (e.id, e.path);
     seq.op_on(Op::LockChildren, path);
     // Names moved, and the list each went to.
@@ -1871,19 +1974,25 @@ fn guard<'p>(seq: &mut Seq, m: &mut Mounts, pool: &mut KVec<Ent<'p>>, k: usize) 
     // d_lock runs under the guard.
     let guarded = e.a.as_raw();
     let other_leak = match other {
-        Some(o) if pool[o].a.as_raw() != guarded => match (leak_info(&pool[o].a), leak_info(&pool[o].b)) {
-            (Ok(a), Ok(b)) => Some((a, b)),
-            _ => None,
-        },
+        Some(o) if pool[o].a.as_raw() != guarded => {
+            match (leak_info(&pool[o].a), leak_info(&pool[o].b)) {
+                (Ok(a), Ok(b)) => Some((a, b)),
+                _ => None,
+            }
+        }
         _ => None,
     };
-    seq.prog.line(format_args!("{{ let mut g = e{id}.lock_children().unwrap(); // {path}"));
+    seq.prog.line(format_args!(
+        "{{ let mut g = e{id}.lock_children().unwrap(); // {path}"
+    ));
     seq.prog.reserve();
     seq.prog.atomic = true;
     {
         let Some(mut g) = e.a.lock_children() else {
             seq.prog.atomic = false;
-            seq.fail(format_args!("lock_children() of {path} refused with no guard held"));
+            seq.fail(format_args!(
+                "lock_children() of {path} refused with no guard held"
+            ));
             pool.push(e, GFP_KERNEL)?;
             return Ok(());
         };
@@ -1958,7 +2067,9 @@ fn guard<'p>(seq: &mut Seq, m: &mut Mounts, pool: &mut KVec<Ent<'p>>, k: usize) 
                     let i = (*s as usize >> 8) % NLISTS;
                     seq.op(Op::Refused);
                     pr_info!("apifuzz: expect refusal: ShrinkList::put()\n");
-                    let Some(victim) = swap_take(pool, o) else { continue };
+                    let Some(victim) = swap_take(pool, o) else {
+                        continue;
+                    };
                     let Ent {
                         id: vid,
                         path: vpath,
@@ -2005,7 +2116,9 @@ fn guard<'p>(seq: &mut Seq, m: &mut Mounts, pool: &mut KVec<Ent<'p>>, k: usize) 
             seq.inter(Inter::MoveThenShrink);
         }
         if !ok_all {
-            seq.fail(format_args!("a child the layer's tree moved could not be moved in the twin"));
+            seq.fail(format_args!(
+                "a child the layer's tree moved could not be moved in the twin"
+            ));
         }
     }
     if let (Some((_, b)), Some((ia, ib))) = (leaked, other_leak) {
@@ -2072,10 +2185,11 @@ impl debugfs::Writer for ApiFuzz {
 impl debugfs::Reader for ApiFuzz {
     fn read_from_slice(&self, reader: &mut UserSliceReader) -> Result {
         let mut buf = [0u8; COMMAND_MAX];
-        let cmd = core::str::from_utf8(read_command("apifuzz", reader, &mut buf)?).map_err(|_| {
-            pr_err!("apifuzz: command is not UTF-8\n");
-            EINVAL
-        })?;
+        let cmd =
+            core::str::from_utf8(read_command("apifuzz", reader, &mut buf)?).map_err(|_| {
+                pr_err!("apifuzz: command is not UTF-8\n");
+                EINVAL
+            })?;
         let mut words = cmd.split_ascii_whitespace();
         let seed = match words.next().map(str::parse::<u64>) {
             Some(Ok(s)) => s,

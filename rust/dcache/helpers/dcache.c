@@ -338,9 +338,9 @@ static inline bool rust_dentry_would_retain(struct dentry *dentry)
  *			on the LRU already and is marked referenced, as
  *			retain_dentry() marks it;
  *  RUST_DPUT_DEFERRED	the last one, dput() would keep it, but keeping it needs
- *			d_lru_add(): it goes onto @keep (unreferenced, like any
- *			shrink-list entry), and rdc_shrink_keep() puts it on the
- *			LRU later through dput() itself;
+ *			d_lru_add(): it goes onto @keep (with no count of ours,
+ *			like any shrink-list entry), and rdc_shrink_keep() puts it
+ *			on the LRU later through dput() itself;
  *  RUST_DPUT_LISTED	the last one, dput() would kill it: it goes onto @kill,
  *			and shrink_dentry_list(@kill) kills it;
  *  RUST_DPUT_OTHER_LIST	the last one, but the dentry sits on a shrink list
@@ -461,8 +461,10 @@ __rust_helper size_t rdc_shrink_keep(struct list_head *keep)
 			 * Dead (negative) or in use: never look at d_sb.  One in
 			 * use would be on the LRU had dput() kept it at its last
 			 * put, and its holder's dput() would then mark it
-			 * referenced (retain_dentry()); off the list, it gets the
-			 * mark now and goes onto the LRU with it at that dput().
+			 * referenced (retain_dentry()), unless the memory
+			 * shrinker took it off the LRU meanwhile
+			 * (dentry_lru_isolate()); off the list, it gets the mark
+			 * now and goes onto the LRU with it at that dput().
 			 */
 			if (dentry->d_lockref.count > 0)
 				dentry->d_flags |= DCACHE_REFERENCED;
