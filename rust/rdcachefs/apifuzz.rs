@@ -1246,6 +1246,36 @@ fn compare_dir(seq: &mut Seq, e: &mut Ent<'_>) {
     }
 }
 
+/// The put's own verdict against `dput()`'s: after the layer's `put`
+/// returned `r` and the twin's `dput()` ran, the twin's entry must still be
+/// cached if `r` keeps it (`Dropped`, `Cached`, `Deferred`) and gone if `r`
+/// is `Listed`.  Read under the parent's guard in the twin (held by the
+/// sequence or the epoch's root; skipped if the parent is not held).
+/// `OtherList` leaves the decision to the list's shrink: not judged here.
+fn check_put<'p>(seq: &mut Seq, pool: &mut KVec<Ent<'p>>, root: &mut Ent<'p>, path: Path, r: PutResult) {
+    let keep = match r {
+        PutResult::Dropped | PutResult::Cached | PutResult::Deferred => true,
+        PutResult::Listed => false,
+        _ => return,
+    };
+    if path.len == 0 {
+        return;
+    }
+    let parent = path.parent();
+    let dir: &mut Ent<'p> = match pool.iter_mut().find(|e| e.path == parent) {
+        Some(e) => e,
+        None if parent.len == 0 => root,
+        None => return,
+    };
+    let cached = cached_child(&mut dir.b, path.name());
+    if cached != keep {
+        seq.fail(format_args!(
+            "put of {path} gave {r:?}, but dput() {} it",
+            if cached { "kept" } else { "killed" }
+        ));
+    }
+}
+
 /// Whether `dir` has a cached child `name` (read under its guard).
 fn cached_child(dir: &mut DentryRef<'_, RdcacheFs>, name: &[u8]) -> bool {
     dir.lock_children()
@@ -1430,6 +1460,7 @@ fn step<'p>(
             seq.op_on(Op::Put, path);
             let r = seq.lists_a[i].as_mut().put(a);
             drop(b);
+            check_put(seq, pool, root, path, r);
             if seq.list_epochs[i] == 0 && !seq.lists_a[i].is_empty() {
                 seq.list_epochs[i] = seq.epoch;
             }
@@ -1483,6 +1514,7 @@ fn step<'p>(
             let r = seq.lists_a[i].as_mut().put(a);
             drop(b);
             seq.prog.line(format_args!("// -> {r:?}"));
+            check_put(seq, pool, root, path, r);
             if r == PutResult::Listed {
                 let _ = seq.kill_paths[i].push(path, GFP_KERNEL);
             }
@@ -1715,6 +1747,7 @@ fn step<'p>(
                 }
             ));
             let _ = seq.recent.push(path, GFP_KERNEL);
+            check_put(seq, pool, root, path, r);
             match r {
                 PutResult::Listed => {
                     let _ = seq.kill_paths[i].push(path, GFP_KERNEL);

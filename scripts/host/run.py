@@ -373,7 +373,7 @@ def apifuzz_boot(bounded=False):
         first = int(os.environ.get("FIRST") or time.time())
         arg, name, timeout = f"duration+{duration}+{first}+{ops}", "apifuzz/duration", duration + 300
     else:
-        arg, name, timeout = f"seeds+{APIFUZZ_FIRST}+{APIFUZZ_SEEDS}+{ops}", "apifuzz/bounded", 600
+        arg, name, timeout = f"seeds+{APIFUZZ_FIRST}+{APIFUZZ_SEEDS}+{ops}", "apifuzz/bounded", 300
     return Boot("apifuzz", [Test(f"apifuzz/apifuzz.sh:{arg}", name=name, timeout=timeout, exact=True,
                                  allow=APIFUZZ_KINDS, warn_at=APIFUZZ_WARNS)],
                 cmdline="kunit.enable=0 log_buf_len=16M", beside=bounded)
