@@ -53,6 +53,17 @@ impl<T> Inode<T> {
         unsafe { (*self.as_raw()).i_ino }
     }
 
+    /// `i_generation`: for an inode of a [`FileSystem`](super::fs_type::FileSystem)
+    /// of this layer, its superblock's tag ([`FileSystem::tag`](super::fs_type::FileSystem::tag));
+    /// 0 for an inode the layer made for no node (`DentryRef::create_child`).
+    pub fn generation(&self) -> u32 {
+        // SAFETY: `self` is alive; filesystems set `i_generation` once, when
+        // they set the inode up (this layer in `rdc_make_inode()` and
+        // `rdc_create_child()`), and never change it while it lives: it
+        // names the inode in NFS file handles.
+        unsafe { (*self.as_raw()).i_generation }
+    }
+
     /// `i_mode` (file type and permission bits).
     pub fn mode(&self) -> u32 {
         // SAFETY: Reading `i_mode` of a live inode; the file type never changes.

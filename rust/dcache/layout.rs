@@ -109,6 +109,7 @@ same!(inode);
 same!(inode.i_ino);
 same!(inode.i_mode);
 same!(inode.i_sb);
+same!(inode.i_generation);
 same!(kiocb);
 same!(kiocb.ki_filp);
 

@@ -85,6 +85,7 @@ int main(void)
 	FIELD(inode, i_ino);
 	FIELD(inode, i_mode);
 	FIELD(inode, i_sb);
+	FIELD(inode, i_generation);
 	STRUCT(kiocb);
 	FIELD(kiocb, ki_filp);
 

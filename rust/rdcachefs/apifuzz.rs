@@ -424,7 +424,10 @@ struct LeakInfo {
     ino: u64,
     root: bool,
     ancestors: KVec<usize>,
-    inodes: KVec<usize>,
+    /// Each inode kept busy, and whether rdcachefs counts it (made for a
+    /// node of its shape: `i_generation` is the superblock's tag; not one
+    /// `create_child()` made).
+    inodes: KVec<(usize, bool)>,
 }
 
 /// [`LeakInfo`] of `d`.  Reads only: `parent()` and `inode()` take and
@@ -444,14 +447,16 @@ fn leak_info<T>(d: &DentryRef<'_, T>) -> Result<LeakInfo> {
     info.name[..info.nlen].copy_from_slice(&n.as_bytes()[..info.nlen]);
     if let Some(i) = d.inode() {
         info.ino = i.ino();
-        info.inodes.push(i.as_raw() as usize, GFP_KERNEL)?;
+        info.inodes
+            .push((i.as_raw() as usize, i.generation() != 0), GFP_KERNEL)?;
     }
     let mut cur = d.parent()?;
     info.root = cur.as_raw() == d.as_raw();
     while !info.root {
         info.ancestors.push(cur.as_raw() as usize, GFP_KERNEL)?;
         if let Some(i) = cur.inode() {
-            info.inodes.push(i.as_raw() as usize, GFP_KERNEL)?;
+            info.inodes
+                .push((i.as_raw() as usize, i.generation() != 0), GFP_KERNEL)?;
         }
         let next = cur.parent()?;
         if next.as_raw() == cur.as_raw() {
@@ -466,14 +471,15 @@ fn leak_info<T>(d: &DentryRef<'_, T>) -> Result<LeakInfo> {
 #[derive(Default)]
 struct Leaks {
     dentries: KVec<Leaked>,
-    /// The inodes the leaks keep busy (each once).
-    inodes: KVec<usize>,
+    /// The inodes the leaks keep busy (each once), and whether rdcachefs's
+    /// balance counts each.
+    inodes: KVec<(usize, bool)>,
 }
 
 impl Leaks {
-    fn inode(&mut self, ptr: usize) {
-        if !self.inodes.contains(&ptr) {
-            let _ = self.inodes.push(ptr, GFP_KERNEL);
+    fn inode(&mut self, inode: (usize, bool)) {
+        if !self.inodes.iter().any(|i| i.0 == inode.0) {
+            let _ = self.inodes.push(inode, GFP_KERNEL);
         }
     }
 
@@ -525,9 +531,10 @@ impl Leaks {
             );
         }
         pr_info!(
-            "apifuzz: umount #{tag} {fs} begins: expect busy{}; busy inodes {}\n",
+            "apifuzz: umount #{tag} {fs} begins: expect busy{}; busy inodes {}, counted {}\n",
             core::str::from_utf8(&line.text).unwrap_or("?"),
-            self.inodes.len()
+            self.inodes.len(),
+            self.inodes.iter().filter(|i| i.1).count()
         );
     }
 }
@@ -1005,8 +1012,8 @@ fn epoch(seq: &mut Seq, nops: u32) -> Result {
             if seq.leaks < LEAKS_MAX && seq.chance(8) {
                 seq.leaks += 1;
                 seq.op(Op::InodeForget);
-                m.leaks.0.inode(e._a.as_raw() as usize);
-                m.leaks.1.inode(e._b.as_raw() as usize);
+                m.leaks.0.inode((e._a.as_raw() as usize, e._a.generation() != 0));
+                m.leaks.1.inode((e._b.as_raw() as usize, e._b.generation() != 0));
                 seq.prog.line(format_args!(
                     "core::mem::forget(i{}); // inode of {}",
                     e.id, e.path

@@ -30,7 +30,9 @@ run_seed() {
 	rc=0
 	echo "$1 $2${3:+ $3}" >$F || rc=$?
 	log=$(dmesg)
-	judged=$(echo "$log" | awk -f ./judge.awk)
+	# The judge's own errors (stderr, a non-zero exit) are complaints too:
+	# a judge that cannot read the log must not pass it.
+	judged=$(echo "$log" | awk -f ./judge.awk 2>&1) || judged="apifuzz-judge: judge.awk failed: $judged"
 	if [ $rc -ne 0 ] && [ -z "$judged" ]; then
 		judged="apifuzz-judge: the sequence failed its own checks (write status $rc)"
 	fi
