@@ -1012,8 +1012,12 @@ fn epoch(seq: &mut Seq, nops: u32) -> Result {
             if seq.leaks < LEAKS_MAX && seq.chance(8) {
                 seq.leaks += 1;
                 seq.op(Op::InodeForget);
-                m.leaks.0.inode((e._a.as_raw() as usize, e._a.generation() != 0));
-                m.leaks.1.inode((e._b.as_raw() as usize, e._b.generation() != 0));
+                m.leaks
+                    .0
+                    .inode((e._a.as_raw() as usize, e._a.generation() != 0));
+                m.leaks
+                    .1
+                    .inode((e._b.as_raw() as usize, e._b.generation() != 0));
                 seq.prog.line(format_args!(
                     "core::mem::forget(i{}); // inode of {}",
                     e.id, e.path
@@ -1259,7 +1263,13 @@ fn compare_dir(seq: &mut Seq, e: &mut Ent<'_>) {
 /// is `Listed`.  Read under the parent's guard in the twin (held by the
 /// sequence or the epoch's root; skipped if the parent is not held).
 /// `OtherList` leaves the decision to the list's shrink: not judged here.
-fn check_put<'p>(seq: &mut Seq, pool: &mut KVec<Ent<'p>>, root: &mut Ent<'p>, path: Path, r: PutResult) {
+fn check_put<'p>(
+    seq: &mut Seq,
+    pool: &mut KVec<Ent<'p>>,
+    root: &mut Ent<'p>,
+    path: Path,
+    r: PutResult,
+) {
     let keep = match r {
         PutResult::Dropped | PutResult::Cached | PutResult::Deferred => true,
         PutResult::Listed => false,
