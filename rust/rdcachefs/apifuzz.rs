@@ -608,7 +608,11 @@ fn snapshot(dir: &mut DentryRef<'_, RdcacheFs>) -> Result<KVec<ChildState>> {
             }
         }
     }
-    out.sort_unstable_by(|x, y| x.name().cmp(y.name()));
+    // Same-name children (an unhashed one a lookup replaced) pair up by
+    // hashedness, then count: never by the order d_children happens to have.
+    out.sort_unstable_by(|x, y| {
+        (x.name(), x.unhashed, x.count).cmp(&(y.name(), y.unhashed, y.count))
+    });
     Ok(out)
 }
 
@@ -624,6 +628,13 @@ struct Seq {
     kill_paths: [KVec<Path>; NLISTS],
     /// Paths marked `DCACHE_DONTCACHE` this epoch (`mark_dontcache()`).
     dontcache: KVec<Path>,
+    /// Parents of entries put `Listed` this epoch.  A listed child holds
+    /// its parent's count until the shrink, where `dput()` let it fall at
+    /// once: the parent's LRU history differs (`dput()` put it on the LRU
+    /// earlier, so a later last `dput()` marks it referenced), by design of
+    /// any `dput_to_list()`, C's own included.  For these only, a
+    /// difference in `DCACHE_REFERENCED` alone is not a failure.
+    lazy_ref: KVec<Path>,
     /// Per list: which superblock epochs' entries it may hold.
     list_epochs: [u32; NLISTS],
     /// Per list: the last operation on it (for pair coverage).
@@ -806,6 +817,7 @@ fn sequence(
         lists_b,
         kill_paths: [KVec::new(), KVec::new()],
         dontcache: KVec::new(),
+        lazy_ref: KVec::new(),
         list_epochs: [0; NLISTS],
         list_last: [None; NLISTS],
         last_op: KVec::new(),
@@ -1060,6 +1072,7 @@ fn epoch(seq: &mut Seq, nops: u32) -> Result {
         seq.kill_paths[i].clear();
     }
     seq.dontcache.clear();
+    seq.lazy_ref.clear();
     // The foreign mount goes first or last.
     let mut foreign = Some((foreign, fpin));
     if seq.chance(2) {
@@ -1190,12 +1203,13 @@ fn compare<'p>(seq: &mut Seq, pool: &mut KVec<Ent<'p>>, root: &mut Ent<'p>) {
         return;
     }
     seq.cov.compares += 1;
-    let mut seen: KVec<Path> = KVec::new();
+    let mut seen: KVec<usize> = KVec::new();
     for e in Iterator::chain(core::iter::once(root), pool.iter_mut()) {
-        if seen.contains(&e.path) {
+        let id = e.a.as_raw() as usize;
+        if seen.contains(&id) {
             continue;
         }
-        let _ = seen.push(e.path, GFP_KERNEL);
+        let _ = seen.push(id, GFP_KERNEL);
         compare_dir(seq, e);
     }
 }
@@ -1214,7 +1228,7 @@ fn compare_dir(seq: &mut Seq, e: &mut Ent<'_>) {
         let (mut i, mut j) = (0, 0);
         while i < sa.len() || j < sb.len() {
             let ord = match (sa.get(i), sb.get(j)) {
-                (Some(x), Some(y)) => x.name().cmp(y.name()),
+                (Some(x), Some(y)) => (x.name(), x.unhashed).cmp(&(y.name(), y.unhashed)),
                 (Some(_), None) => core::cmp::Ordering::Less,
                 _ => core::cmp::Ordering::Greater,
             };
@@ -1222,8 +1236,16 @@ fn compare_dir(seq: &mut Seq, e: &mut Ent<'_>) {
                 core::cmp::Ordering::Equal => {
                     // C's LRU is lazy: an entry in use keeps whatever LRU
                     // state it had, which only its last dput() settles.
+                    let lazy = path
+                        .child(sa[i].name())
+                        .is_some_and(|c| seq.lazy_ref.contains(&c));
                     let same = if sa[i].count == 0 {
                         sa[i] == sb[j]
+                            || (lazy
+                                && ChildState {
+                                    referenced: sb[j].referenced,
+                                    ..sa[i]
+                                } == sb[j])
                     } else {
                         sa[i].count == sb[j].count
                             && sa[i].unhashed == sb[j].unhashed
@@ -1257,34 +1279,46 @@ fn compare_dir(seq: &mut Seq, e: &mut Ent<'_>) {
     }
 }
 
+/// Who the twin's copy of a reference about to be put is: itself and its
+/// parent, by address, read before the twin's `dput()` (`parent()` takes
+/// and drops a reference that is never the last: the child holds it).
+fn twin_identity(b: &DentryRef<'_, RdcacheFs>) -> Option<(usize, usize)> {
+    let p = b.parent().ok()?;
+    Some((b.as_raw() as usize, p.as_raw() as usize))
+}
+
 /// The put's own verdict against `dput()`'s: after the layer's `put`
-/// returned `r` and the twin's `dput()` ran, the twin's entry must still be
-/// cached if `r` keeps it (`Dropped`, `Cached`, `Deferred`) and gone if `r`
-/// is `Listed`.  Read under the parent's guard in the twin (held by the
-/// sequence or the epoch's root; skipped if the parent is not held).
-/// `OtherList` leaves the decision to the list's shrink: not judged here.
+/// returned `r` and the twin's `dput()` ran, the twin's entry (by address:
+/// a killed dentry's memory waits for RCU, so it cannot be another's yet)
+/// must still be a child of its parent if `r` kept it (`Cached`,
+/// `Deferred`) and gone if `r` is `Listed`.  Read under the parent's guard
+/// in the twin, when the sequence or the epoch holds that parent.
+/// `Dropped` (not the last reference) is not judged: a directory's count
+/// includes its children, and a listed child is gone from the twin already.
+/// `OtherList` leaves the decision to the list's shrink.
 fn check_put<'p>(
     seq: &mut Seq,
     pool: &mut KVec<Ent<'p>>,
     root: &mut Ent<'p>,
     path: Path,
+    twin: Option<(usize, usize)>,
     r: PutResult,
 ) {
     let keep = match r {
-        PutResult::Dropped | PutResult::Cached | PutResult::Deferred => true,
+        PutResult::Cached | PutResult::Deferred => true,
         PutResult::Listed => false,
         _ => return,
     };
-    if path.len == 0 {
-        return;
-    }
-    let parent = path.parent();
-    let dir: &mut Ent<'p> = match pool.iter_mut().find(|e| e.path == parent) {
+    let Some((child, parent)) = twin else { return };
+    let dir: &mut Ent<'p> = match pool.iter_mut().find(|e| e.b.as_raw() as usize == parent) {
         Some(e) => e,
-        None if parent.len == 0 => root,
+        None if root.b.as_raw() as usize == parent => root,
         None => return,
     };
-    let cached = cached_child(&mut dir.b, path.name());
+    let cached = dir
+        .b
+        .lock_children()
+        .is_some_and(|g| g.iter().any(|c| c.dentry().as_raw() as usize == child));
     if cached != keep {
         seq.fail(format_args!(
             "put of {path} gave {r:?}, but dput() {} it",
@@ -1293,10 +1327,14 @@ fn check_put<'p>(
     }
 }
 
-/// Whether `dir` has a cached child `name` (read under its guard).
-fn cached_child(dir: &mut DentryRef<'_, RdcacheFs>, name: &[u8]) -> bool {
-    dir.lock_children()
-        .is_some_and(|g| g.iter().any(|c| c.name() == name))
+/// The count of the child `name` of `dir` that lookups find (hashed), read
+/// under the directory's guard, or `None` if there is none.
+fn child_count(dir: &mut DentryRef<'_, RdcacheFs>, name: &[u8]) -> Option<i32> {
+    let g = dir.lock_children()?;
+    let c = g
+        .iter()
+        .find(|c| c.name() == name && !c.dentry().is_unhashed())?;
+    Some(c.dentry().count())
 }
 
 /// Whether the cached child `name` of `dir` sits on a shrink list (read
@@ -1309,13 +1347,27 @@ fn child_listed(dir: &mut DentryRef<'_, RdcacheFs>, name: &[u8]) -> bool {
     })
 }
 
-/// The children of `dir` named by `names`, one below the other, each with
-/// a reference (`try_lookup()`), as far as they are cached.  Each has a
-/// cached child below it on the way, so none of these references is ever
-/// the last: taking and dropping them changes no dentry's state.
-fn walk<'p>(dir: &DentryRef<'p, RdcacheFs>, names: &[&[u8]]) -> KVec<DentryRef<'p, RdcacheFs>> {
+/// How far down `names` the tree below `dir` goes: the chain of children
+/// that are cached and in use, each with a reference of ours
+/// (`try_lookup()`), and then whether the next one is cached unused
+/// (count 0, so it has no children: the deepest there can be).  A
+/// reference is taken only on a child already in use, so none of ours is
+/// ever the last: taking and dropping them changes no dentry's state.
+fn walk<'p>(
+    dir: &mut DentryRef<'p, RdcacheFs>,
+    names: &[&[u8]],
+) -> (KVec<DentryRef<'p, RdcacheFs>>, bool) {
     let mut refs: KVec<DentryRef<'p, RdcacheFs>> = KVec::new();
     for n in names {
+        let count = match refs.last_mut() {
+            Some(d) => child_count(d, n),
+            None => child_count(dir, n),
+        };
+        match count {
+            None => return (refs, false),
+            Some(0) => return (refs, true),
+            Some(_) => {}
+        }
         let mut buf = [0u8; 17];
         let len = n.len().min(16);
         buf[..len].copy_from_slice(&n[..len]);
@@ -1335,16 +1387,16 @@ fn walk<'p>(dir: &DentryRef<'p, RdcacheFs>, names: &[&[u8]]) -> KVec<DentryRef<'
             _ => break,
         }
     }
-    refs
+    (refs, false)
 }
 
 /// After a shrink of the layer's list: `shrink_dentry_list()` killed each
-/// entry of `kills` and pruned its ancestors left unused, which `dput()`
-/// (the twin) caches.  For each, if the layer's tree lost the entry's
-/// parent and the twin's is cached and unused, the twin's goes through
-/// `shrink_dentry_list()` too, which prunes exactly as far up as the
-/// layer's did (the trees are alike but for these).  Exact: read from both
-/// trees under guards and with references that are never the last.
+/// entry of `kills` and pruned the ancestors it left unused, which `dput()`
+/// (the twin) caches.  For each, the deepest ancestor the twin has cached
+/// and unused, where the layer's tree has none, goes through
+/// `shrink_dentry_list()` in the twin too, which prunes exactly as far up
+/// as the layer's did (the trees are alike but for these).  Read from both
+/// trees under guards, with references that are never the last.
 fn reconcile_prunes<'p>(
     seq: &mut Seq,
     pool: &mut KVec<Ent<'p>>,
@@ -1356,10 +1408,14 @@ fn reconcile_prunes<'p>(
         if p1.len == 0 || p1 == *kp {
             continue; // The root's children: the root is never pruned.
         }
-        // The deepest held directory on the way down to p1 (the root, which
-        // the epoch holds, if no other).
+        // The deepest held directory (hashed: the one lookups find) on the
+        // way down to p1, or the epoch's root.
         let k = (0..pool.len())
-            .filter(|&i| pool[i].path == p1 || pool[i].path.is_ancestor_of(&p1))
+            .filter(|&i| {
+                (pool[i].path == p1 || pool[i].path.is_ancestor_of(&p1))
+                    && !pool[i].a.is_unhashed()
+                    && !pool[i].b.is_unhashed()
+            })
             .max_by_key(|&i| pool[i].path.len);
         let top: &mut Ent<'p> = match k {
             Some(k) => &mut pool[k],
@@ -1368,7 +1424,6 @@ fn reconcile_prunes<'p>(
         if top.path == p1 {
             continue; // Held: not pruned.
         }
-        // The names from pool[k] down to p1's parent, then p1's own.
         let mut names: KVec<&[u8]> = KVec::new();
         let rest = &p1.bytes()[top.path.bytes().len()..];
         for c in rest.split(|&b| b == b'/').filter(|c| !c.is_empty()) {
@@ -1376,48 +1431,39 @@ fn reconcile_prunes<'p>(
                 return;
             }
         }
-        let Some((&last, down)) = names.split_last() else {
-            continue;
-        };
-        let ra = walk(&top.a, down);
-        let rb = walk(&top.b, down);
-        if rb.len() != down.len() {
-            continue; // The twin lacks p1's parent: nothing to evict there.
-        }
-        let mut ra = ra;
-        let a_has = ra.len() == down.len()
-            && match ra.last_mut() {
-                Some(q) => cached_child(q, last),
-                None => cached_child(&mut top.a, last),
-            };
+        let (ra, a_unused) = walk(&mut top.a, &names);
+        let (mut rb, b_unused) = walk(&mut top.b, &names);
+        let a_depth = ra.len() + usize::from(a_unused);
         drop(ra);
-        if a_has {
+        // The twin's deepest: an unused child below its last in-use one.
+        if !b_unused || rb.len() + 1 <= a_depth {
             continue;
         }
-        // The twin's p1: moved to a list under its parent's guard if unused.
+        let last = names[rb.len()];
         stack_pin_init!(let list = ShrinkList::new());
         let moved = {
-            let mut rb = rb;
-            let moved = {
-                let q = match rb.last_mut() {
-                    Some(q) => q,
-                    None => &mut top.b,
-                };
-                match q.lock_children() {
-                    Some(mut g) => g
-                        .lock_child(|c| c.name() == last)
-                        .is_some_and(|l| list.as_mut().move_to_list(&l)),
-                    None => false,
-                }
+            let q = match rb.last_mut() {
+                Some(q) => q,
+                None => &mut top.b,
             };
-            drop(rb);
-            moved
+            match q.lock_children() {
+                Some(mut g) => g
+                    .lock_child(|c| c.name() == last && !c.dentry().is_unhashed())
+                    .is_some_and(|l| list.as_mut().move_to_list(&l)),
+                None => false,
+            }
         };
+        drop(rb);
         list.as_mut().shrink();
         if moved {
             seq.inter(Inter::PrunedAncestor);
             seq.prog.line(format_args!(
-                "// {p1}: pruned by shrink_dentry_list() after {kp} was killed, cached by dput(): pruned in the twin too"
+                "// {}: pruned by shrink_dentry_list() after {kp} was killed, cached by dput(): pruned in the twin too",
+                core::str::from_utf8(last).unwrap_or("?")
+            ));
+        } else {
+            seq.fail(format_args!(
+                "the twin's pruned ancestor of {kp} could not be evicted"
             ));
         }
     }
@@ -1476,8 +1522,9 @@ fn step<'p>(
             let i = pick(&mut seq.rng, NLISTS);
             seq.op_on(Op::Put, path);
             let r = seq.lists_a[i].as_mut().put(a);
+            let twin = twin_identity(&b);
             drop(b);
-            check_put(seq, pool, root, path, r);
+            check_put(seq, pool, root, path, twin, r);
             if seq.list_epochs[i] == 0 && !seq.lists_a[i].is_empty() {
                 seq.list_epochs[i] = seq.epoch;
             }
@@ -1529,11 +1576,13 @@ fn step<'p>(
             drop(d);
             seq.op_on(Op::Put, path);
             let r = seq.lists_a[i].as_mut().put(a);
+            let twin = twin_identity(&b);
             drop(b);
             seq.prog.line(format_args!("// -> {r:?}"));
-            check_put(seq, pool, root, path, r);
+            check_put(seq, pool, root, path, twin, r);
             if r == PutResult::Listed {
                 let _ = seq.kill_paths[i].push(path, GFP_KERNEL);
+                let _ = seq.lazy_ref.push(path.parent(), GFP_KERNEL);
             }
             let _ = seq.recent.push(path, GFP_KERNEL);
             if seq.list_epochs[i] == 0 && !seq.lists_a[i].is_empty() {
@@ -1620,6 +1669,13 @@ fn step<'p>(
                     }
                 }
                 _ => {}
+            }
+            // A listed entry the sequence marked dontcache, found again by
+            // lookup() (the twin's ->lookup() made a new, unmarked one).
+            if let (Ok(a), Ok(b), Some(p), false) = (&ra, &rb, path, refetched) {
+                if a.is_on_shrink_list() && seq.dontcache.contains(&p) {
+                    let _ = b.mark_dontcache();
+                }
             }
             // The listed entry may be one the sequence created
             // (create_child(): not in the shape), which the twin's
@@ -1754,6 +1810,7 @@ fn step<'p>(
                 seq.lists_a[i].as_mut().put(a)
             };
             // The twin: C's dput(), at once.
+            let twin = twin_identity(&b);
             drop(b);
             seq.prog.line(format_args!(
                 "{}lists[{i}].put(e{id}) -> {r:?}; // {path}; twin: dput()",
@@ -1764,10 +1821,11 @@ fn step<'p>(
                 }
             ));
             let _ = seq.recent.push(path, GFP_KERNEL);
-            check_put(seq, pool, root, path, r);
+            check_put(seq, pool, root, path, twin, r);
             match r {
                 PutResult::Listed => {
                     let _ = seq.kill_paths[i].push(path, GFP_KERNEL);
+                    let _ = seq.lazy_ref.push(path.parent(), GFP_KERNEL);
                 }
                 PutResult::OtherList => seq.inter(Inter::PutOtherList),
                 PutResult::Refused => seq.fail(format_args!("put refused outside a guard")),

@@ -217,6 +217,8 @@ def apifuzz_judge_selftests():
         ("own-failure-fails", clean + ["[9] rdcache: apifuzz: FAILED: twin trees differ in /"], True),
         # Only inodes rdcachefs does not count (create_child()'s) stay busy:
         # the VFS reports them, rdcachefs's balance must not.
+        ("replayed-program-lines-are-not-reports", clean + [
+            "[9] rdcache: apifuzz: | e6.try_lookup(c\"f0\") -> Err(Error(35)); // refused under the guard"], False),
         ("uncounted-inodes-pass", [begin.replace("counted 2", "counted 0"), busy_d0, warn, busy_x0, inodes, end],
          False),
         ("inode-leak-when-none-counted-fails", [begin.replace("counted 2", "counted 0"), busy_d0, busy_x0, inodes,
