@@ -1436,7 +1436,7 @@ fn reconcile_prunes<'p>(
         let a_depth = ra.len() + usize::from(a_unused);
         drop(ra);
         // The twin's deepest: an unused child below its last in-use one.
-        if !b_unused || rb.len() + 1 <= a_depth {
+        if !b_unused || rb.len() < a_depth {
             continue;
         }
         let last = names[rb.len()];
@@ -1643,7 +1643,14 @@ fn step<'p>(
                 // its shrink, where dput() killed it at once: the twin looks
                 // it up (->lookup()) to hold it too, marked as the layer's
                 // is if the sequence marked it.
-                (Ok(a), Err(e)) if *e == ENOENT && a.is_on_shrink_list() => {
+                // So is a parent a listed child keeps alive in the layer's
+                // tree (its count), which dput() may have killed (a
+                // ->d_delete() name, dontcache) in the twin.
+                (Ok(a), Err(e))
+                    if *e == ENOENT
+                        && (a.is_on_shrink_list()
+                            || path.is_some_and(|p| seq.lazy_ref.contains(&p))) =>
+                {
                     seq.prog.line(format_args!(
                         "// twin: e{}.lookup() of the entry dput() killed and the layer's list still holds",
                         pool[k].id
@@ -1660,7 +1667,7 @@ fn step<'p>(
                 // (to be killed), which dput() killed: the twin's new entry
                 // is killed again.
                 (Err(e), Ok(b)) if *e == EEXIST && op == Op::CreateChild => {
-                    if a_listed {
+                    if a_listed || path.is_some_and(|p| seq.lazy_ref.contains(&p)) {
                         let _ = b.mark_dontcache();
                         rb = Err(EEXIST);
                         seq.prog.line(format_args!(
@@ -1677,12 +1684,16 @@ fn step<'p>(
                     let _ = b.mark_dontcache();
                 }
             }
-            // The listed entry may be one the sequence created
-            // (create_child(): not in the shape), which the twin's
-            // ->lookup() cannot bring back: then neither tree keeps it.
+            // The listed entry (or the parent a listed child keeps alive in
+            // the layer's tree, where dput() may have killed it in the
+            // twin) may be one the sequence created (create_child(): not
+            // in the shape), which the twin's ->lookup() cannot bring
+            // back: then neither tree keeps it.
             let (ra, rb) = match (ra, rb) {
                 (Ok(a), Ok(b))
-                    if (refetched || a.is_on_shrink_list())
+                    if (refetched
+                        || a.is_on_shrink_list()
+                        || path.is_some_and(|p| seq.lazy_ref.contains(&p)))
                         && a.inode().is_some() != b.inode().is_some() =>
                 {
                     seq.prog.line(format_args!(
