@@ -9,7 +9,10 @@
 # C's dput()) disagree.  A failing seed's sequence is printed as Rust-like
 # lines, and `make apifuzz SEED=N` replays it alone.
 #
-#   apifuzz.sh seeds FIRST COUNT OPS      COUNT seeds from FIRST: a result each
+#   apifuzz.sh seeds FIRST COUNT OPS [S_S_...]
+#                                         COUNT seeds from FIRST, then the
+#                                         regression seeds S (a '_'-separated
+#                                         list): a result each
 #   apifuzz.sh duration SECONDS FIRST OPS seeds from FIRST until SECONDS
 #                                         passed: one result for them all
 #   apifuzz.sh replay SEED OPS            one seed, verbose (each call logged)
@@ -66,10 +69,10 @@ ktap_print_header
 rdc_load || ktap_exit_fail_msg "insmod rdcache.ko failed"
 case $mode in
 seeds)
-	first=$2 count=$3 ops=$4
-	ktap_set_plan $((count + 1))
-	s=$first
-	while [ "$s" -lt $((first + count)) ]; do
+	first=$2 count=$3 ops=$4 regress=$(echo "${5:-}" | tr '_' ' ')
+	seeds=$(seq "$first" $((first + count - 1)))
+	ktap_set_plan $((count + $(echo $regress | wc -w) + 1))
+	for s in $seeds $regress; do
 		run_seed "$s" "$ops"
 		if [ -z "$judged" ]; then
 			ktap_test_pass "seed $s: only the announced reports, twin trees agreed"
@@ -77,7 +80,6 @@ seeds)
 			show_failure "$s"
 			ktap_test_fail "seed $s: only the announced reports, twin trees agreed"
 		fi
-		s=$((s + 1))
 	done
 	coverage_result
 	;;
