@@ -26,12 +26,15 @@
 //!   with the same shape, on which every call is made too, except that a
 //!   `put` there is C's own `dput()` (dropping the reference), with nothing
 //!   deferred.  Whenever no list holds anything (a disposal has ended), the
-//!   two trees must agree, for every directory the sequence holds, on which
-//!   children are cached, their counts, and which are on the LRU and
-//!   referenced.  One difference is by design, and allowed only where it
-//!   applies: `shrink_dentry_list()` kills the unused ancestors a killed
-//!   entry leaves behind, where `dput()` caches them; the twin's copy of
-//!   such an ancestor is then evicted too, so the trees go on alike.
+//!   two trees must agree, for the root and every directory the sequence
+//!   holds, on which children are cached, their counts, and (for unused
+//!   ones) which are on the LRU and referenced; and each `put`'s verdict
+//!   must match what `dput()` did to the twin's copy.  Where the trees
+//!   differ by design until a shrink (a listed entry, or a parent a listed
+//!   child keeps alive, stays findable; `shrink_dentry_list()` prunes
+//!   ancestors that `dput()` caches; a listed entry's parent's REFERENCED
+//!   history), the twin is brought into line exactly and the program says
+//!   so (`docs/apifuzz.md`).
 //!
 //! Reading the file gives the last sequence as Rust-like lines, and the
 //! coverage since the module was loaded: per operation, per pair of
