@@ -39,6 +39,7 @@ DEB_PACKAGES=(
 	qemu-system-x86 busybox-static
 	bc flex bison libelf-dev libssl-dev cpio xz-utils gzip kmod
 	make python3 git ca-certificates gcc libc6-dev gnuplot-nox
+	b4
 )
 
 # Kernel configurations: name -> fragment under qemu/.
@@ -65,10 +66,25 @@ kernel_key() {
 		"$RUSTC" --version
 		"clang$LLVM_SUFFIX" --version | head -1
 		"$BINDGEN" --version
+		if [ -n "${KPATCH:-}" ]; then kernel_patches_key; fi
 	} | sha256sum | cut -c1-12
 }
 
-kernel_build_dir() { echo "$RDCACHE_CACHE/build/$1-$(kernel_key "$1")"; }
+# KPATCH=1: the kernel with the upstream series' C patches
+# (scripts/upstream/c/*.diff: the dput_to_list() export), whose own cache key
+# and tree; the module then uses the export (rust/Kbuild decides).
+KERNEL_PATCHES_DIR=$RDCACHE_TOP/scripts/upstream/c
+kernel_patches_key() { cat "$KERNEL_PATCHES_DIR"/*.diff | sha256sum | cut -c1-12; }
+# The source tree a build uses: the pristine one, or (KPATCH=1) a patched copy.
+kernel_src_dir() {
+	if [ -n "${KPATCH:-}" ]; then
+		echo "$KERNEL_SRC_DIR-patched-$(kernel_patches_key)"
+	else
+		echo "$KERNEL_SRC_DIR"
+	fi
+}
+
+kernel_build_dir() { echo "$RDCACHE_CACHE/build/$1${KPATCH:+-patched}-$(kernel_key "$1")"; }
 
 # The first Debian mirror the host's own apt sources name for its main archive
 # (setup.sh fetches the kernel source from it, fresh-check.sh debootstraps from it).

@@ -199,12 +199,22 @@ impl DentryName {
 /// (`rdc_lock_context()` in the helpers; see the module docs).
 const LOCK_OK: ffi::c_int = 0;
 
-/// `Ok` if `op` may take a `d_lock` or an `i_lock` here: in task context,
-/// with no dentry guard held by this task.  Otherwise `WARN`s with a line
-/// naming `op` and the rule, and returns `EDEADLK`.  Never sleeps.
+/// Whether a layer call may take a `d_lock` or an `i_lock` here: in task
+/// context, with no dentry guard held by this task, outside the filesystem
+/// callbacks the dcache calls under a `d_lock` (`->d_delete()`).  Never
+/// sleeps, never warns.
+pub fn may_take_d_lock() -> bool {
+    // SAFETY: No preconditions: compares this CPU's records' owners with
+    // `current`, and reads `in_task()`.
+    unsafe { glue::rdc_lock_context() == LOCK_OK }
+}
+
+/// `Ok` if `op` may take a `d_lock` or an `i_lock` here (see
+/// [`may_take_d_lock`]).  Otherwise `WARN`s with a line naming `op` and the
+/// rule, and returns `EDEADLK`.  Never sleeps.
 pub(crate) fn may_lock(op: &CStr) -> Result {
-    // SAFETY: No preconditions: compares this CPU's guard record's owner
-    // with `current`, and reads `in_task()`.
+    // SAFETY: No preconditions: compares this CPU's records' owners with
+    // `current`, and reads `in_task()`.
     let why = unsafe { glue::rdc_lock_context() };
     if why == LOCK_OK {
         return Ok(());

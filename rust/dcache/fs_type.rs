@@ -215,8 +215,13 @@ pub trait FileSystem: Sized + 'static {
     ///
     /// It runs in whatever context dropped the dentry or inode: under
     /// `s_umount` held for writing (umount's `->kill_sb()`), held shared
-    /// (the memory shrinker, or `ShrinkList::shrink()`'s deferred `dput()`),
-    /// or neither.  So it must not take `s_umount`, nor drop an
+    /// (the memory shrinker), or neither.
+    // rdcache-only {
+    /// (With rdcache's fallback for kernels that keep `dput_to_list()` to
+    /// `fs/`, `ShrinkList::shrink()`'s deferred `dput()` holds it shared too.)
+    // } rdcache-only
+    ///
+    /// So it must not take `s_umount`, nor drop an
     /// [`ActiveSuper`](super::ActiveSuper) (which may be the last, whose
     /// `deactivate_super()` takes `s_umount` for writing and would wait for
     /// itself), nor wait for anything `->kill_sb()` does.
@@ -225,7 +230,10 @@ pub trait FileSystem: Sized + 'static {
     /// tagged `tag`, now unused, should be killed rather than cached.  Runs
     /// under the dentry's `d_lock`: must not sleep.  Must not assume the
     /// superblock is up; may run under `s_umount` (see [`Self::callback`]).
-    /// The default caches everything.
+    /// Layer calls that may take a `d_lock` or `i_lock` (a lookup, a put, a
+    /// drop of a reference or a pin, a guard) are refused in it, with a
+    /// `WARN` naming the rule, as under a dentry guard: they would nest under
+    /// this `d_lock`.  The default caches everything.
     fn d_delete(_tag: u32, _name: &[u8]) -> bool {
         false
     }
@@ -410,7 +418,7 @@ impl<T: FileSystem> Registration<T> {
 }
 
 impl<T: FileSystem> Drop for Registration<T> {
-    /// `unregister_filesystem()`: sleeps (`synchronize_rcu()`, fs/filesystems.c:137).
+    /// `unregister_filesystem()`: sleeps (its `synchronize_rcu()`, fs/filesystems.c).
     fn drop(&mut self) {
         kernel::task::might_sleep();
         self.ty.state.store(DONE, Release);
@@ -851,8 +859,12 @@ unsafe fn dentry_tag(dentry: *const bindings::dentry) -> u32 {
 /// # Safety
 ///
 /// Only the C side calls it, as that callback (under the dentry's
-/// `d_lock`, from `retain_dentry()` or `rdc_dput_last_to_list()`); `T` is the
-/// type the callback was registered for.
+/// `d_lock`, from `retain_dentry()`); `T` is the type the callback was
+/// registered for.
+// rdcache-only {
+/// (With rdcache's fallback, also from `rdc_dput_last_to_list()`, under
+/// `d_lock` as well.)
+// } rdcache-only
 unsafe extern "C" fn d_delete<T: FileSystem>(dentry: *const bindings::dentry) -> ffi::c_int {
     let mut len: ffi::c_uint = 0;
     // SAFETY: `d_lock` is held, so the name is stable for the call.
@@ -860,7 +872,16 @@ unsafe extern "C" fn d_delete<T: FileSystem>(dentry: *const bindings::dentry) ->
     // SAFETY: `len` bytes at `name`, valid under `d_lock`.
     let name = unsafe { core::slice::from_raw_parts(name, len as usize) };
     // SAFETY: The dentry is live under its `d_lock`.
-    ffi::c_int::from(T::d_delete(unsafe { dentry_tag(dentry) }, name))
+    let tag = unsafe { dentry_tag(dentry) };
+    // Layer calls that may take a `d_lock` are refused inside the callback
+    // (`may_lock()`): one would nest under this `d_lock`.
+    // SAFETY: `d_lock` is held for the whole call (`retain_dentry()`), so this
+    // task stays on this CPU until the matching exit below.
+    let prev = unsafe { glue::rdc_dlock_callback_enter() };
+    let kill = T::d_delete(tag, name);
+    // SAFETY: The matching exit, on the same CPU, with what the entry saved.
+    unsafe { glue::rdc_dlock_callback_exit(prev) };
+    ffi::c_int::from(kill)
 }
 
 /// `dentry_operations.d_release`.

@@ -33,6 +33,8 @@ extern "C" {
     pub(crate) fn rdc_lock_context() -> ffi::c_int;
     pub(crate) fn rdc_guard_holds(dentry: *const bindings::dentry) -> bool;
     pub(crate) fn rdc_lock_rule_warn(op: *const ffi::c_char, why: ffi::c_int);
+    pub(crate) fn rdc_dlock_callback_enter() -> *mut bindings::task_struct;
+    pub(crate) fn rdc_dlock_callback_exit(prev: *mut bindings::task_struct);
     pub(crate) fn rdc_guard_lock(dentry: *mut bindings::dentry) -> bool;
     pub(crate) fn rdc_guard_unlock(dentry: *mut bindings::dentry);
     pub(crate) fn rdc_guard_lock_child(dentry: *mut bindings::dentry);
@@ -42,11 +44,14 @@ extern "C" {
     pub(crate) fn rdc_d_unlock(dentry: *mut bindings::dentry);
     pub(crate) fn rdc_d_first_child(parent: *mut bindings::dentry) -> *mut bindings::dentry;
     pub(crate) fn rdc_d_next_sibling(child: *mut bindings::dentry) -> *mut bindings::dentry;
+    // fallback.c: only on a kernel that does not export dput_to_list().
+    #[cfg(not(rdc_dput_to_list))]
     pub(crate) fn rdc_dput_last_to_list(
         dentry: *mut bindings::dentry,
         kill: *mut bindings::list_head,
         keep: *mut bindings::list_head,
     ) -> ffi::c_int;
+    #[cfg(not(rdc_dput_to_list))]
     pub(crate) fn rdc_shrink_keep(keep: *mut bindings::list_head) -> usize;
     pub(crate) fn rdc_shrink_list_census(
         list: *mut bindings::list_head,

@@ -27,10 +27,9 @@
 //!    [`ChildrenGuard`] (the parent's `d_lock`) can make; a bare `&Dentry`
 //!    does not compile.
 //! 2. **Only a `true` return transfers the dentry.** `move_to_list()`
-//!    returns it, `put()` says so in its [`PutResult`]; `false` (or
-//!    [`PutResult::OtherList`]) means a list has it already (someone
-//!    else's, or for `put` this list's deferred part), whose shrink deals
-//!    with it.
+//!    returns it, `put()` says so in its [`PutResult`] ([`PutResult::Listed`]);
+//!    `false` means a list has it already (someone else's), whose shrink
+//!    deals with it.
 //! 3. **A list is thread-private and must not move while linked.**
 //!    [`ShrinkList`] is pinned and neither `Send` nor `Sync`.  An abandoned
 //!    list would leak: dropping one drains it.
@@ -45,31 +44,42 @@
 //!    `mem::forget()` of a [`DentryRef`] (safe in Rust, as every leak is)
 //!    keeps its count for ever, and umount reports that dentry as busy and
 //!    frees the superblock anyway, as it does for the same leak in C.  So
-//!    the layer never follows a dentry to its superblock unless something
-//!    keeps that superblock: a pin, or (in the deferred step of rule 6) the
-//!    entry itself, unused and alive under its `d_lock`, which umount's
-//!    `shrink_dcache_tree()` must kill before `generic_shutdown_super()`
-//!    can return.  An entry with a count (maybe a leaked one) is never
+//!    the layer never follows a dentry to its superblock unless a pin keeps
+//!    that superblock.  An entry with a count (maybe a leaked one) is never
 //!    followed there, so a leak leads to those reports and to nothing
 //!    worse.
+// rdcache-only {
+//!    (The fallback's deferred step of rule 6 follows one more: an entry,
+//!    unused and alive under its `d_lock`, which umount's
+//!    `shrink_dcache_tree()` must kill before `generic_shutdown_super()`
+//!    can return, so its superblock is there while it is.)
+// } rdcache-only
 //! 6. **`put` keeps what `dput` keeps, and pins nothing.**
-//!    [`ShrinkList::put`] is the `dput_to_list()` of Al Viro's April 2019
-//!    proposal: a non-last reference is dropped (locklessly where lockref
-//!    can, else under `d_lock`); for the last, `retain_dentry()`'s test
-//!    (hashed, not disconnected, not `DCACHE_DONTCACHE`, `->d_delete()` does
-//!    not object) decides.  What `dput()` would kill goes onto the list, and
-//!    [`ShrinkList::shrink`] kills it and prunes its unused ancestors as
-//!    `shrink_dentry_list()` does.  What it would keep stays cached: at once
-//!    if it is on the LRU, else (putting it there is `d_lru_add()`, private
-//!    to `fs/dcache.c`) it waits, unreferenced, on the list, and
-//!    [`ShrinkList::shrink`] disposes of it without ever taking or dropping
-//!    an active superblock reference, so `->kill_sb()` never runs in a put,
-//!    a shrink or a list's drop: an entry in use again is only taken off the
-//!    list (its holder's `dput()` caches it) and its superblock is never
-//!    read; an unused one goes to `dput()` while `s_umount` is held shared
-//!    through a trylock and the superblock is up (what the memory shrinker
-//!    does, `super_cache_scan()`), and is otherwise killed as umount would
-//!    kill it.  See [`PutResult`].
+//!    [`ShrinkList::put`] is `dput_to_list()`, the pattern of Al Viro's
+//!    April 2019 proposal: a non-last reference is dropped (locklessly
+//!    where lockref can, else under `d_lock`); for the last,
+//!    `retain_dentry()` decides (hashed, not disconnected, not
+//!    `DCACHE_DONTCACHE`, `->d_delete()` does not object).  What `dput()`
+//!    would keep stays cached, on the LRU, at once; what it would kill goes
+//!    onto the list, and [`ShrinkList::shrink`] kills it and prunes its
+//!    unused ancestors as `shrink_dentry_list()` does.  No active
+//!    superblock reference is taken or dropped, so `->kill_sb()` never runs
+//!    in a put, a shrink or a list's drop.  See [`PutResult`].
+// rdcache-only {
+//!
+//!    On a kernel that keeps `dput_to_list()` to `fs/` (stock 7.3), rdcache
+//!    builds a fallback: putting a dentry on the LRU is `d_lru_add()`,
+//!    private to `fs/dcache.c`, so a dentry `dput()` would keep and that is
+//!    not on the LRU yet waits, unreferenced, on the list
+//!    ([`PutResult::Deferred`]), and [`ShrinkList::shrink`] disposes of it
+//!    without ever taking or dropping an active superblock reference: an
+//!    entry in use again is only taken off the list (its holder's `dput()`
+//!    caches it) and its superblock is never read; an unused one goes to
+//!    `dput()` while `s_umount` is held shared through a trylock and the
+//!    superblock is up (what the memory shrinker does,
+//!    `super_cache_scan()`), and is otherwise killed as umount would kill
+//!    it.
+// } rdcache-only
 //! 7. **Context.** [`ShrinkList::put`] and [`ShrinkList::move_to_list`]
 //!    take only spinlocks and never allocate, so they never sleep where
 //!    spinlocks do not (`CONFIG_PREEMPT_RT` makes every spinlock a sleeping
@@ -118,7 +128,7 @@
 //!     }
 //! }
 //! list.as_mut().shrink();                      // may sleep: kills what dput()
-//!                                              // would kill, dput()s the deferred
+//!                                              // would kill
 //! ```
 
 pub mod dentry;

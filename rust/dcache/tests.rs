@@ -8,15 +8,25 @@
 //! no `BUG: Dentry ... still in use`, no KASAN report, no lockdep splat).
 
 use super::{
+    dentry::may_take_d_lock,
     fs_type::{Callback, FileSystem, FsContext, Node, Registration, Type, CHILD_NAME_MAX},
     Census, DentryRef, KernMount, PutResult, ShrinkList,
 };
-use kernel::{new_spinlock, prelude::*, ThisModule};
+use kernel::{
+    new_spinlock,
+    prelude::*,
+    sync::atomic::{Atomic, Relaxed},
+    ThisModule,
+};
 use pin_init::stack_pin_init;
 
 /// The test filesystem: an empty root, built on by the tests with
 /// [`DentryRef::create_child`]; `->lookup()` finds nothing.
 pub(crate) struct TestFs;
+
+/// What [`may_take_d_lock`] said in the last `->d_delete()` of a `probe-`
+/// name: 0 not called yet, 1 allowed, 2 refused.
+static PROBE: Atomic<u32> = Atomic::new(0);
 
 impl FileSystem for TestFs {
     const NAME: &'static CStr = c"rust_fs_test";
@@ -57,6 +67,12 @@ impl FileSystem for TestFs {
     }
     fn inode_allocated(_data: &(), _node: &Node) {}
     fn callback(_tag: u32, _what: Callback<'_>) {}
+    fn d_delete(_tag: u32, name: &[u8]) -> bool {
+        if name.starts_with(b"probe-") {
+            PROBE.store(if may_take_d_lock() { 1 } else { 2 }, Relaxed);
+        }
+        false
+    }
     fn kill_sb_begin(_data: &()) {}
     fn kill_sb_end(_data: ()) {}
 }
@@ -128,6 +144,19 @@ pub(crate) fn referenced<T>(dir: &mut DentryRef<'_, T>, name: &[u8]) -> Result<b
     Ok(r)
 }
 
+/// A census of `entries` entries, `husks` of them husks and `in_use` in use.
+fn census(entries: usize, husks: usize, in_use: usize) -> Census {
+    Census {
+        entries,
+        husks,
+        in_use,
+        // rdcache-only {
+        deferred: 0,
+        deferred_in_use: 0,
+        // } rdcache-only
+    }
+}
+
 #[kernel::macros::kunit_tests(rust_fs_dcache)]
 mod dcache {
     use super::*;
@@ -148,12 +177,34 @@ mod dcache {
         Ok(())
     }
 
+    // What `put()` says of a reference `dput_to_list()` does not put on
+    // the list: it does not say why.
+    #[cfg(rdc_dput_to_list)]
+    const NOT_LAST: PutResult = PutResult::Released;
+    #[cfg(rdc_dput_to_list)]
+    const KEPT_NEW: PutResult = PutResult::Released;
+    #[cfg(rdc_dput_to_list)]
+    const KEPT_ON_LRU: PutResult = PutResult::Released;
+    #[cfg(rdc_dput_to_list)]
+    const ON_OTHER_LIST: PutResult = PutResult::Released;
+    // rdcache-only {
+    // The fallback for a kernel that keeps `dput_to_list()` to `fs/` says why.
+    #[cfg(not(rdc_dput_to_list))]
+    const NOT_LAST: PutResult = PutResult::Dropped;
+    #[cfg(not(rdc_dput_to_list))]
+    const KEPT_NEW: PutResult = PutResult::Deferred;
+    #[cfg(not(rdc_dput_to_list))]
+    const KEPT_ON_LRU: PutResult = PutResult::Cached;
+    #[cfg(not(rdc_dput_to_list))]
+    const ON_OTHER_LIST: PutResult = PutResult::OtherList;
+    // } rdcache-only
+
     #[test]
     fn non_last_put_keeps_dentry_cached() -> Result {
         with_root!(|root| {
             let d = root.create_child(c"a", true)?;
             stack_pin_init!(let list = ShrinkList::new());
-            assert_eq!(list.as_mut().put(d.clone()), PutResult::Dropped);
+            assert_eq!(list.as_mut().put(d.clone()), NOT_LAST);
             assert!(list.is_empty());
             assert_eq!(d.count(), 1);
             drop(d);
@@ -196,7 +247,7 @@ mod dcache {
             // A counted reference to it, put into `b`, leaves it with `a` too.
             let r = root.try_lookup(c"c")?.ok_or(ENOENT)?;
             assert!(r.is_on_shrink_list());
-            assert_eq!(b.as_mut().put(r), PutResult::OtherList);
+            assert_eq!(b.as_mut().put(r), ON_OTHER_LIST);
             assert!(b.is_empty());
             assert!(!a.is_empty());
             a.as_mut().shrink();
@@ -209,35 +260,24 @@ mod dcache {
     fn census_counts_an_entry_found_again_as_in_use() -> Result {
         with_root!(|root| {
             let d = root.create_child(c"r", true)?;
+            // Hashed but not to be cached: listed, and still findable.
+            d.mark_dontcache()?;
             stack_pin_init!(let list = ShrinkList::new());
-            assert_eq!(list.as_mut().put(d), PutResult::Deferred);
-            let idle = Census {
-                entries: 1,
-                husks: 0,
-                in_use: 0,
-                deferred: 1,
-                deferred_in_use: 0,
-            };
+            assert_eq!(list.as_mut().put(d), PutResult::Listed);
+            let idle = census(1, 0, 0);
             assert_eq!(list.census(), idle);
-            // A lookup finds the deferred entry: on the list, and in use.
+            // A lookup finds the listed entry: on the list, and in use.
             let again = root.try_lookup(c"r")?.ok_or(ENOENT)?;
             assert!(again.is_on_shrink_list());
-            assert_eq!(
-                list.census(),
-                Census {
-                    in_use: 1,
-                    deferred_in_use: 1,
-                    ..idle
-                }
-            );
-            // shrink() only takes it off, alive (no dput() of its own):
-            // still referenced, still cached.
-            assert_eq!(list.as_mut().shrink(), 0);
+            assert_eq!(list.census(), Census { in_use: 1, ..idle });
+            // shrink() only takes it off, alive: still referenced, still
+            // cached, until its holder's dput() kills it.
+            list.as_mut().shrink();
             assert!(list.is_empty());
             assert!(!again.is_on_shrink_list());
             assert_eq!(again.count(), 1);
             drop(again);
-            assert!(on_lru(root, b"r")?);
+            assert!(!cached(root, b"r")?);
             Ok(())
         })
     }
@@ -281,17 +321,19 @@ mod dcache {
                 *guard += 1;
                 // With DEBUG_ATOMIC_SLEEP any sleep here is reported in the log,
                 // which the harness turns into a failure.  `s1` is hashed and
-                // not on the LRU yet: its last put is deferred to `shrink()`.
-                assert_eq!(list.as_mut().put(last), PutResult::Deferred);
-                assert_eq!(list.as_mut().put(other), PutResult::Dropped);
+                // not on the LRU yet: its last put puts it there.
+                assert_eq!(list.as_mut().put(last), KEPT_NEW);
+                assert_eq!(list.as_mut().put(other), NOT_LAST);
                 assert_eq!(list.as_mut().put(doomed), PutResult::Listed);
-                assert_eq!(list.as_mut().put(on_the_lru), PutResult::Cached);
+                assert_eq!(list.as_mut().put(on_the_lru), KEPT_ON_LRU);
             }
-            assert_eq!(list.as_mut().shrink(), 1);
+            list.as_mut().shrink();
             assert!(on_lru(root, b"s1")?);
             assert!(cached(root, b"s2")?);
             assert!(!cached(root, b"s3")?);
-            assert!(on_lru(root, b"s4")?);
+            // Its second last put found it on the LRU: marked referenced,
+            // as retain_dentry() marks it.
+            assert!(referenced(root, b"s4")?);
             drop(kept);
             Ok(())
         })
@@ -310,8 +352,9 @@ mod dcache {
             let e = d.create_child(c"h2", false)?;
             let f = d.create_child(c"h3", false)?;
             f.d_invalidate();
-            // One deferred entry, one to kill: umount takes both.
-            assert_eq!(list.as_mut().put(e), PutResult::Deferred);
+            e.mark_dontcache()?;
+            // Two entries to kill, one hashed and one not: umount takes both.
+            assert_eq!(list.as_mut().put(e), PutResult::Listed);
             assert_eq!(list.as_mut().put(f), PutResult::Listed);
             drop(d);
             drop(root);
@@ -321,17 +364,8 @@ mod dcache {
             drop(mnt);
         }
         assert!(!list.is_empty());
-        assert_eq!(
-            list.census(),
-            Census {
-                entries: 2,
-                husks: 2,
-                in_use: 0,
-                deferred: 1,
-                deferred_in_use: 0,
-            }
-        );
-        assert_eq!(list.as_mut().shrink(), 0);
+        assert_eq!(list.census(), census(2, 2, 0));
+        list.as_mut().shrink();
         assert!(list.is_empty());
         drop(reg);
         Ok(())
@@ -345,7 +379,7 @@ mod dcache {
             k.d_invalidate();
             {
                 stack_pin_init!(let list = ShrinkList::new());
-                assert_eq!(list.as_mut().put(d), PutResult::Deferred);
+                assert_eq!(list.as_mut().put(d), KEPT_NEW);
                 assert_eq!(list.as_mut().put(k), PutResult::Listed);
             }
             assert!(on_lru(root, b"dr")?);
@@ -379,6 +413,19 @@ mod dcache {
             assert_eq!(dir.create_child(c"x", false).err(), Some(ENOENT));
             let file = root.create_child(c"plain", false)?;
             assert_eq!(file.create_child(c"x", false).err(), Some(ENOTDIR));
+            Ok(())
+        })
+    }
+
+    #[test]
+    fn layer_calls_in_a_d_delete_callback_are_refused() -> Result {
+        with_root!(|root| {
+            assert!(may_take_d_lock());
+            // Its last dput() asks ->d_delete() under its d_lock.
+            drop(root.create_child(c"probe-1", false)?);
+            assert_eq!(PROBE.load(Relaxed), 2);
+            // The mark ends with the callback.
+            assert!(may_take_d_lock());
             Ok(())
         })
     }

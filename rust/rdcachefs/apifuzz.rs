@@ -46,6 +46,7 @@
 use super::{
     control::{read_command, COMMAND_MAX},
     registry,
+    scenario::HAS_DEFERRED_STEP,
     workers::{spawn, Rng},
     RdcacheFs, TYPE,
 };
@@ -168,7 +169,7 @@ const INTER_NAMES: [&str; NINTER] = [
     "guard, then a lookup (refused)",
     "put under a spinlock",
     "shrink after umount",
-    "deferred entry found again before shrink",
+    "deferred (with dput_to_list(): listed) entry found again before shrink",
     "forgotten reference, then umount",
     "umount in a work item",
     "WeakSuper after umount",
@@ -179,6 +180,14 @@ const INTER_NAMES: [&str; NINTER] = [
     "one list, two filesystems",
     "ancestor pruned by shrink, cached by dput",
 ];
+
+/// What `put()` says of a reference that is not the last: `Dropped` with the
+/// fallback, `Released` with the kernel's `dput_to_list()`.
+const NOT_LAST: PutResult = if HAS_DEFERRED_STEP {
+    PutResult::Dropped
+} else {
+    PutResult::Released
+};
 
 /// What the runs since the module was loaded exercised.
 struct Coverage {
@@ -664,7 +673,9 @@ fn swap_take<T>(v: &mut KVec<T>, i: usize) -> Option<T> {
 }
 
 fn pick(rng: &mut Rng, n: usize) -> usize {
-    (rng.next() % n as u64) as usize
+    // `checked_rem`: no division-by-zero panic path (objtool does not know
+    // rustc's panic functions for it as noreturn, and warns).
+    rng.next().checked_rem(n as u64).unwrap_or(0) as usize
 }
 
 impl Seq {
@@ -729,13 +740,21 @@ impl Seq {
     /// list's drop) completes, from its census before.
     fn note_dispose(&mut self, i: usize) -> Census {
         let c = self.census_check(i);
+        // Entries found again before the disposal: deferred ones with the
+        // fallback (issue 22's were), listed ones with `dput_to_list()`
+        // (nothing is deferred there).
+        let found_again = if HAS_DEFERRED_STEP {
+            c.deferred_in_use
+        } else {
+            c.in_use
+        };
         if c.entries > 0 && self.list_epochs[i] != 0 && self.list_epochs[i] < self.epoch {
             self.inter(Inter::ShrinkAfterUmount);
-            if c.deferred_in_use > 0 {
+            if found_again > 0 {
                 self.inter(Inter::ForgetUmountShrink);
             }
         }
-        if c.deferred_in_use > 0 {
+        if found_again > 0 {
             self.inter(Inter::DeferredFoundAgain);
         }
         c
@@ -747,7 +766,7 @@ impl Seq {
         self.op(Op::Shrink);
         self.op_on_list(Op::Shrink, i);
         let c = self.note_dispose(i);
-        let kept = self.lists_a[i].as_mut().shrink();
+        let kept = self.lists_a[i].as_mut().shrink_kept();
         self.lists_b[i].as_mut().shrink();
         self.prog.line(format_args!(
             "lists[{i}].shrink() -> {kept}; // census before: entries={} husks={} in_use={} deferred={}",
@@ -1815,6 +1834,10 @@ fn step<'p>(
             seq.op_on(op, path);
             seq.op_on_list(op, i);
             let Ent { a, b, .. } = e;
+            // With the kernel's `dput_to_list()`, `put()` does not say that
+            // it left the entry to another list (`Released`): seen on a list
+            // just before, and not listed by the put, it was.
+            let on_a_list = !HAS_DEFERRED_STEP && a.is_on_shrink_list();
             let r = if locked {
                 seq.inter(Inter::PutUnderSpinlock);
                 stack_pin_init!(let lock = new_spinlock!(()));
@@ -1842,6 +1865,7 @@ fn step<'p>(
                     let _ = seq.lazy_ref.push(path.parent(), GFP_KERNEL);
                 }
                 PutResult::OtherList => seq.inter(Inter::PutOtherList),
+                PutResult::Released if on_a_list => seq.inter(Inter::PutOtherList),
                 PutResult::Refused => seq.fail(format_args!("put refused outside a guard")),
                 _ => {}
             }
@@ -2023,7 +2047,7 @@ fn step<'p>(
                     let res = seq.lists_a[i].as_mut().put(r);
                     seq.prog
                         .line(format_args!("lists[{i}].put(fref) -> {res:?}; // ramfs /"));
-                    if res != PutResult::Dropped {
+                    if res != NOT_LAST {
                         seq.fail(format_args!("put of a ramfs root reference gave {res:?}"));
                     }
                 }

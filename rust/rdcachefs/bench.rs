@@ -355,16 +355,20 @@ fn retain(n: usize) -> Result<CString> {
     let mnt = KernMount::new(&TYPE, None)?;
     let pin = mnt.sb().try_activate().ok_or(EINVAL)?;
     let root = pin.root();
-    // New files: `put` defers each, `shrink()` hands it to `dput()`.
-    let rust_new = put_all_and_shrink(
-        &mut hashed_files(&root, b'r', n, false)?,
-        PutResult::Deferred,
-    )?;
+    // New files: with the kernel's `dput_to_list()`, `put` keeps each on the
+    // LRU at once; with the fallback, it defers each and `shrink()` hands it
+    // to `dput()`.
+    let (kept_new, kept_lru) = if super::scenario::HAS_DEFERRED_STEP {
+        (PutResult::Deferred, PutResult::Cached)
+    } else {
+        (PutResult::Released, PutResult::Released)
+    };
+    let rust_new = put_all_and_shrink(&mut hashed_files(&root, b'r', n, false)?, kept_new)?;
     let mut refs = hashed_files(&root, b'q', n, false)?;
     let batch = peer::DputBatch::new(&mut refs)?;
     let c_new = timed(|| batch.run());
     // The same files, found again on the LRU: `put` marks each referenced.
-    let rust_lru = put_all_and_shrink(&mut hashed_files(&root, b'r', n, true)?, PutResult::Cached)?;
+    let rust_lru = put_all_and_shrink(&mut hashed_files(&root, b'r', n, true)?, kept_lru)?;
     let mut refs = hashed_files(&root, b'q', n, true)?;
     let batch = peer::DputBatch::new(&mut refs)?;
     let c_lru = timed(|| batch.run());

@@ -16,7 +16,8 @@
 //!     `ENOENT` when nothing is mounted.
 //!   - `release`: lets a parked [`scenario`] worker go on (`ENOENT` if none
 //!     is parked); reading the file shows where one is parked
-//!     (`parked: none|listed|killing|pinned|shrunk`).
+//!     (`parked: none|listed|killing|pinned|shrunk`), and which `put()`
+//!     the module was built with (`put: dput_to_list|fallback`).
 //!   - `sound-forget-umount-shrink`: [`sound::forget_umount_shrink`], a
 //!     sequence of safe calls that leaks a dentry reference on purpose and
 //!     must cause only the reports C gives for that leak.
@@ -47,6 +48,7 @@ impl debugfs::Writer for Control {
             f,
             "commands: selftest-late selftest-leak selftest-panic release sound-forget-umount-shrink sound-guard-misuse sound-irq-refusals"
         )?;
+        writeln!(f, "put: {}", super::PUT_PATH)?;
         scenario::report(f)
     }
 }

@@ -151,6 +151,12 @@ impl FileSystem for RdcacheFs {
                 opts.workers
             )));
         }
+        if opts.scenario == scenario::DEFERRED_KILL && !scenario::HAS_DEFERRED_STEP {
+            return Err(fc.invalf(fmt!(
+                "scenario={} (deferred-kill) needs the deferred step, and this kernel exports dput_to_list(): put() keeps entries at once",
+                opts.scenario
+            )));
+        }
         if opts.scenario > 0
             && (opts.shape.depth < 1 || opts.shape.fanout < 1 || opts.shape.files < 1)
         {
@@ -272,8 +278,19 @@ impl FileSystem for RdcacheFs {
 
 /// Registers `rdcachefs` for the lifetime of the returned object.
 pub(crate) fn register(module: &'static ThisModule) -> Result<fs_type::Registration<RdcacheFs>> {
-    fs_type::Registration::new(&TYPE, module)
+    let reg = fs_type::Registration::new(&TYPE, module)?;
+    pr_info!("rdcachefs: registered; ShrinkList::put() uses {PUT_PATH}\n");
+    Ok(reg)
 }
+
+/// Which `ShrinkList::put()` the module was built with (rust/Kbuild decides):
+/// the kernel's `dput_to_list()`, or the fallback for a kernel that keeps it
+/// to `fs/` (stock 7.3).
+pub(crate) const PUT_PATH: &str = if cfg!(rdc_dput_to_list) {
+    "dput_to_list"
+} else {
+    "fallback"
+};
 
 /// Starts the module's workqueue; dropping the result destroys it.
 pub(crate) fn start_queue() -> Result<QueueOwner> {

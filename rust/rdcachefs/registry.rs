@@ -55,9 +55,10 @@ pub(crate) enum Counter {
     KillSbInShrink,
     DeferredAfterUmount,
     PutRefused,
+    PutReleased,
 }
 
-const NCOUNTERS: usize = 28;
+const NCOUNTERS: usize = 29;
 const NAMES: [&str; NCOUNTERS] = [
     "lookups",
     "inodes_allocated",
@@ -87,6 +88,7 @@ const NAMES: [&str; NCOUNTERS] = [
     "kill_sb_in_shrink",
     "deferred_after_umount",
     "put_refused",
+    "put_released",
 ];
 
 struct Counters([Atomic<u64>; NCOUNTERS]);

@@ -81,6 +81,37 @@ pub(crate) const NAMES: [&str; 7] = [
 
 /// Most `scenario=` takes.
 pub(crate) const MAX: u32 = NAMES.len() as u32;
+/// `deferred-kill`'s number: it needs [`HAS_DEFERRED_STEP`].
+pub(crate) const DEFERRED_KILL: u32 = 7;
+/// Whether `put()` defers keeping new dentries to `shrink()`: only with the
+/// fallback for kernels that do not export `dput_to_list()`.
+pub(crate) const HAS_DEFERRED_STEP: bool = cfg!(not(rdc_dput_to_list));
+
+/// What the put of `d0`'s last reference says in `resurrection` and
+/// `foreign-list`: with the fallback, `d0` is kept through the deferred step,
+/// on the worker's list; with `dput_to_list()` a kept `d0` would go to the
+/// LRU at once, so it is marked `DCACHE_DONTCACHE` first, and listed.
+const D0_PUT: PutResult = if HAS_DEFERRED_STEP {
+    PutResult::Deferred
+} else {
+    PutResult::Listed
+};
+/// What worker 1's put of `d0`, found on worker 0's list, says.
+const D0_PUT_AGAIN: PutResult = if HAS_DEFERRED_STEP {
+    PutResult::OtherList
+} else {
+    PutResult::Released
+};
+
+/// `d0`, looked up for `resurrection` or `foreign-list`, made such that its
+/// last put leaves it on the worker's list (see [`D0_PUT`]).
+fn d0_for_the_list<'a>(root: &DentryRef<'a, RdcacheFs>) -> Result<DentryRef<'a, RdcacheFs>> {
+    let d = root.lookup(c"d0")?;
+    if !HAS_DEFERRED_STEP {
+        d.mark_dontcache()?;
+    }
+    Ok(d)
+}
 
 /// How many workers scenario `k` runs.
 pub(crate) fn workers(k: u32) -> u32 {
@@ -289,21 +320,21 @@ fn take(
         }
         // resurrection
         (3, _) => {
-            let d = root.lookup(c"d0")?;
-            expect_put(tag, "d0", list.as_mut().put(d), PutResult::Deferred);
+            let d = d0_for_the_list(root)?;
+            expect_put(tag, "d0", list.as_mut().put(d), D0_PUT);
             let f = root.lookup(c"f0")?;
             f.mark_dontcache()?;
             expect_put(tag, "f0", list.as_mut().put(f), PutResult::Listed);
         }
         // foreign-list
         (4, 0) => {
-            let d = root.lookup(c"d0")?;
-            expect_put(tag, "d0", list.as_mut().put(d), PutResult::Deferred);
+            let d = d0_for_the_list(root)?;
+            expect_put(tag, "d0", list.as_mut().put(d), D0_PUT);
         }
         (4, _) => {
             if wait_step(1) {
                 let d = root.lookup(c"d0")?;
-                expect_put(tag, "d0 again", list.as_mut().put(d), PutResult::OtherList);
+                expect_put(tag, "d0 again", list.as_mut().put(d), D0_PUT_AGAIN);
             }
         }
         // ancestor

@@ -8,7 +8,7 @@
 //! no `BUG: Dentry ... still in use`, no KASAN), or the test fails.
 
 use super::{registry, registry::Counter, RdcacheFs};
-use crate::dcache::tests::{cached, on_lru, referenced};
+use crate::dcache::tests::{cached, on_lru};
 use crate::dcache::{dentry::DentryName, DentryRef, KernMount, PutResult, ShrinkList};
 use kernel::prelude::*;
 use pin_init::stack_pin_init;
@@ -130,6 +130,20 @@ mod shrink_list {
     }
 }
 
+/// What `put()` says of the last reference of a dentry `dput()` keeps that
+/// is not on the LRU yet, and how many such entries `shrink_kept()` then hands
+/// to `dput()`: with `dput_to_list()`, `Released` and none (it is on the LRU
+/// at once); with the fallback, `Deferred` and one.
+#[cfg(rdc_dput_to_list)]
+const KEPT_NEW: (PutResult, usize) = (PutResult::Released, 0);
+#[cfg(not(rdc_dput_to_list))]
+const KEPT_NEW: (PutResult, usize) = (PutResult::Deferred, 1);
+/// What `put()` says of the last reference of a dentry on the LRU already.
+#[cfg(rdc_dput_to_list)]
+const KEPT_ON_LRU: PutResult = PutResult::Released;
+#[cfg(not(rdc_dput_to_list))]
+const KEPT_ON_LRU: PutResult = PutResult::Cached;
+
 #[kernel::macros::kunit_tests(rdcache_retain)]
 mod retain {
     use super::*;
@@ -143,15 +157,16 @@ mod retain {
             // The first lookup asked the filesystem: the counter counts.
             assert_eq!(lookups, before + 1);
             stack_pin_init!(let list = ShrinkList::new());
-            // Not on the LRU yet (a new dentry): keeping it is deferred.
-            assert_eq!(list.as_mut().put(d), PutResult::Deferred);
-            assert_eq!(list.as_mut().shrink(), 1);
+            // Not on the LRU yet (a new dentry): kept, on the LRU after the
+            // shrink at the latest (at once with `dput_to_list()`).
+            assert_eq!(list.as_mut().put(d), KEPT_NEW.0);
+            assert_eq!(list.as_mut().shrink_kept(), KEPT_NEW.1);
             assert!(on_lru(root, b"d0")?);
             // The next lookup finds it in the dcache: no ->lookup() call.
             let again = root.lookup(c"d0")?;
             assert_eq!(registry::get(tag, Counter::Lookups), Some(lookups));
             // On the LRU now: its next last put keeps it at once.
-            assert_eq!(list.as_mut().put(again), PutResult::Cached);
+            assert_eq!(list.as_mut().put(again), KEPT_ON_LRU);
             assert!(list.is_empty());
             assert!(on_lru(root, b"d0")?);
             assert!(root.try_lookup(c"d0")?.is_some());
@@ -167,7 +182,7 @@ mod retain {
             d.d_invalidate();
             stack_pin_init!(let list = ShrinkList::new());
             assert_eq!(list.as_mut().put(d), PutResult::Listed);
-            assert_eq!(list.as_mut().shrink(), 0);
+            assert_eq!(list.as_mut().shrink_kept(), 0);
             assert!(!cached(root, b"d1")?);
             Ok(())
         })
@@ -201,12 +216,21 @@ mod retain {
             assert!(!cached(root, b"drop-b")?);
             // A negative dentry ->d_delete() keeps is cached like any other.
             let n = root.lookup(c"nothing")?;
-            assert_eq!(list.as_mut().put(n), PutResult::Deferred);
+            assert_eq!(list.as_mut().put(n), KEPT_NEW.0);
             list.as_mut().shrink();
             assert!(on_lru(root, b"nothing")?);
             Ok(())
         })
     }
+}
+
+/// The fallback's deferred step (`PutResult::Deferred`), which a kernel that
+/// exports `dput_to_list()` never takes.
+#[cfg(not(rdc_dput_to_list))]
+#[kernel::macros::kunit_tests(rdcache_retain_deferred)]
+mod retain_deferred {
+    use super::*;
+    use crate::dcache::tests::referenced;
 
     #[test]
     fn retain_deferred_entry_in_use_again_is_left_to_its_user() -> Result {
@@ -219,7 +243,7 @@ mod retain {
             assert!(again.is_on_shrink_list());
             // shrink() only takes it off the list: no count of its own, no
             // dput(), and its superblock is not looked at.
-            assert_eq!(list.as_mut().shrink(), 0);
+            assert_eq!(list.as_mut().shrink_kept(), 0);
             assert!(list.is_empty());
             assert!(!again.is_on_shrink_list());
             assert_eq!(again.count(), 1);
@@ -251,7 +275,7 @@ mod retain {
             stack_pin_init!(let list = ShrinkList::new());
             assert_eq!(list.as_mut().put(d), PutResult::Deferred);
             let again = root.try_lookup(c"d2")?.ok_or(ENOENT)?;
-            assert_eq!(list.as_mut().shrink(), 0);
+            assert_eq!(list.as_mut().shrink_kept(), 0);
             drop(again);
             assert!(referenced(root, b"d2")?);
             Ok(())
@@ -269,7 +293,7 @@ mod retain {
             assert_eq!(list.as_mut().put(d), PutResult::Deferred);
             let again = root.try_lookup(c"d1")?.ok_or(ENOENT)?;
             assert_eq!(list.as_mut().put(again), PutResult::OtherList);
-            assert_eq!(list.as_mut().shrink(), 1);
+            assert_eq!(list.as_mut().shrink_kept(), 1);
             assert!(referenced(root, b"d1")?);
             Ok(())
         })
@@ -284,7 +308,7 @@ mod retain {
             // A user takes it and drops it again before the shrink: unused,
             // still on our list, and dput() would keep it.
             drop(root.try_lookup(c"d1")?.ok_or(ENOENT)?);
-            assert_eq!(list.as_mut().shrink(), 1);
+            assert_eq!(list.as_mut().shrink_kept(), 1);
             assert!(on_lru(root, b"d1")?);
             Ok(())
         })

@@ -194,7 +194,7 @@ impl Workers {
     pub(crate) fn shrink(&self, id: u32, list: Pin<&mut ShrinkList>) -> usize {
         let slot = &self.shrinking[id as usize % self.shrinking.len()];
         slot.store(kernel::current!().pid(), Release);
-        let kept = list.shrink();
+        let kept = list.shrink_kept();
         slot.store(0, Release);
         kept
     }
@@ -249,7 +249,7 @@ impl Workers {
                     let mut guard = self.lock.lock();
                     *guard += 1;
                     for d in refs.drain_all() {
-                        outcomes[put_index(list.as_mut().put(d))] += 1;
+                        outcomes[put_index(put_attributed(list.as_mut(), d))] += 1;
                     }
                 }
                 registry::add(tag, Counter::WorkerPuts, n);
@@ -301,14 +301,29 @@ impl Workers {
     }
 }
 
+/// `list.put(d)`, with what it did for the attribution counters.  With the
+/// kernel's `dput_to_list()`, `put()` does not tell an entry left on another
+/// list from one kept or a count dropped ([`PutResult::Released`]): a dentry
+/// seen on a shrink list just before its put, which the put did not list, is
+/// counted as left to another list (`foreign-list`).  A snapshot, read
+/// without `d_lock`: the other list's owner may have taken it off meanwhile.
+fn put_attributed(list: Pin<&mut ShrinkList>, d: DentryRef<'_, RdcacheFs>) -> PutResult {
+    let on_a_list = !scenario::HAS_DEFERRED_STEP && d.is_on_shrink_list();
+    match list.put(d) {
+        PutResult::Released if on_a_list => PutResult::OtherList,
+        r => r,
+    }
+}
+
 /// The counters of [`PutResult`]s, in [`put_index`] order.
-const PUT_COUNTERS: [Counter; 6] = [
+const PUT_COUNTERS: [Counter; 7] = [
     Counter::PutDropped,
     Counter::PutCached,
     Counter::PutDeferred,
     Counter::PutListed,
     Counter::PutOtherList,
     Counter::PutRefused,
+    Counter::PutReleased,
 ];
 
 /// Where `r` is counted in [`PUT_COUNTERS`].
@@ -320,6 +335,7 @@ fn put_index(r: PutResult) -> usize {
         PutResult::Listed => 3,
         PutResult::OtherList => 4,
         PutResult::Refused => 5,
+        PutResult::Released => 6,
     }
 }
 

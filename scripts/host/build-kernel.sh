@@ -33,7 +33,26 @@ start=$(date +%s)
 # the right toolchain.
 MAKEFLAGS="$(kmake_args)"
 export MAKEFLAGS
-cd "$KERNEL_SRC_DIR"
+
+# KPATCH=1: a copy of the pristine source (hard links, made once) with the
+# series' C patches applied; each file a patch touches is a copy of its own
+# first, so that the pristine tree never changes.
+src=$(kernel_src_dir)
+if [ "$src" != "$KERNEL_SRC_DIR" ] && [ ! -f "$src/.rdcache-patched" ]; then
+	say "patching a copy of the kernel source: $src (scripts/upstream/c/*.diff)"
+	rm -rf "$src.tmp"
+	cp -al "$KERNEL_SRC_DIR" "$src.tmp"
+	for d in "$KERNEL_PATCHES_DIR"/*.diff; do
+		for f in $(sed -n 's|^+++ b/||p' "$d"); do
+			cp --remove-destination "$KERNEL_SRC_DIR/$f" "$src.tmp/$f"
+		done
+		(cd "$src.tmp" && patch -p1 --no-backup-if-mismatch -s) <"$d" || die "$d does not apply to $KERNEL_SRC_DIR"
+	done
+	basename -a "$KERNEL_PATCHES_DIR"/*.diff >"$src.tmp/.rdcache-patched"
+	rm -rf "$src"
+	mv "$src.tmp" "$src"
+fi
+cd "$src"
 
 # tinyconfig == allnoconfig + kernel/configs/tiny.config; our fragment goes last.
 if ! scripts/kconfig/merge_config.sh -n -O "$out" kernel/configs/tiny.config "$frag" \

@@ -74,11 +74,14 @@ def run_case(path, kdir, kmake_args):
     try:
         with open(os.path.join(tmp, "Kbuild"), "w") as f:
             f.write("rustflags-y += -Dwarnings\nobj-m := rdcache_cf.o\n"
-                    "rdcache_cf-y := cf_main.o glue.o helpers/dcache.o helpers/fs_type.o\n")
+                    "rdcache_cf-y := cf_main.o glue.o helpers/dcache.o helpers/fs_type.o\n"
+                    f"include {os.path.join(TOP, 'rust', 'dcache', 'dput_to_list.mk')}\n"
+                    "rustflags-y += $(rdc_dput_to_list_rustflags)\n"
+                    "rdcache_cf-$(rdc_fallback) += fallback.o\n")
             for o in ("helpers/dcache.o", "helpers/fs_type.o"):
                 f.write(f"CFLAGS_{o} += -D__rust_helper=\n"
                         f"CFLAGS_REMOVE_{o} += -Wmissing-prototypes -Wmissing-declarations\n")
-        for name in ("glue.c", "glue.h"):
+        for name in ("glue.c", "glue.h", "fallback.c"):
             shutil.copy(os.path.join(TOP, "rust", "dcache", name), tmp)
         shutil.copytree(os.path.join(TOP, "rust", "dcache", "helpers"), os.path.join(tmp, "helpers"))
         with open(os.path.join(tmp, "cf_main.rs"), "w") as f:

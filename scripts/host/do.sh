@@ -97,6 +97,11 @@ build_module() {
 		cat "$log" >&2
 		die "module build failed"
 	fi
+	# Warnings are errors: rustc's and the C compiler's are (-Dwarnings,
+	# -Werror in rust/Kbuild); objtool's and modpost's are not, so here.
+	if grep -E '(^|: )warning:' "$log" >&2; then
+		die "the module build warned (above; $log): warnings are errors here"
+	fi
 	phase_end module
 }
 

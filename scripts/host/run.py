@@ -551,8 +551,11 @@ def plan(name):
         # Host only: the build-time layout checks fire, and the installed
         # bindgen against its bug report (make layout).
         "layout": [],
-        # make upstream: the series' built-in suite on the patched kernel.
-        "upstream": [Boot("upstream", [Test("upstream/builtin-kunit.sh")])],
+        # make upstream, on the patched kernel (whose dput_to_list() the
+        # module uses): the series' built-in suite, the module's suites, the
+        # forced interleavings, the stress on 2 vCPUs and a negative control.
+        "upstream": [Boot("upstream", [Test("upstream/builtin-kunit.sh"), Test("kunit/kunit.sh")] + forced,
+                          beside=True), stress[0], negctl[0]],
     }
     if name not in plans:
         raise SystemExit(f"run.py: unknown plan '{name}' (have: {', '.join(plans)})")
@@ -1695,7 +1698,11 @@ class Runner:
             elif int(late.group(1)):
                 fail.append(f"the safe run counted {late.group(1)} late callback(s)")
         neg_late = count(neg, ("late-callback",))
+        put = re.search(r"ShrinkList::put\(\) uses (\S+)", text)
         rows = [
+            ("ShrinkList::put()", {"dput_to_list": "the kernel's dput_to_list()",
+                                   "fallback": "fallback (7.3 keeps dput_to_list() to fs/)"}.get(
+                                       put.group(1), put.group(1)) if put else "?", "-"),
             ("runs", f"{nums.get('cycles', '?')} mount/umount cycles" if ran_safe else "not run",
              "1 boot" if ran_neg else "not run"),
             ("dentry references put into shrink lists", nums.get("puts", "?") if ran_safe else "-", "-"),

@@ -32,13 +32,16 @@ Trees and builds live in $RDCACHE_CACHE/upstream/.
 """
 
 import argparse
+import email.message as email_message
 import glob
 import os
 import re
+import shlex
 import shutil
 import subprocess
 import sys
 import tempfile
+import textwrap
 import threading
 import time
 
@@ -50,15 +53,20 @@ DOCS = os.path.join(TOP, "docs", "upstream")
 # The layer's Rust files and the patch that adds each; the rest of
 # rust/dcache/ (glue.rs, glue.c, hardirq.rs, layout.rs, layout_c.c,
 # layout_tests.rs, peer.rs, workqueue.rs) is rdcache's own.
-RUST = {"dentry.rs": 2, "fs_type.rs": 2, "inode.rs": 2, "mount.rs": 2, "super_block.rs": 2,
-        "shrink_list.rs": 3, "tests.rs": 4}
-HELPERS = {"dcache.c": 1, "fs_type.c": 1}
+RUST = {"dentry.rs": 3, "fs_type.rs": 3, "inode.rs": 3, "mount.rs": 3, "super_block.rs": 3,
+        "shrink_list.rs": 4, "tests.rs": 5}
+HELPERS = {"dcache.c": 2, "fs_type.c": 2}
+# The C patches, first in the series: (diff under scripts/upstream/c/, the
+# patch that applies it).  A kernel with them is the "patched kernel" the
+# out-of-tree module detects at build time (rust/Kbuild).
+C_PATCHES = [("dcache-export-dput_to_list.diff", 1)]
 KCONFIG = "RUST_FS_DCACHE_KUNIT_TEST"
 SUITE = "rust_fs_dcache"
-PATCHES = ["1-helpers.txt", "2-types.txt", "3-shrink-list.txt", "4-kunit.txt"]
+PATCHES = ["0-dcache-export.txt", "1-helpers.txt", "2-types.txt", "3-shrink-list.txt", "4-kunit.txt"]
 # Which sections of mod.rs's //! text go into fs.rs, from which patch.
-DOC_SECTIONS = {"Brands": 2, "The rules": 3, "The pattern": 3}
-TOUCHED = ["MAINTAINERS", "rust/helpers/helpers.c", "rust/kernel/Kconfig.test", "rust/kernel/fs.rs"]
+DOC_SECTIONS = {"Brands": 3, "The rules": 4, "The pattern": 4}
+C_TOUCHED = ["fs/dcache.c", "fs/internal.h", "include/linux/dcache.h"]
+TOUCHED = ["MAINTAINERS", "rust/helpers/helpers.c", "rust/kernel/Kconfig.test", "rust/kernel/fs.rs"] + C_TOUCHED
 
 
 def say(msg):
@@ -80,6 +88,31 @@ def write(path, text):
 
 
 # ---- the rewrite ----------------------------------------------------------
+
+def strip_rdcache_only(text, what):
+    """Drop what only the out-of-tree module needs: the lines from a
+    `// rdcache-only {` line to its `// } rdcache-only` line (the fallback
+    for kernels without the dput_to_list() export), and the
+    `#[cfg(rdc_dput_to_list)]` attributes, which the series' kernel always
+    meets.  Anything else naming rdc_dput_to_list is an error."""
+    out, depth = [], 0
+    for ln in text.split("\n"):
+        s = ln.strip()
+        if s in ("// rdcache-only {", "/* rdcache-only { */"):
+            depth += 1
+        elif s in ("// } rdcache-only", "/* } rdcache-only */"):
+            if not depth:
+                raise SystemExit(f"upstream: {what}: '{s}' without its opening line")
+            depth -= 1
+        elif not depth and s != "#[cfg(rdc_dput_to_list)]":
+            out.append(ln)
+    if depth:
+        raise SystemExit(f"upstream: {what}: an rdcache-only block is not closed")
+    text = "\n".join(out)
+    if "rdc_dput_to_list" in text or "rdcache-only" in text:
+        raise SystemExit(f"upstream: {what}: rdc_dput_to_list or rdcache-only left after the strip")
+    return text
+
 
 def rewrite_rust(text):
     text = re.sub(r"\bglue::rdc_(\w+)", r"bindings::\1", text)
@@ -119,7 +152,7 @@ def rewrite_c(text):
 def doc_sections():
     """mod.rs's //! text, split at its '# ' headings: {title: lines}."""
     sections, title = {}, None
-    for line in read(os.path.join(LAYER, "mod.rs")).splitlines():
+    for line in strip_rdcache_only(read(os.path.join(LAYER, "mod.rs")), "mod.rs").splitlines():
         if not line.startswith("//!"):
             continue
         m = re.match(r"//! # (.*)", line)
@@ -211,21 +244,40 @@ def maintainers(pristine, stage, author):
     return pristine.replace(anchor, "\n" + entry + anchor[1:], 1)
 
 
+def c_files(pristine, stage):
+    """{path: text} of the C files, with the C patches up to `stage` applied
+    (git apply, in a scratch directory, to the pristine texts)."""
+    diffs = [d for d, s in C_PATCHES if s <= stage]
+    if not diffs:
+        return dict(pristine)
+    with tempfile.TemporaryDirectory(prefix="rdcache-cpatch-") as tmp:
+        for p, text in pristine.items():
+            write(os.path.join(tmp, p), text)
+        for d in diffs:
+            r = subprocess.run(["git", "apply", "--whitespace=error", os.path.join(MSGS, "c", d)],
+                               cwd=tmp, capture_output=True, text=True)
+            if r.returncode:
+                raise SystemExit(f"upstream: scripts/upstream/c/{d} does not apply to 7.3: {r.stderr.strip()}")
+        return {p: read(os.path.join(tmp, p)) for p in pristine}
+
+
 def stage_files(ksrc, stage, author):
     """{path: text} of every file the series touches, after patch `stage`."""
     out = {}
     pristine = {p: read(os.path.join(ksrc, p)) for p in TOUCHED}
-    out["MAINTAINERS"] = maintainers(pristine["MAINTAINERS"], stage, author) if stage else pristine["MAINTAINERS"]
-    out["rust/helpers/helpers.c"] = helpers_c(pristine["rust/helpers/helpers.c"], stage) if stage else \
+    rust_in = stage >= min(HELPERS.values())
+    out["MAINTAINERS"] = maintainers(pristine["MAINTAINERS"], stage, author) if rust_in else pristine["MAINTAINERS"]
+    out["rust/helpers/helpers.c"] = helpers_c(pristine["rust/helpers/helpers.c"], stage) if rust_in else \
         pristine["rust/helpers/helpers.c"]
     for h, s in HELPERS.items():
         if s <= stage:
-            out[f"rust/helpers/{h}"] = rewrite_c(read(os.path.join(LAYER, "helpers", h)))
-    out["rust/kernel/fs.rs"] = fs_rs(pristine["rust/kernel/fs.rs"], stage) if stage >= 2 else \
+            out[f"rust/helpers/{h}"] = rewrite_c(strip_rdcache_only(read(os.path.join(LAYER, "helpers", h)), h))
+    out.update(c_files({p: pristine[p] for p in C_TOUCHED}, stage))
+    out["rust/kernel/fs.rs"] = fs_rs(pristine["rust/kernel/fs.rs"], stage) if stage >= RUST["dentry.rs"] else \
         pristine["rust/kernel/fs.rs"]
     for r, s in RUST.items():
         if s <= stage:
-            out[f"rust/kernel/fs/{r}"] = rewrite_rust(read(os.path.join(LAYER, r)))
+            out[f"rust/kernel/fs/{r}"] = rewrite_rust(strip_rdcache_only(read(os.path.join(LAYER, r)), r))
     if RUST["tests.rs"] <= stage:
         out["rust/kernel/Kconfig.test"] = kconfig_test(pristine["rust/kernel/Kconfig.test"])
         out["rust/kernel/fs/.kunitconfig"] = (
@@ -256,20 +308,65 @@ def rustfmt(ksrc, paths, args):
         write(p, r.stdout)
 
 
-def make_series(ksrc, cache, args, repo_name="series"):
-    """Build the series repository; format-patch it into a new directory."""
-    # The author of the layer's last change, from the history (not the
-    # user's git config, which a fresh machine or CI may not have): the
-    # same sources give the same series wherever it is made.
-    who = git(TOP, "log", "-1", "--format=%an%n%ae", "--", "rust/dcache").split("\n")
-    name, email = (who[0], who[1]) if len(who) > 1 and who[0] else ("rdcache", "rdcache@localhost")
-    author = f"{name} <{email}>"
-    # One date for every commit, from the sources: the same sources give the
-    # same series, byte for byte.
+# Domains no person's mail goes to (RFC 2606, RFC 6761), and single labels.
+RESERVED_TLDS = ("example", "invalid", "test", "localhost", "local")
+
+
+def placeholder(name, email):
+    """Why `name <email>` cannot sign a Developer's Certificate of Origin,
+    or None."""
+    if not name or not email:
+        return "no identity (neither UPSTREAM_AUTHOR nor git config user.name/user.email)"
+    if not re.fullmatch(r"[^@\s<>]+@[^@\s<>]+", email):
+        return f"'{email}' is not a mail address"
+    domain = email.rsplit("@", 1)[1].lower().rstrip(".")
+    labels = domain.split(".")
+    if len(labels) < 2 or labels[-1] in RESERVED_TLDS or domain in ("example.com", "example.org", "example.net"):
+        return f"'{email}' is in a reserved or local domain, which no person reads"
+    if re.search(r"no-?reply", email, re.I):
+        return f"'{email}' is a no-reply address"
+    if re.search(r"\bmaintainers\b|\bplaceholder\b|\bunknown\b", name, re.I) or len(name.split()) < 2:
+        return f"'{name}' is not a person's full name"
+    return None
+
+
+def identity():
+    """(name, email, where from, why it cannot sign or None): the person the
+    series is from, UPSTREAM_AUTHOR='Full Name <address>' or else git config
+    user.name and user.email."""
+    env = os.environ.get("UPSTREAM_AUTHOR", "").strip()
+    if env:
+        m = re.fullmatch(r"([^<>]+?)\s*<([^<>\s]+)>", env)
+        if not m:
+            raise SystemExit(f"upstream: UPSTREAM_AUTHOR='{env}' is not 'Full Name <address>'")
+        name, email, source = m.group(1).strip(), m.group(2), "UPSTREAM_AUTHOR"
+    else:
+        def cfg(key):
+            return subprocess.run(["git", "-C", TOP, "config", key], capture_output=True, text=True).stdout.strip()
+        name, email, source = cfg("user.name"), cfg("user.email"), "git config"
+    return name, email, source, placeholder(name, email)
+
+
+def series_env(_repo=None):
+    """Git's environment for the series: who (identity(); a marked stand-in
+    if there is none) and one date for every commit, from the sources, so
+    that the same sources give the same series."""
+    name, email, _, _ = identity()
+    if not name or not email:
+        name, email = "rdcache (unsigned)", "unsigned@rdcache.invalid"
     date = git(TOP, "log", "-1", "--format=%cI", "--", "rust/dcache", "scripts/upstream",
                "scripts/host/upstream.py").strip() or "2026-12-01T00:00:00+00:00"
-    env = {"GIT_AUTHOR_NAME": name, "GIT_AUTHOR_EMAIL": email, "GIT_COMMITTER_NAME": name,
-           "GIT_COMMITTER_EMAIL": email, "GIT_AUTHOR_DATE": date, "GIT_COMMITTER_DATE": date}
+    return {"GIT_AUTHOR_NAME": name, "GIT_AUTHOR_EMAIL": email, "GIT_COMMITTER_NAME": name,
+            "GIT_COMMITTER_EMAIL": email, "GIT_AUTHOR_DATE": date, "GIT_COMMITTER_DATE": date}
+
+
+def make_series(ksrc, cache, args, repo_name="series"):
+    """Build the series repository; format-patch it into a new directory.
+    Signed off only by an identity that can sign (identity()); otherwise
+    unsigned, and make upstream's identity check fails."""
+    env = series_env()
+    name, email, problem = env["GIT_AUTHOR_NAME"], env["GIT_AUTHOR_EMAIL"], identity()[3]
+    author = f"{name} <{email}>"
     repo = repo_name if os.path.isabs(repo_name) else os.path.join(cache, repo_name)
     shutil.rmtree(repo, ignore_errors=True)
     os.makedirs(repo)
@@ -289,14 +386,73 @@ def make_series(ksrc, cache, args, repo_name="series"):
         if stage == 0:
             git(repo, "commit", "-q", "-m", "linux-source-7.3: the files the series touches", env=env)
             continue
-        msg = read(os.path.join(MSGS, PATCHES[stage - 1])).rstrip() + f"\n\nSigned-off-by: {author}\n"
+        msg = read(os.path.join(MSGS, PATCHES[stage - 1])).rstrip() + "\n"
+        if not problem:
+            msg += f"\nSigned-off-by: {author}\n"
         subprocess.run(["git", "-C", repo, "commit", "-q", "-F", "-"], input=msg, text=True,
                        check=True, env=dict(os.environ, **env))
-    out = tempfile.mkdtemp(prefix="rdcache-series-")
-    git(repo, "format-patch", "-q", "--cover-letter", "--no-signature", "-o", out, "HEAD~%d" % len(PATCHES),
-        env=env)
+    # b4 makes the mails, as a submitter would: b4 prep enrolls the branch
+    # (its cover letter is an empty commit), get_maintainer.pl gives To and
+    # Cc (b4 prep --auto-to-cc), b4 send -o writes them without sending.
+    git(repo, "checkout", "-q", "-b", "rust-fs-dcache")
+    git(repo, "config", "user.name", name)
+    git(repo, "config", "user.email", email)
+    getm = (f"perl {os.path.join(ksrc, 'scripts', 'get_maintainer.pl')} --no-tree "
+            f"--mpath {os.path.join(repo, 'MAINTAINERS')} --nogit --nogit-fallback --nogit-chief-penguins "
+            "--norolestats")
+    git(repo, "config", "b4.send-auto-to-cmd", getm + " --nol")
+    git(repo, "config", "b4.send-auto-cc-cmd", getm + " --nom")
+    b4(repo, "prep", "-e", f"HEAD~{len(PATCHES)}", env=env)
+    out = b4_mails(repo, cover_text(None, None), env)
     patches = sorted(glob.glob(os.path.join(out, "*.patch")))
     return repo, out, patches
+
+
+def b4(repo, *args, env=None, editor=None):
+    """Runs b4 in the series repository; its output on failure."""
+    e = dict(os.environ, **(env or {}))
+    if editor:
+        e["EDITOR"] = e["GIT_EDITOR"] = editor
+    r = subprocess.run(["b4"] + list(args), cwd=repo, capture_output=True, text=True, env=e)
+    if r.returncode:
+        raise SystemExit(f"upstream: b4 {' '.join(args)} failed: {(r.stdout + r.stderr).strip()[-800:]}")
+    return r.stdout
+
+
+def cover_text(checks, kunit):
+    """The cover letter: subject, blank line, body, from scripts/upstream/
+    cover-letter.txt with the evidence and the checks filled in."""
+    blurb = read(os.path.join(MSGS, "cover-letter.txt"))
+    subject, body = blurb.split("\n", 1)
+    _, _, _, problem = identity()
+    if problem:
+        body = (textwrap.fill("NOT SIGNED OFF: make upstream signs only for a person's identity "
+                              f"(UPSTREAM_AUTHOR or git config); here {problem}.", 72)
+                + "\n\n" + body.lstrip("\n"))
+    body = body.replace("@EVIDENCE@", evidence(kunit)).replace(
+        "@CHECKS@", "\n".join("  " + ln for ln in checks.lines) if checks and checks.lines else "  (not run)")
+    return subject.strip() + "\n\n" + body.strip() + "\n"
+
+
+def b4_mails(repo, cover, env):
+    """Sets the cover letter to `cover` (b4 prep --edit-cover), collects To
+    and Cc (b4 prep --auto-to-cc), and writes the mails (b4 send -o) into a
+    new directory, as NNNN-*.patch; returns it."""
+    tmp = tempfile.mkdtemp(prefix="rdcache-b4-")
+    text = os.path.join(tmp, "cover.txt")
+    write(text, cover)
+    editor = os.path.join(tmp, "editor.sh")
+    # Keeps b4's tracking section, replaces the rest.
+    write(editor, "#!/bin/sh\n{ cat " + shlex.quote(text) + "; echo; "
+          "sed -n '/^--- b4-submit-tracking ---$/,$p' \"$1\"; } >\"$1.new\" && mv \"$1.new\" \"$1\"\n")
+    os.chmod(editor, 0o755)
+    b4(repo, "prep", "--edit-cover", env=env, editor=editor)
+    b4(repo, "prep", "--auto-to-cc", env=env)
+    out = os.path.join(tmp, "mails")
+    b4(repo, "send", "--no-sign", "-o", out, env=env)
+    for f in glob.glob(os.path.join(out, "*.eml")):
+        os.rename(f, f[:-len(".eml")] + ".patch")
+    return out
 
 
 # ---- the checks -----------------------------------------------------------
@@ -342,6 +498,16 @@ def warning_keys(log):
     return keys
 
 
+def new_warnings(log, base, ours):
+    """(sorted warnings of build log `log` that `base` lacks and that name a
+    path of `ours`, how many others `base` lacks): only the first count
+    against the series (7.3's own files may warn under CLIPPY=1 and a newer
+    rustc than its pristine build's log saw)."""
+    keys = warning_keys(log) - base
+    new = sorted(k for k in keys if any(o in k for o in ours))
+    return new, len(keys) - len(new)
+
+
 def kmake(tree, build, target, args, log, extra=()):
     cmd = ["make", "-C", tree, f"O={build}", f"-j{args.jobs}"] + args.kmake + list(extra) + [target]
     start = time.time()
@@ -354,14 +520,47 @@ def kmake(tree, build, target, args, log, extra=()):
     return rc, time.time() - start
 
 
-def reset_tree(tree, ksrc, paths):
-    """Put the series' files of `tree` back as they are in the pristine source."""
+def series_paths(repo, n):
+    """The paths the last `n` commits of the series repository touch."""
+    return git(repo, "diff", "--name-only", f"HEAD~{n}", "HEAD").split()
+
+
+def stage_tree_files(repo, stage, n, paths):
+    """{path: text or None (absent)} of `paths` after patch `stage` of `n`."""
+    out = {}
     for p in paths:
-        src, dst = os.path.join(ksrc, p), os.path.join(tree, p)
-        if os.path.exists(src):
-            write(dst, read(src))
-        elif os.path.exists(dst):
-            os.unlink(dst)
+        r = subprocess.run(["git", "-C", repo, "show", f"HEAD~{n - stage}:{p}"], capture_output=True, text=True)
+        out[p] = r.stdout if r.returncode == 0 else None
+    return out
+
+
+def sync_tree(tree, ksrc, files):
+    """Make `tree`'s series files `files` ({path: text or None}), writing
+    only those whose text differs (their mtimes drive the rebuild).  A path
+    the series does not have yet gets the pristine text, or goes."""
+    for p, text in files.items():
+        dst = os.path.join(tree, p)
+        if text is None and os.path.exists(os.path.join(ksrc, p)):
+            text = read(os.path.join(ksrc, p))
+        if text is None:
+            if os.path.exists(dst):
+                os.unlink(dst)
+        elif not os.path.exists(dst) or read(dst) != text:
+            write(dst, text)
+
+
+def apply_check(ksrc, repo, series):
+    """None if the patches apply in order to the pristine files they touch;
+    else what went wrong."""
+    with tempfile.TemporaryDirectory(prefix="rdcache-apply-") as tmp:
+        for p in series_paths(repo, len(series)):
+            if os.path.exists(os.path.join(ksrc, p)):
+                write(os.path.join(tmp, p), read(os.path.join(ksrc, p)))
+        for p in series:
+            r = subprocess.run(["git", "apply", "--whitespace=error", p], cwd=tmp, capture_output=True, text=True)
+            if r.returncode:
+                return f"{os.path.basename(p)} does not apply: {r.stderr.strip()[:300]}"
+    return None
 
 
 def olddefconfig(tree, build, args, base=None, add=""):
@@ -396,11 +595,10 @@ def main():
 
     repo, out, patches = make_series(args.ksrc, cache, args)
     series = [p for p in patches if not os.path.basename(p).startswith("0000-")]
-    cover = next(p for p in patches if os.path.basename(p).startswith("0000-"))
     say(f"{len(series)} patches in {out}")
     checks = Checks()
     if args.series_only:
-        publish(out, patches, cover, checks, args, None)
+        publish(repo, out, checks, args, None)
         return 0
 
     # A tree of our own: a copy of the pristine source, whose series files
@@ -411,8 +609,6 @@ def main():
         shutil.rmtree(tree, ignore_errors=True)
         run(["cp", "-a", args.ksrc, tree])
         write(os.path.join(tree, ".rdcache-copied"), "")
-    changed = git(repo, "diff", "--name-only", "HEAD~%d" % len(series), "HEAD").split()
-    reset_tree(tree, args.ksrc, changed)
     build = os.path.join(cache, "build")
     logs = os.path.join(cache, "logs")
     shutil.rmtree(logs, ignore_errors=True)
@@ -421,7 +617,7 @@ def main():
     # checkpatch, on each patch (from the pristine tree, as a maintainer would).
     bad = []
     for p in series:
-        r = subprocess.run(["perl", os.path.join(tree, "scripts/checkpatch.pl"), "--strict", p],
+        r = subprocess.run(["perl", os.path.join(tree, "scripts/checkpatch.pl"), "--strict"] + unsigned_ignore() + [p],
                            cwd=tree, capture_output=True, text=True)
         total = re.search(r"total: (\d+) errors, (\d+) warnings, (\d+) checks", r.stdout)
         with open(os.path.join(logs, "checkpatch-" + os.path.basename(p) + ".log"), "w") as f:
@@ -429,56 +625,60 @@ def main():
         if not total or total.groups() != ("0", "0", "0"):
             bad.append(f"{os.path.basename(p)}: {total.group(0) if total else 'no total line'}")
     checks.result(not bad, "checkpatch", "; ".join(bad) if bad else
-                  f"--strict: 0 errors, 0 warnings, 0 checks on each of {len(series)} patches")
+                  f"--strict: 0 errors, 0 warnings, 0 checks on each of {len(series)} patches"
+                  + (" (its missing Signed-off-by aside: see identity)" if unsigned_ignore() else ""))
+    name, email, source, problem = identity()
+    checks.result(not problem, "identity", f"signed off by {name} <{email}> ({source})" if not problem else
+                  f"not signed off: {problem} ({source}); set UPSTREAM_AUTHOR='Full Name <address>' "
+                  "or git config user.name/user.email to a person's, who certifies the DCO")
 
-    # Builds: pristine first (the warnings it has are not the series'), then
-    # patch by patch, each applied with git apply to the tree.
-    # The project's debug config, with the Rust KUnit menu on (its other
-    # suites default to KUNIT_ALL_TESTS, off); the suite's own option once
-    # the patch that adds it is in.
+    # apply: the patches, one by one, to the pristine files they touch (a
+    # scratch copy of those, with git apply as a maintainer would).
+    problem = apply_check(args.ksrc, repo, series)
+    checks.result(problem is None, "apply", problem or f"all {len(series)} patches apply in order to pristine "
+                  "linux-source-7.3 (git apply --whitespace=error)")
+    if problem:
+        publish(repo, out, checks, args, None)
+        return 1
+
+    # Builds, patch by patch, in one tree whose series files are written only
+    # where their text changes: a C header rewritten to the same text would
+    # rebuild the whole kernel.  The first build of a fresh tree builds
+    # everything (about 15 minutes); later ones rebuild what changed.  The
+    # pristine tree is not built: a warning counts against the series when
+    # it names a file the series touches and was not in a build of the
+    # pristine source (the project's kernel's build.log, and any earlier
+    # pristine build of this tree).
     cfg = olddefconfig(tree, build, args, os.path.join(args.kdir, ".config"), "\nCONFIG_RUST_KUNIT_TESTS=y\n")
     if "CONFIG_RUST_KUNIT_TESTS=y" not in cfg:
         raise SystemExit("upstream: CONFIG_RUST_KUNIT_TESTS did not stick on the pristine tree")
-    baseline_file = os.path.join(cache, "baseline-warnings.txt")
-    say("building the pristine tree (the first time: the whole kernel, about 10 minutes)")
-    rc, secs = kmake(tree, build, "all", args, os.path.join(logs, "build-0.log"))
-    base = warning_keys(read(os.path.join(logs, "build-0.log")))
-    if os.path.exists(baseline_file):
-        base |= {ln for ln in read(baseline_file).splitlines() if ln.strip()}
-    write(baseline_file, "\n".join(sorted(base)) + "\n")
-    checks.result(rc == 0, "build 0/%d" % len(series), f"pristine tree, {secs:.0f} s, "
-                  f"{len(base)} warning(s) known before the series" if rc == 0 else
-                  f"the pristine tree does not build: {logs}/build-0.log")
-    applied, broken = True, None
+    base = set()
+    for f in (os.path.join(args.kdir, "build.log"), os.path.join(cache, "baseline-warnings.txt")):
+        if os.path.exists(f):
+            base |= warning_keys(read(f)) if f.endswith(".log") else \
+                {ln for ln in read(f).splitlines() if ln.strip()}
+    ours = series_paths(repo, len(series))
+    broken = None
     for i, p in enumerate(series, 1):
-        r = subprocess.run(["git", "apply", "--whitespace=error", p], cwd=tree, capture_output=True, text=True)
-        if r.returncode:
-            checks.result(False, "apply", f"{os.path.basename(p)} does not apply: {r.stderr.strip()[:300]}")
-            applied = False
-            break
         if broken:
-            # The rest still must apply; building them means nothing.
             checks.result(False, f"build {i}/{len(series)}", f"not built: {broken}")
             continue
+        sync_tree(tree, args.ksrc, stage_tree_files(repo, i, len(series), ours))
         if i == RUST["tests.rs"]:
             if f"CONFIG_{KCONFIG}=y" not in olddefconfig(tree, build, args, add=f"CONFIG_{KCONFIG}=y\n"):
                 checks.result(False, f"build {i}/{len(series)}", f"CONFIG_{KCONFIG} did not stick")
         log = os.path.join(logs, f"build-{i}.log")
         say(f"building with patches 1..{i}")
         rc, secs = kmake(tree, build, "all", args, log)
-        new = sorted(warning_keys(read(log)) - base)
+        new, other = new_warnings(read(log), base, ours)
         subject = re.search(r"^Subject: \[PATCH [^]]*\] (.*)", read(p), re.M).group(1)
         checks.result(rc == 0 and not new, f"build {i}/{len(series)}",
-                      (f"{secs:.0f} s, CLIPPY=1, no new warnings ({subject})" if rc == 0 and not new else
+                      (f"{secs:.0f} s, CLIPPY=1, no new warnings in the series' files"
+                       + (f" ({other} in 7.3's own files, not judged: {log})" if other else "")
+                       + f" ({subject})" if rc == 0 and not new else
                        f"does not build ({log})" if rc else f"{len(new)} new warning(s): {new[0]} ({log})"))
         if rc:
             broken = f"build {i}/{len(series)} failed"
-    if applied:
-        checks.result(True, "apply", f"all {len(series)} patches apply in order to pristine linux-source-7.3 "
-                      "(git apply --whitespace=error)")
-    else:
-        publish(out, patches, cover, checks, args, None)
-        return 1
 
     rc, _ = kmake(tree, build, "rustfmtcheck", args, os.path.join(logs, "rustfmtcheck.log"))
     checks.result(rc == 0, "rustfmtcheck", "make rustfmtcheck: clean" if rc == 0 else
@@ -486,7 +686,7 @@ def main():
     if broken:
         for name in ("rustdoc", "module", "kunit"):
             checks.result(False, name, f"not run: {broken}")
-        publish(out, patches, cover, checks, args, None)
+        publish(repo, out, checks, args, None)
         return 1
     rc, _ = kmake(tree, build, "rustdoc", args, os.path.join(logs, "rustdoc.log"))
     doclog = read(os.path.join(logs, "rustdoc.log"))
@@ -496,7 +696,7 @@ def main():
                   f"rc={rc}, {len(ours)} warning(s) in the series' files: {ours[:2]} ({logs}/rustdoc.log)")
 
     kunit = boot_suite(tree, build, args, checks, logs)
-    publish(out, patches, cover, checks, args, kunit)
+    publish(repo, out, checks, args, kunit)
     print(f"make upstream: {len(checks.lines)} checks, {len(checks.lines) - checks.failed} passed, "
           f"{checks.failed} failed")
     return 1 if checks.failed else 0
@@ -504,6 +704,19 @@ def main():
 
 # Lines that differ between two makings of the same series: commit ids and dates.
 VOLATILE = re.compile(r"^(From [0-9a-f]{40} |Date: |index [0-9a-f]+\.\.[0-9a-f]+)")
+# Lines that name who makes the series (git config, UPSTREAM_AUTHOR): the
+# same sources give the same series whoever makes it.
+WHO = re.compile(r"^(From: |Signed-off-by: |\+M:\t| <[^<>]*@[^<>]*>$)")
+
+
+def comparable(mail):
+    """The lines of a patch mail that the sources decide: its Subject and its
+    body, without the mail headers (dates, message ids, To/Cc), the lines
+    naming who makes it, blob ids, and the signature (b4's git version)."""
+    head, _, body = mail.partition("\n\n")
+    subject = [ln for ln in head.splitlines() if ln.startswith("Subject: ")]
+    body = re.split(r"^-- $", body, flags=re.M)[0]
+    return subject + [ln for ln in body.splitlines() if not VOLATILE.match(ln) and not WHO.match(ln)]
 
 
 def series_differences(fresh, docs_dir):
@@ -515,20 +728,26 @@ def series_differences(fresh, docs_dir):
         if name not in fresh or name not in docs:
             differ.append(f"{name} {'only in docs/upstream' if name in docs else 'not in docs/upstream'}")
             continue
-        a = [ln for ln in read(fresh[name]).splitlines() if not VOLATILE.match(ln)]
-        b = [ln for ln in read(docs[name]).splitlines() if not VOLATILE.match(ln)]
+        a, b = comparable(read(fresh[name])), comparable(read(docs[name]))
         if a != b:
             first = next((i for i, (x, y) in enumerate(zip(a, b)) if x != y), min(len(a), len(b)))
             differ.append(f"{name} differs from line {first + 1}")
     return differ
 
 
+def unsigned_ignore():
+    """checkpatch's options for an unsigned series (identity() cannot sign):
+    its missing Signed-off-by is the identity check's failure, not
+    checkpatch's."""
+    return ["--ignore", "MISSING_SIGN_OFF"] if identity()[3] else []
+
+
 def checkpatch_problems(ksrc, patches):
     """['name: total ...: first report'] for each patch checkpatch --strict is not silent on."""
     bad = []
     for name, p in sorted(patches.items()):
-        r = subprocess.run(["perl", os.path.join(ksrc, "scripts/checkpatch.pl"), "--strict", p],
-                           cwd=ksrc, capture_output=True, text=True)
+        r = subprocess.run(["perl", os.path.join(ksrc, "scripts/checkpatch.pl"), "--strict"] + unsigned_ignore()
+                           + [p], cwd=ksrc, capture_output=True, text=True)
         total = re.search(r"total: (\d+) errors, (\d+) warnings, (\d+) checks", r.stdout)
         if not total or total.groups() != ("0", "0", "0"):
             first = next((ln for ln in r.stdout.splitlines() if re.match(r"(ERROR|WARNING|CHECK):", ln)), "")
@@ -590,19 +809,61 @@ def check_docs(cache, args):
         checks.result(found == ["d_mark_dontcache"], "upstream/helper-names-detects-a-clash",
                       f"a helper named d_mark_dontcache: found {found}")
         # make upstream's "no new warnings" detector, on logs whose lines it
-        # must tell apart: the same warning at other line numbers is old, a
-        # C and a Rust warning the baseline lacks are new, and so is a
-        # warning under a path the baseline has another warning for.
-        base = warning_keys("drivers/a.c:10:5: warning: unused variable 'x' [-Wunused-variable]\n"
+        # must tell apart: the same warning at other line numbers is old; a
+        # C and a Rust warning the baseline lacks, in the series' files, are
+        # new; one the baseline lacks in 7.3's own files is counted, not
+        # judged.
+        base = warning_keys("rust/helpers/dcache.c:10:5: warning: unused variable 'x' [-Wunused-variable]\n"
                             "warning: 1 warning emitted\n")
-        new = warning_keys("drivers/a.c:12:5: warning: unused variable 'x' [-Wunused-variable]\n"
-                           "rust/helpers/dcache.c:140:9: warning: static function 'f' is used in an inline "
-                           "function with external linkage [-Wstatic-in-inline]\n"
-                           "warning: unused import: `to_result`\n  --> rust/kernel/fs/dentry.rs:57:27\n"
-                           "drivers/a.c:30:1: warning: unused function 'y' [-Wunused-function]\n") - base
-        checks.result(len(new) == 3 and all(("dcache.c" in k) or ("dentry.rs" in k) or ("'y'" in k) for k in new),
+        new, other = new_warnings(
+            "rust/helpers/dcache.c:12:5: warning: unused variable 'x' [-Wunused-variable]\n"
+            "rust/helpers/dcache.c:140:9: warning: static function 'f' is used in an inline "
+            "function with external linkage [-Wstatic-in-inline]\n"
+            "warning: unused import: `to_result`\n  --> rust/kernel/fs/dentry.rs:57:27\n"
+            "drivers/a.c:30:1: warning: unused function 'y' [-Wunused-function]\n", base,
+            ["rust/helpers/dcache.c", "rust/kernel/fs/dentry.rs"])
+        checks.result(len(new) == 2 and other == 1 and all(("'f'" in k) or ("dentry.rs" in k) for k in new),
                       "upstream/new-warning-detector",
-                      f"{len(new)} new of 4 warnings (wanted 3: a moved old one is not new): {sorted(new)}")
+                      f"{len(new)} new in the series' files and {other} elsewhere, of 4 warnings (wanted 2 "
+                      f"and 1: a moved old one is not new): {new}")
+        # Nothing of the out-of-tree fallback reaches the series: the strip
+        # leaves no rdcache-only text, and refuses an unclosed block.
+        leaked = [n for n, p in fresh.items() for ln in read(p).splitlines()
+                  if ln.startswith("+") and re.search(r"rdc_dput_to_list|rdcache-only|rdc_shrink_keep|"
+                                                      r"dput_last_to_list|Deferred\b", ln)]
+        checks.result(not leaked, "upstream/no-fallback-in-series",
+                      f"fallback text in {sorted(set(leaked))}" if leaked else
+                      "the series has no line of the dput_to_list() fallback (rdcache-only blocks, cfgs, "
+                      "rdc_shrink_keep, Deferred)")
+        # Citations name functions, not line numbers, which go stale with
+        # every release: no "file.c:123" in the series, nor in the module's
+        # own sources of the layer (fallback.c, glue.c are read by the same
+        # reviewers).
+        cited = line_citations([(n, read(p)) for n, p in fresh.items()] +
+                               [(os.path.relpath(f, TOP), read(f)) for f in sorted(
+                                   glob.glob(os.path.join(LAYER, "*.rs")) + glob.glob(os.path.join(LAYER, "*.c"))
+                                   + glob.glob(os.path.join(LAYER, "helpers", "*.c")))
+                                if not os.path.basename(f).startswith("layout_c")])
+        checks.result(not cited, "upstream/cites-functions-not-lines",
+                      f"line-number citations: {cited[:3]}" if cited else
+                      "no 'file.c:N' citation in the series or the layer's sources")
+        found = line_citations([("self-test", "+ * as dput() does (fs/dcache.c:876 in 7.3.4)\n")])
+        checks.result(len(found) == 1, "upstream/cites-functions-detects-a-line-number",
+                      f"a 'fs/dcache.c:876' citation: found {found}")
+        cases = [("Seed 86e7fb7a maintainers", "maintainers@users.noreply.r-seed-86e7fb7a.example", False),
+                 ("Jane Hacker", "jane@example.com", False), ("Jane Hacker", "jane@host.invalid", False),
+                 ("root", "root@localhost", False), ("", "", False), ("Jane Hacker", "jane@kernel.org", True)]
+        wrong = [f"{n} <{e}>" for n, e, ok in cases if (placeholder(n, e) is None) != ok]
+        checks.result(not wrong, "upstream/identity-refuses-placeholders",
+                      f"misjudged: {wrong}" if wrong else
+                      f"{sum(not ok for *_, ok in cases)} placeholders refused, a person's address taken")
+        try:
+            strip_rdcache_only("a\n// rdcache-only {\nb\n", "self-test")
+            refused = None
+        except SystemExit as e:
+            refused = str(e)
+        checks.result(refused is not None and "not closed" in refused, "upstream/strip-detects-an-open-block",
+                      refused or "an rdcache-only block left open was not refused")
         bad = checkpatch_problems(args.ksrc, fresh)
         checks.result(not bad, "upstream/checkpatch", "; ".join(bad) if bad else
                       f"--strict: nothing on any of {len(fresh)} patches")
@@ -617,9 +878,17 @@ def check_docs(cache, args):
         checks.result(bool(found) and "line length" in found[0], "upstream/checkpatch-detects-a-long-line",
                       found[0] if found else "checkpatch was silent on a 100-column overrun")
     finally:
-        shutil.rmtree(out, ignore_errors=True)
+        shutil.rmtree(os.path.dirname(out), ignore_errors=True)
         shutil.rmtree(scratch, ignore_errors=True)
     return 1 if checks.failed else 0
+
+
+LINE_CITATION = re.compile(r"\b[\w./-]+\.(?:c|h|rs):\d+")
+
+
+def line_citations(texts):
+    """['name: citation'] of the line-number citations in [(name, text)]."""
+    return [f"{name}: {m.group(0)}" for name, text in texts for m in LINE_CITATION.finditer(text)]
 
 
 def boot_suite(tree, build, args, checks, logs):
@@ -659,13 +928,40 @@ def boot_suite(tree, build, args, checks, logs):
         ktap = r.stdout
         suite = re.search(rf"# {SUITE}: pass:(\d+) fail:(\d+) skip:(\d+) total:(\d+)", ktap)
         summary = re.search(r"^(\d+) passed, (\d+) failed.*$", ktap, re.M)
-        ok = r.returncode == 0 and suite is not None and suite.group(2) == "0" and suite.group(1) == suite.group(4)
-        detail = (f"{SUITE}: {suite.group(1)}/{suite.group(4)} passed built in; runner: {summary.group(0)}"
-                  if suite and summary else f"no {SUITE} results")
+        ok = suite is not None and suite.group(2) == "0" and suite.group(1) == suite.group(4)
+        detail = (f"{SUITE}: {suite.group(1)}/{suite.group(4)} passed built in"
+                  if suite else f"no {SUITE} results")
         checks.result(ok, "kunit", detail + ("" if ok else f" ({logs}/boot.log)"))
-        return {"suite": suite.groups() if suite else None, "summary": summary.group(0) if summary else ""}
+        # One line per test of the runner's plan (the module's KUnit suites,
+        # the forced interleavings, the stress, the negative control), each
+        # judged with its whole kernel log by the runner.
+        put = re.search(r"rdcachefs: registered; ShrinkList::put\(\) uses (\S+)", read_boot_logs(results))
+        checks.result(bool(put) and put.group(1) == "dput_to_list", "put path",
+                      f"the module's ShrinkList::put() uses {put.group(1)}" if put else
+                      "no 'rdcachefs: registered' line in the boot logs")
+        tests = re.findall(r"^(ok|not ok) \d+ (\S+)(?: # (SKIP.*))?$", ktap, re.M)
+        for res, name, skip in tests:
+            if name.startswith("upstream/"):
+                continue
+            checks.result(res == "ok", f"patched {name}", skip or ("passed" if res == "ok" else
+                                                                    f"failed ({logs}/boot.log)"))
+        checks.result(r.returncode == 0 and summary is not None, "runner",
+                      (summary.group(0) if summary else "no summary line") + f" (exit {r.returncode})")
+        return {"suite": suite.groups() if suite else None, "summary": summary.group(0) if summary else "",
+                "tests": tests}
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
+
+
+def read_boot_logs(results):
+    """The guests' kernel logs a runner wrote under `results` (one string)."""
+    text = []
+    for f in sorted(glob.glob(os.path.join(results, "**", "*.log"), recursive=True)):
+        try:
+            text.append(read(f))
+        except (OSError, UnicodeDecodeError):
+            pass
+    return "\n".join(text)
 
 
 # ---- docs/upstream ----------------------------------------------------------
@@ -719,20 +1015,46 @@ def evidence(kunit):
     return "\n".join(lines)
 
 
-def publish(out, patches, cover, checks, args, kunit):
-    text = read(cover)
-    blurb = read(os.path.join(MSGS, "cover-letter.txt"))
-    subject, body = blurb.split("\n", 1)
-    body = body.replace("@EVIDENCE@", evidence(kunit)).replace(
-        "@CHECKS@", "\n".join("  " + ln for ln in checks.lines) if checks.lines else "  (not run)")
-    text = text.replace("*** SUBJECT HERE ***", subject.strip()).replace("*** BLURB HERE ***", body.strip())
-    write(cover, text)
+REPORT = os.path.join(TOP, "docs", "reports", "bindgen-empty-aligned.md")
+
+
+def report_mail():
+    """The bindgen report (docs/reports/bindgen-empty-aligned.md) as a mail
+    of its own to rust-for-linux, not part of the series: its text, minus
+    the markers make test's check of the installed bindgen reads."""
+    name, email, _, problem = identity()
+    text = read(REPORT)
+    title = text.splitlines()[0].lstrip("# ").strip()
+    body = "\n".join(ln for ln in text.splitlines()[1:] if not ln.startswith("<!--")).strip()
+    # The first paragraph is about the draft and this project's check of it:
+    # the mail keeps only what it says of the machine.
+    first, rest = body.split("\n\n", 1)
+    machine = re.search(r"All run on [^.]*(?:\.\d[^.]*)*\.", " ".join(first.split()))
+    body = (textwrap.fill(machine.group(0), 72) + "\n\n" if machine else "") + rest + "\n"
+    if problem:
+        body = (textwrap.fill(f"NOT SENT: no sender who can be answered; here {problem}.", 72)
+                + "\n\n" + body)
+    msg = email_message.EmailMessage()
+    msg["From"] = f"{name} <{email}>" if name and email else "rdcache (unsigned) <unsigned@rdcache.invalid>"
+    msg["To"] = "rust-for-linux@vger.kernel.org"
+    msg["Subject"] = f"bindgen: {title.split(': ', 1)[-1]}"
+    msg.set_content(body, cte="8bit")
+    return msg.as_string()
+
+
+def publish(repo, out, checks, args, kunit):
+    """docs/upstream/: the mails again, with this run's evidence and checks
+    in the cover letter, and checks.txt."""
+    mails = b4_mails(repo, cover_text(checks, kunit), series_env(repo))
     shutil.rmtree(DOCS, ignore_errors=True)
     os.makedirs(DOCS)
-    for p in patches:
+    for p in sorted(glob.glob(os.path.join(mails, "*.patch"))):
         shutil.copy(p, DOCS)
+    shutil.rmtree(os.path.dirname(mails), ignore_errors=True)
     write(os.path.join(DOCS, "checks.txt"), "\n".join(checks.lines) + "\n")
-    shutil.rmtree(out, ignore_errors=True)
+    # The bindgen report: a mail of its own, beside the series, not in it.
+    write(os.path.join(TOP, "docs", "reports", "bindgen-empty-aligned.eml"), report_mail())
+    shutil.rmtree(os.path.dirname(out), ignore_errors=True)
     say(f"series written to {DOCS}")
 
 

@@ -3,8 +3,7 @@
 /*
  * dcache helpers for the Rust dentry, shrink-list and inode abstractions
  * (rust/kernel/fs/): the static inlines and macros of linux/dcache.h and
- * linux/spinlock.h they need, and dput_to_list() rebuilt from what
- * fs/dcache.c exports (its own is private to fs/, fs/internal.h).
+ * linux/spinlock.h they need.
  */
 
 #include <linux/dcache.h>
@@ -16,15 +15,6 @@
 #include <linux/sched.h>
 #include <linux/sched/task.h>
 #include <linux/spinlock.h>
-
-/* What rdc_dput_last_to_list() did; mirrored by `PutResult` in shrink_list.rs. */
-enum {
-	RUST_DPUT_DROPPED = 0,
-	RUST_DPUT_CACHED = 1,
-	RUST_DPUT_DEFERRED = 2,
-	RUST_DPUT_LISTED = 3,
-	RUST_DPUT_OTHER_LIST = 4,
-};
 
 /* rdc_dying_state()'s bits; mirrored in fs_type.rs (`Dying::facts()`). */
 enum {
@@ -147,11 +137,22 @@ DEFINE_PER_CPU(struct task_struct *, rust_dentry_guard_owner);
 DEFINE_PER_CPU(struct dentry *, rust_dentry_guard_dir);
 DEFINE_PER_CPU(struct dentry *, rust_dentry_guard_child);
 
+/*
+ * The task running a file system callback that the dcache calls under a
+ * dentry's d_lock (->d_delete(), from retain_dentry()), on this CPU: layer
+ * calls that may take a d_lock are refused there as under a guard.  Written
+ * with that d_lock held, so its task stays on this CPU (preemption off, or
+ * migration off with PREEMPT_RT's spin_lock()); entries nest through the
+ * value each saves (rdc_dlock_callback_enter()).
+ */
+DEFINE_PER_CPU(struct task_struct *, rust_dentry_callback_owner);
+
 /* rdc_lock_context()'s answers; mirrored in dentry.rs (`may_lock()`). */
 enum {
 	RUST_LOCK_OK = 0,
 	RUST_LOCK_GUARD = 1,
 	RUST_LOCK_NOT_TASK = 2,
+	RUST_LOCK_CALLBACK = 3,
 };
 
 /*
@@ -172,7 +173,27 @@ __rust_helper int rdc_lock_context(void)
 	/* A guard holder cannot migrate; anyone else reads a slot not its own. */
 	if (READ_ONCE(*raw_cpu_ptr(&rust_dentry_guard_owner)) == current)
 		return RUST_LOCK_GUARD;
+	/* Likewise a task in a callback under a d_lock. */
+	if (READ_ONCE(*raw_cpu_ptr(&rust_dentry_callback_owner)) == current)
+		return RUST_LOCK_CALLBACK;
 	return RUST_LOCK_OK;
+}
+
+/*
+ * The running task enters a file system callback the dcache calls under a
+ * d_lock the caller holds; returns what rdc_dlock_callback_exit() restores.
+ */
+__rust_helper struct task_struct *rdc_dlock_callback_enter(void)
+{
+	struct task_struct *prev = this_cpu_read(rust_dentry_callback_owner);
+
+	this_cpu_write(rust_dentry_callback_owner, current);
+	return prev;
+}
+
+__rust_helper void rdc_dlock_callback_exit(struct task_struct *prev)
+{
+	this_cpu_write(rust_dentry_callback_owner, prev);
 }
 
 /* Whether the running task's guard holds @dentry's d_lock. */
@@ -196,6 +217,9 @@ __rust_helper void rdc_lock_rule_warn(const char *op, int why)
 {
 	if (why == RUST_LOCK_NOT_TASK)
 		WARN(1, "dcache: %s outside task context refused: d_lock is not IRQ-safe\n", op);
+	else if (why == RUST_LOCK_CALLBACK)
+		WARN(1, "dcache: %s in a callback called under a d_lock (->d_delete()) refused: a d_lock or i_lock taken under a d_lock can deadlock\n",
+		     op);
 	else
 		WARN(1, "dcache: %s while this CPU holds a dentry guard refused: a d_lock or i_lock taken under a d_lock can deadlock (dget() under ->d_lock of the dentry or of any of its descendents is always a bug, include/linux/dcache.h)\n",
 		     op);
@@ -298,214 +322,19 @@ __rust_helper struct dentry *rdc_d_next_sibling(struct dentry *child)
 }
 
 /*
- * Whether dput() would keep @dentry cached once its count is 0: the tests of
- * retain_dentry(dentry, true) (fs/dcache.c:876 in 7.3.4) before its LRU
- * step.  Caller holds d_lock, as retain_dentry() does when it calls
- * ->d_delete().
- */
-static inline bool rust_dentry_would_retain(struct dentry *dentry)
-{
-	unsigned int d_flags = dentry->d_flags;
-
-	lockdep_assert_held(&dentry->d_lock);
-	if (d_unhashed(dentry))
-		return false;
-	if (d_flags & DCACHE_DISCONNECTED)
-		return false;
-	if ((d_flags & DCACHE_OP_DELETE) && dentry->d_op->d_delete(dentry))
-		return false;
-	if (d_flags & DCACHE_DONTCACHE)
-		return false;
-	return true;
-}
-
-/*
- * dput_to_list() for code outside fs/dcache.c: Al Viro's (April 2019)
- *	if (!fast_dput(dentry) && !retain_dentry(dentry)) __dput_to_list(dentry, list);
- * rebuilt from what 7.3 exports (fast_dput(), retain_dentry() and
- * d_lru_add() are private to fs/dcache.c).
- *
- * Its first step is the caller's: lockref_put_or_lock(&dentry->d_lockref)
- * dropped a reference that was not the last (ShrinkList::put calls the
- * exported function itself, as C's inlined code would, so that the common
- * case costs no helper call), or failed and returned with d_lock held and
- * the count at most 1.  This is the rest, for the last reference: called
- * with d_lock held and the caller's count of 1, it drops both and returns
- * what became of the dentry:
- *  RUST_DPUT_DROPPED	the count was not 1 after all (a caller bug, warned
- *			about): just unlocked;
- *  RUST_DPUT_CACHED	the last one, and dput() would keep the dentry: it was
- *			on the LRU already and is marked referenced, as
- *			retain_dentry() marks it;
- *  RUST_DPUT_DEFERRED	the last one, dput() would keep it, but keeping it needs
- *			d_lru_add(): it goes onto @keep (with no count of ours,
- *			like any shrink-list entry), and rdc_shrink_keep() puts it
- *			on the LRU later through dput() itself;
- *  RUST_DPUT_LISTED	the last one, dput() would kill it: it goes onto @kill,
- *			and shrink_dentry_list(@kill) kills it;
- *  RUST_DPUT_OTHER_LIST	the last one, but the dentry sits on a shrink list
- *			already (another thread's, or @keep after a lookup
- *			found a deferred entry again), whose shrink disposes
- *			of it, as that dput_to_list() leaves it.
- *
- * Never sleeps where spinlocks do not: only spinlocks are taken (d_lock, the
- * LRU's lock in d_lru_del()), and ->d_delete() is called under d_lock exactly
- * as retain_dentry() calls it.
- */
-__rust_helper int rdc_dput_last_to_list(struct dentry *dentry, struct list_head *kill,
-					struct list_head *keep)
-{
-	int ret;
-
-	lockdep_assert_held(&dentry->d_lock);
-	/* d_lock held and count <= 1; the caller owns one, so it is exactly 1. */
-	if (WARN_ON_ONCE(dentry->d_lockref.count != 1)) {
-		spin_unlock(&dentry->d_lock);
-		return RUST_DPUT_DROPPED;
-	}
-	dentry->d_lockref.count = 0;
-	if (dentry->d_flags & DCACHE_SHRINK_LIST) {
-		/*
-		 * A list has it already (another thread's, or @keep): that
-		 * list's shrink disposes of it.  A shrink-list entry carries
-		 * DCACHE_LRU_LIST, so retain_dentry() would mark it referenced
-		 * if it keeps it; so does this.
-		 */
-		if (rust_dentry_would_retain(dentry))
-			dentry->d_flags |= DCACHE_REFERENCED;
-		ret = RUST_DPUT_OTHER_LIST;
-	} else if (!rust_dentry_would_retain(dentry)) {
-		ret = __move_to_shrink_list(dentry, kill) ? RUST_DPUT_LISTED : RUST_DPUT_OTHER_LIST;
-	} else if (dentry->d_flags & DCACHE_LRU_LIST) {
-		/* retain_dentry()'s own step for a dentry already on the LRU. */
-		dentry->d_flags |= DCACHE_REFERENCED;
-		ret = RUST_DPUT_CACHED;
-	} else {
-		ret = __move_to_shrink_list(dentry, keep) ? RUST_DPUT_DEFERRED
-							  : RUST_DPUT_OTHER_LIST;
-	}
-	spin_unlock(&dentry->d_lock);
-	return ret;
-}
-
-/*
- * Take @dentry, whose d_lock the caller holds, off the private list it is on
- * without killing it: shrink_dentry_list() of a one-entry list unlinks it
- * (d_shrink_del()) and then leaves alone a dentry in use or dead
- * (dentry_kill() -> lock_for_kill() refuses a non-zero count), or frees a
- * husk (DCACHE_DENTRY_KILLED).  Drops d_lock.  May sleep.
- */
-static inline void rust_shrink_one(struct dentry *dentry)
-{
-	LIST_HEAD(one);
-
-	list_move(&dentry->d_lru, &one);
-	spin_unlock(&dentry->d_lock);
-	shrink_dentry_list(&one);
-}
-
-/*
- * The deferred step of rdc_dput_last_to_list(): dispose of every entry of
- * @keep, keeping cached what dput() keeps, without ever taking or dropping
- * an active reference (s_active) to a superblock, so that ->kill_sb() never
- * runs here.  Each entry is judged under its d_lock, newest first:
- *
- *  - dead (lockref_is_dead(): umount, a shrink_dcache_parent(), or the
- *    last dput() of a holder that found it again killed it or is killing it,
- *    dentry_kill()): only taken off the list; a husk is freed, one still
- *    being killed is freed by its killer once it sees it off every list;
- *
- *  - in use again (a count: a lookup found it after its last reference was
- *    put): only taken off the list, alive, and marked referenced (as its
- *    holder's dput() would mark it on the LRU, where dput() would have
- *    left it), so that its holder's dput() puts it on the LRU
- *    (retain_dentry() -> d_lru_add()) as dput() would have it.  Its d_sb is never
- *    read: a leaked reference (mem::forget() of a DentryRef) keeps the
- *    dentry, not its superblock, and umount frees the superblock anyway
- *    (umount_check(), "Busy inodes after unmount").  A holder that drops its
- *    reference between our d_lock and shrink_dentry_list()'s finds the entry
- *    still on the list and leaves it there (retain_dentry() only marks an
- *    entry with DCACHE_LRU_LIST referenced), and it is killed: a lost cache
- *    entry, never a leak or a use-after-free;
- *
- *  - unused and alive: umount has not killed it, and shrink_dcache_for_umount()
- *    kills every unused dentry under its d_lock before generic_shutdown_super()
- *    returns (shrink_dcache_tree() loops until select_collect() finds none,
- *    select_collect2() stealing those on a private list), so d_sb is not
- *    freed yet (and is freed after an RCU grace period, put_super()).  If
- *    s_umount can be taken shared with a trylock and the superblock is born,
- *    has its root and is not dying (what
- *    super_trylock_shared(), private to fs/, tests for the memory shrinker's
- *    super_cache_scan()), ->kill_sb() cannot begin until we let go: the entry
- *    gets a reference (dget_dlock()), comes off the list, and goes through
- *    dput(), which keeps it on the LRU or kills it as it decides now.
- *    Otherwise (umount, a remount or a freeze_super() under way holds
- *    s_umount, or the superblock is going) it is killed with the rest at the
- *    end, as umount would kill it.
- *
- * Returns how many entries went through dput().  May sleep.
- */
-__rust_helper size_t rdc_shrink_keep(struct list_head *keep)
-{
-	size_t kept = 0;
-	LIST_HEAD(kill);
-
-	might_sleep();
-	while (!list_empty(keep)) {
-		struct dentry *dentry = list_last_entry(keep, struct dentry, d_lru);
-		struct super_block *sb;
-
-		spin_lock(&dentry->d_lock);
-		if (dentry->d_lockref.count) {
-			/*
-			 * Dead (negative) or in use: never look at d_sb.  One in
-			 * use would be on the LRU had dput() kept it at its last
-			 * put, and its holder's dput() would then mark it
-			 * referenced (retain_dentry()), unless the memory
-			 * shrinker took it off the LRU meanwhile
-			 * (dentry_lru_isolate()); off the list, it gets the mark
-			 * now and goes onto the LRU with it at that dput().
-			 */
-			if (dentry->d_lockref.count > 0)
-				dentry->d_flags |= DCACHE_REFERENCED;
-			rust_shrink_one(dentry);
-			continue;
-		}
-		sb = dentry->d_sb;
-		if (!down_read_trylock(&sb->s_umount)) {
-			list_move(&dentry->d_lru, &kill);
-			spin_unlock(&dentry->d_lock);
-			continue;
-		}
-		if ((sb->s_flags & SB_DYING) || !sb->s_root || !(sb->s_flags & SB_BORN)) {
-			up_read(&sb->s_umount);
-			list_move(&dentry->d_lru, &kill);
-			spin_unlock(&dentry->d_lock);
-			continue;
-		}
-		dget_dlock(dentry);
-		rust_shrink_one(dentry);
-		dput(dentry);
-		up_read(&sb->s_umount);
-		kept++;
-	}
-	shrink_dentry_list(&kill);
-	return kept;
-}
-
-/*
  * A census of the private shrink list @list: how many entries it has, how
  * many are husks (DCACHE_DENTRY_KILLED: killed by someone else, umount or a
  * shrink_dcache_parent(), and left for the list's owner to free) and how many
  * are in use again (alive with a positive count: a lookup found the entry
  * after its last reference went, so shrink_dentry_list() will take it off
- * the list alive, lock_for_kill() refusing it, fs/dcache.c:737-743).  Reads
+ * the list alive: lock_for_kill() refuses a non-zero count).  Reads
  * without d_lock (READ_ONCE(), as d_count() callers do): a census is a
  * snapshot, an entry may be found again or killed right after, and taking
  * d_lock would spin on a lock this thread may hold (a LockedDentry or
  * ChildrenGuard of an entry).  Caller owns @list; its entries are not freed
  * while they are on it (a killer leaves a DCACHE_SHRINK_LIST entry to the
- * list's owner, fs/dcache.c:853-856), and only the owner unlinks them.
+ * list's owner: dentry_kill() frees it only off every shrink list), and only
+ * the owner unlinks them.
  */
 __rust_helper void rdc_shrink_list_census(struct list_head *list, size_t *entries,
 					  size_t *husks, size_t *in_use)
@@ -523,28 +352,28 @@ __rust_helper void rdc_shrink_list_census(struct list_head *list, size_t *entrie
 
 /*
  * What ->d_release() can learn of the kill it is part of, read in one d_lock
- * section (the caller holds no lock: dentry_kill() dropped d_lock and i_lock
- * before fs/dcache.c:842 calls ->d_release(), and retakes d_lock for
- * dentry_unlist() at 850).
+ * section (the caller holds no lock: dentry_kill() drops d_lock and i_lock
+ * before it calls ->d_release(), and retakes d_lock for dentry_unlist()
+ * after).
  *
  * RUST_DYING_ON_LIST: the dentry sits on a shrink list (DCACHE_SHRINK_LIST).
  * An owner unlinks an entry before it kills it (d_shrink_del() in
- * shrink_dentry_list(), fs/dcache.c:1298), so this kill is someone else's,
+ * shrink_dentry_list()), so this kill is someone else's,
  * or the owner's own shrink_kill() pruning the entry as the parent of one it
- * killed (__dentry_kill() returns a parent whose count fell to 0 whatever
- * list it is on, fs/dcache.c:857-861).  The bit can go from set to clear
+ * killed (dentry_kill() returns a parent whose count fell to 0 whatever
+ * list it is on).  The bit can go from set to clear
  * during the callback (the owner's shrink_dentry_list() unlinks it, then
- * lock_for_kill() refuses the dead count and the killer frees it,
- * fs/dcache.c:853-856), never from clear to set (__move_to_shrink_list()
- * refuses a dead, negative count, fs/dcache.c:1089).
+ * lock_for_kill() refuses the dead count and the killer, dentry_kill(),
+ * frees it), never from clear to set (__move_to_shrink_list() refuses a
+ * dead, negative count).
  *
  * RUST_DYING_WAITED: a task found the dentry dying and sleeps until
  * dentry_unlist() completes its waiter: shrink_dcache_tree()
- * (d_add_waiter(), fs/dcache.c:1763-1770), or shrink_dcache_for_umount()'s
- * loop over secondary roots (1846-1851).  ->waiters shares a union with
- * ->d_alias (include/linux/dcache.h:127-140) and is the member in use once
- * the dentry is negative: dentry_unlink_inode() removed the alias and set
- * ->waiters to NULL (fs/dcache.c:476-481) before ->d_iput() and
+ * (d_add_waiter()), or shrink_dcache_for_umount()'s loop over secondary
+ * roots.  ->waiters shares a union with ->d_alias (struct dentry,
+ * include/linux/dcache.h) and is the member in use once the dentry is
+ * negative: dentry_unlink_inode() removed the alias and set ->waiters to
+ * NULL before ->d_iput() and
  * ->d_release(); from then on only d_add_waiter() and d_complete_waiters()
  * write it, under d_lock.  Waiters added after this read are not seen.
  */

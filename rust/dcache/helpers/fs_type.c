@@ -281,9 +281,9 @@ __rust_helper void rdc_evict_inode_common(struct inode *inode)
 __rust_helper bool rdc_sb_try_activate(struct super_block *sb)
 {
 	/*
-	 * SB_BORN is set by super_wake() with smp_store_release() after
-	 * fill_super set s_root (fs/super.c:154-165, 1949-1955); the acquire
-	 * pairs with it, as super_flags() does (fs/super.c:91-94).
+	 * SB_BORN is set by super_wake() with smp_store_release(), which
+	 * vfs_get_tree() calls after fill_super set s_root (fs/super.c); the
+	 * acquire pairs with it, as super_flags() does.
 	 */
 	if (!(smp_load_acquire(&sb->s_flags) & SB_BORN) || !READ_ONCE(sb->s_root))
 		return false;

@@ -45,6 +45,12 @@ rdc_last_sb() {
 }
 
 # rdc_field SCOPE KEY: SCOPE is "total" or a superblock number.
+# rdc_put_path: which ShrinkList::put() the loaded module uses:
+# dput_to_list (the kernel exports it) or fallback (stock 7.3).
+rdc_put_path() {
+	sed -n 's/^put: //p' $RDC_DEBUGFS/control
+}
+
 rdc_field() {
 	if [ "$1" = total ]; then
 		sed -n "s/^total .* $2=\([0-9a-z]*\).*/\1/p" $RDC_DEBUGFS/counters
