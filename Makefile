@@ -27,10 +27,15 @@
 #   make mutants      apply each deliberate bug of scripts/host/mutants.json to a
 #                     scratch copy and run the tests that must catch it
 #                     (MUTANTS="a b" picks some)
-#   make upstream     the dcache layer as a patch series against 7.3, in
-#                     docs/upstream/, with its checks (checkpatch, each patch
-#                     built with CLIPPY=1, rustfmtcheck, rustdoc, the built-in
-#                     KUnit suite booted); UPSTREAM_SERIES_ONLY=1 writes it only
+#   make upstream     the dcache layer as a patch series against 7.3, C first,
+#                     in docs/upstream/ (mails by b4), with its checks
+#                     (checkpatch, identity, each patch built with CLIPPY=1,
+#                     rustfmtcheck, rustdoc, the patched kernel booted with the
+#                     module's suites); UPSTREAM_SERIES_ONLY=1 writes it only;
+#                     UPSTREAM_AUTHOR='Full Name <address>' signs it
+#   KPATCH=1 make <target>  the same on a kernel with the upstream series' C
+#                     patches (the dput_to_list() export; cached, built once):
+#                     the module then uses the export instead of its fallback
 #   make fresh-check  make run and make test as the README promises them, in a
 #                     new minimal Debian 12 root (debootstrap, chroot; as root)
 #

@@ -149,6 +149,11 @@ pub struct ShrinkList {
     _not_send: NotThreadSafe,
 }
 
+// `rdc_put_context()`'s answers (`RUST_LOCK_*` in `helpers/dcache.c`).
+const LOCK_OK: kernel::ffi::c_int = 0;
+const LOCK_GUARD: kernel::ffi::c_int = 1;
+const LOCK_HELD: kernel::ffi::c_int = 4;
+
 /// An empty list head, initialised in place.
 fn empty_head() -> impl PinInit<Opaque<bindings::list_head>> {
     // SAFETY: `head` is writable and pinned; `INIT_LIST_HEAD()` writes its
@@ -261,10 +266,14 @@ impl ShrinkList {
     // } rdcache-only
     pub fn put<T>(self: Pin<&mut Self>, dentry: DentryRef<'_, T>) -> PutResult {
         let d = dentry.into_raw();
-        // SAFETY: `d` is alive: we own a count on it (the caller's).
-        if unsafe { glue::rdc_guard_holds(d) } {
-            // SAFETY: `rdc_guard_holds()`: the running task's guard holds
-            // `d_lock` (its record's owner is `current`), and we own a count.
+        // One helper call for the context rules, since every put pays it:
+        // `rdc_lock_context()`'s answer, or that this task's guard holds
+        // `d`'s own `d_lock`.
+        // SAFETY: Compares `d` with this task's guard record; no dereference.
+        let mut why = unsafe { glue::rdc_put_context(d) };
+        if why == LOCK_HELD {
+            // SAFETY: The running task's guard holds `d_lock` (its record's
+            // owner is `current`), and we own a count.
             if unsafe { glue::rdc_dput_dlock(d) } {
                 // rdcache-only {
                 #[cfg(not(rdc_dput_to_list))]
@@ -273,8 +282,12 @@ impl ShrinkList {
                 #[cfg(rdc_dput_to_list)]
                 return PutResult::Released;
             }
+            // The last one: it cannot be dropped under the guard.
+            why = LOCK_GUARD;
         }
-        if may_lock(c"ShrinkList::put()").is_err() {
+        if why != LOCK_OK {
+            // SAFETY: NUL-terminated; `WARN()` may be called anywhere.
+            unsafe { glue::rdc_lock_rule_warn(c"ShrinkList::put()".as_char_ptr(), why) };
             // Leaked: `d`'s count is never given back (see `Refused`).
             return PutResult::Refused;
         }
@@ -292,7 +305,7 @@ impl ShrinkList {
         // INVARIANT: Entries are added only by `__move_to_shrink_list()`,
         // which `dput_to_list()` calls.
         // SAFETY: We own a count on `d` and hand it over.  No dentry guard is
-        // held and we run in task context (`put()`'s `may_lock()`), so the
+        // held and we run in task context (`put()`'s `rdc_put_context()`), so the
         // `d_lock` `dput_to_list()` may take nests under no other `d_lock`
         // (its kernel-doc in fs/dcache.c).  The head is ours and pinned.
         unsafe { bindings::dput_to_list(d, head) };

@@ -49,6 +49,8 @@ if [ "$src" != "$KERNEL_SRC_DIR" ] && [ ! -f "$src/.rdcache-patched" ]; then
 		(cd "$src.tmp" && patch -p1 --no-backup-if-mismatch -s) <"$d" || die "$d does not apply to $KERNEL_SRC_DIR"
 	done
 	basename -a "$KERNEL_PATCHES_DIR"/*.diff >"$src.tmp/.rdcache-patched"
+	# make upstream and its checks start from the pristine tree.
+	echo "$KERNEL_SRC_DIR" >"$src.tmp/.rdcache-pristine"
 	rm -rf "$src"
 	mv "$src.tmp" "$src"
 fi

@@ -353,7 +353,10 @@ def bench_icount_boot(tiny=False):
     RCU callbacks run in rcuc kthreads (rcutree.use_softirq=0), which
     bench.sh's SCHED_FIFO regions keep out, instead of on interrupt exit."""
     mode = "icount-tiny" if tiny else "icount"
-    return Boot(f"bench-{mode}", [Test(f"bench/bench.sh:{mode}", name=f"bench/{mode}")],
+    # BENCH_SIZES: other umount sizes here too (make bench only).
+    sizes = "" if tiny else os.environ.get("BENCH_SIZES", "").replace(",", "+")
+    return Boot(f"bench-{mode}", [Test(f"bench/bench.sh:{mode}" + (f"+{sizes}" if sizes else ""),
+                                       name=f"bench/{mode}")],
                 mem="2G" if tiny else "6G", smp=1, icount=True, beside=tiny,
                 cmdline="kunit.enable=0 rcutree.use_softirq=0")
 

@@ -587,6 +587,11 @@ def main():
                          "compare it with docs/upstream/ and run checkpatch on it; prints one "
                          "'ok|FAIL name: detail' line per check")
     args = ap.parse_args()
+    # A patched tree (KPATCH=1) names the pristine one it was made from: the
+    # series is made and checked against the pristine files.
+    origin = os.path.join(args.ksrc, ".rdcache-pristine")
+    if os.path.exists(origin):
+        args.ksrc = read(origin).strip()
     args.kmake = args.kmake_args.split() + ["CLIPPY=1"]
     cache = os.path.join(args.cache, "upstream")
     os.makedirs(cache, exist_ok=True)
@@ -857,6 +862,16 @@ def check_docs(cache, args):
         checks.result(not wrong, "upstream/identity-refuses-placeholders",
                       f"misjudged: {wrong}" if wrong else
                       f"{sum(not ok for *_, ok in cases)} placeholders refused, a person's address taken")
+        # rust/dcache/dput_to_list.mk: the module's choice of put() from the
+        # kernel it is built against, on made-up trees: 7.3's own header
+        # without the export, the series' header with it, and each without
+        # the other (refused).
+        seen = kbuild_choices(args.ksrc)
+        want = {"stock": "fallback", "patched": "dput_to_list", "declared only": "refused",
+                "exported only": "refused"}
+        checks.result(seen == want, "upstream/kbuild-chooses-put-by-kernel",
+                      f"{seen}" if seen != want else "stock 7.3: fallback; with the series' C patch: "
+                      "dput_to_list; a header and Module.symvers that disagree: refused")
         try:
             strip_rdcache_only("a\n// rdcache-only {\nb\n", "self-test")
             refused = None
@@ -881,6 +896,34 @@ def check_docs(cache, args):
         shutil.rmtree(os.path.dirname(out), ignore_errors=True)
         shutil.rmtree(scratch, ignore_errors=True)
     return 1 if checks.failed else 0
+
+
+def kbuild_choices(ksrc):
+    """{case: fallback|dput_to_list|refused}: what rust/dcache/dput_to_list.mk
+    decides for a kernel with 7.3's header or the series' (the C patches
+    applied to a copy of linux/dcache.h), and a Module.symvers with or
+    without dput_to_list."""
+    stock = read(os.path.join(ksrc, "include", "linux", "dcache.h"))
+    patched = c_files({p: read(os.path.join(ksrc, p)) for p in C_TOUCHED}, 1)["include/linux/dcache.h"]
+    symvers = "0x00000000\t__move_to_shrink_list\tvmlinux\tEXPORT_SYMBOL\t\n"
+    export = "0x00000000\tdput_to_list\tvmlinux\tEXPORT_SYMBOL_GPL\t\n"
+    cases = {"stock": (stock, symvers), "patched": (patched, symvers + export),
+             "declared only": (patched, symvers), "exported only": (stock, symvers + export)}
+    out = {}
+    with tempfile.TemporaryDirectory(prefix="rdcache-kbuild-") as tmp:
+        mk = os.path.join(tmp, "Makefile")
+        write(mk, f"include {os.path.join(LAYER, 'dput_to_list.mk')}\n"
+                  "all: ; @echo 'fallback=$(rdc_fallback) flags=$(rdc_dput_to_list_rustflags)'\n")
+        for case, (header, table) in cases.items():
+            tree = os.path.join(tmp, case.replace(" ", "-"))
+            write(os.path.join(tree, "include", "linux", "dcache.h"), header)
+            write(os.path.join(tree, "Module.symvers"), table)
+            r = subprocess.run(["make", "-s", "-f", mk, f"srctree={tree}", f"objtree={tree}"],
+                               capture_output=True, text=True)
+            out[case] = ("refused" if r.returncode and "differently" in r.stderr else
+                         "dput_to_list" if "flags=--cfg rdc_dput_to_list" in r.stdout and "fallback= " in r.stdout
+                         else "fallback" if "fallback=y flags=" in r.stdout else f"? {r.stdout}{r.stderr}".strip())
+    return out
 
 
 LINE_CITATION = re.compile(r"\b[\w./-]+\.(?:c|h|rs):\d+")

@@ -153,6 +153,7 @@ enum {
 	RUST_LOCK_GUARD = 1,
 	RUST_LOCK_NOT_TASK = 2,
 	RUST_LOCK_CALLBACK = 3,
+	RUST_LOCK_HELD = 4,
 };
 
 /*
@@ -194,6 +195,28 @@ __rust_helper struct task_struct *rdc_dlock_callback_enter(void)
 __rust_helper void rdc_dlock_callback_exit(struct task_struct *prev)
 {
 	this_cpu_write(rust_dentry_callback_owner, prev);
+}
+
+/*
+ * rdc_lock_context() for ShrinkList::put() of @dentry, in one call: its
+ * answers, or RUST_LOCK_HELD if the running task's guard holds @dentry's
+ * d_lock itself (a non-last reference may then be dropped under it).  A
+ * guard holder cannot migrate and only it writes its record, so the record
+ * it reads is whole without preemption disabled.
+ */
+__rust_helper int rdc_put_context(const struct dentry *dentry)
+{
+	if (!in_task())
+		return RUST_LOCK_NOT_TASK;
+	if (READ_ONCE(*raw_cpu_ptr(&rust_dentry_guard_owner)) == current) {
+		if (this_cpu_read(rust_dentry_guard_dir) == dentry ||
+		    this_cpu_read(rust_dentry_guard_child) == dentry)
+			return RUST_LOCK_HELD;
+		return RUST_LOCK_GUARD;
+	}
+	if (READ_ONCE(*raw_cpu_ptr(&rust_dentry_callback_owner)) == current)
+		return RUST_LOCK_CALLBACK;
+	return RUST_LOCK_OK;
 }
 
 /* Whether the running task's guard holds @dentry's d_lock. */
