@@ -195,9 +195,43 @@ impl DentryName {
     }
 }
 
-/// Where a call that may take a `d_lock` or an `i_lock` is refused
-/// (`rdc_lock_context()` in the helpers; see the module docs).
-const LOCK_OK: ffi::c_int = 0;
+// Where a call that may take a `d_lock` or an `i_lock` is refused, as
+// `rdc_lock_context()` and `rdc_ref_context()` answer (`RUST_LOCK_*` in the
+// helpers; see the module docs).
+pub(crate) const LOCK_OK: ffi::c_int = 0;
+pub(crate) const LOCK_GUARD: ffi::c_int = 1;
+/// `rdc_ref_context()` only: this task's guard holds the dentry's own `d_lock`.
+pub(crate) const LOCK_HELD: ffi::c_int = 4;
+
+/// The context rules for dropping a counted reference to `d`, in one
+/// helper call (every put and drop pays it): `Ok(true)` if this task's
+/// guard holds `d`'s own `d_lock` and the count, not the last, was dropped
+/// under it; `Ok(false)` if the caller may drop it normally; otherwise a
+/// `WARN` naming `op` and the rule, and `EDEADLK` (the reference is then
+/// to be leaked).
+///
+/// # Safety
+///
+/// The caller owns a count on `d`.
+pub(crate) unsafe fn ref_context(d: *mut bindings::dentry, op: &CStr) -> Result<bool> {
+    // SAFETY: Compares `d` with this task's guard record; no dereference.
+    let mut why = unsafe { glue::rdc_ref_context(d) };
+    if why == LOCK_HELD {
+        // SAFETY: This task's guard holds `d_lock` (its record's owner is
+        // `current`), and the caller owns a count.
+        if unsafe { glue::rdc_dput_dlock(d) } {
+            return Ok(true);
+        }
+        // The last one: it cannot be dropped under the guard.
+        why = LOCK_GUARD;
+    }
+    if why == LOCK_OK {
+        return Ok(false);
+    }
+    // SAFETY: `op` is NUL-terminated; `WARN()` may be called anywhere.
+    unsafe { glue::rdc_lock_rule_warn(op.as_char_ptr(), why) };
+    Err(EDEADLK)
+}
 
 /// Whether a layer call may take a `d_lock` or an `i_lock` here: in task
 /// context, with no dentry guard held by this task, outside the filesystem
@@ -264,14 +298,25 @@ impl<'pin, T> DentryRef<'pin, T> {
     ///
     /// `ptr` is alive, of a superblock of `T`'s type kept active for `'pin`.
     pub(crate) unsafe fn from_raw_dget(ptr: *mut bindings::dentry) -> Self {
-        if guard_holds(ptr) {
-            // SAFETY: `rdc_guard_holds()`: the running task's guard (its
+        // One helper call for the context rules, as for a put.
+        // SAFETY: Compares `ptr` with this task's guard record; no dereference.
+        let why = unsafe { glue::rdc_ref_context(ptr) };
+        if why == LOCK_HELD {
+            // SAFETY: `rdc_ref_context()`: the running task's guard (its
             // record's owner is `current`) holds `ptr`'s `d_lock`, and the
             // caller guarantees it is alive: `dget_dlock()` counts under it.
             unsafe { glue::rdc_dget_dlock(ptr) };
         } else {
-            // Cannot be refused: warns, then goes on (module docs).
-            let _ = may_lock(c"dget() (DentryRef::clone, ActiveSuper::root)");
+            if why != LOCK_OK {
+                // Cannot be refused: warns, then goes on (module docs).
+                // SAFETY: NUL-terminated; `WARN()` may be called anywhere.
+                unsafe {
+                    glue::rdc_lock_rule_warn(
+                        c"dget() (DentryRef::clone, ActiveSuper::root)".as_char_ptr(),
+                        why,
+                    )
+                };
+            }
             // SAFETY: The caller guarantees `ptr` is alive, so not null:
             // `dget()` of it is `lockref_get(&dentry->d_lockref)`
             // (include/linux/dcache.h), called here as C's inlined `dget()`
@@ -564,16 +609,13 @@ impl<T> Drop for DentryRef<'_, T> {
     /// it: umount then reports the dentry busy, as in C.
     fn drop(&mut self) {
         let d = self.ptr.as_ptr();
-        // SAFETY: `rdc_guard_holds()`: the running task's guard holds `d_lock`
-        // (its record's owner is `current`), and we own a count.
-        if guard_holds(d) && unsafe { glue::rdc_dput_dlock(d) } {
-            return;
+        // SAFETY: We own one count (invariant).
+        match unsafe { ref_context(d, c"dput() (DentryRef drop)") } {
+            // Dropped under this task's guard, or refused (leaked).
+            Ok(true) | Err(_) => {}
+            // SAFETY: We own one count (invariant) and give it up here.
+            Ok(false) => unsafe { bindings::dput(d) },
         }
-        if may_lock(c"dput() (DentryRef drop)").is_err() {
-            return;
-        }
-        // SAFETY: We own one count (invariant) and give it up here.
-        unsafe { bindings::dput(d) };
     }
 }
 

@@ -32,7 +32,7 @@ extern "C" {
     pub(crate) fn rdc_d_lock(dentry: *mut bindings::dentry);
     pub(crate) fn rdc_lock_context() -> ffi::c_int;
     pub(crate) fn rdc_guard_holds(dentry: *const bindings::dentry) -> bool;
-    pub(crate) fn rdc_put_context(dentry: *const bindings::dentry) -> ffi::c_int;
+    pub(crate) fn rdc_ref_context(dentry: *const bindings::dentry) -> ffi::c_int;
     pub(crate) fn rdc_lock_rule_warn(op: *const ffi::c_char, why: ffi::c_int);
     pub(crate) fn rdc_dlock_callback_enter() -> *mut bindings::task_struct;
     pub(crate) fn rdc_dlock_callback_exit(prev: *mut bindings::task_struct);

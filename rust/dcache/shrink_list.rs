@@ -12,7 +12,7 @@
 //! rules of the [module docs](super) in its types.
 
 use super::{
-    dentry::{may_lock, DentryRef, LockedDentry},
+    dentry::{may_lock, ref_context, DentryRef, LockedDentry},
     fs_type::FileSystem,
     glue,
     super_block::NotThreadSafe,
@@ -149,11 +149,6 @@ pub struct ShrinkList {
     _not_send: NotThreadSafe,
 }
 
-// `rdc_put_context()`'s answers (`RUST_LOCK_*` in `helpers/dcache.c`).
-const LOCK_OK: kernel::ffi::c_int = 0;
-const LOCK_GUARD: kernel::ffi::c_int = 1;
-const LOCK_HELD: kernel::ffi::c_int = 4;
-
 /// An empty list head, initialised in place.
 fn empty_head() -> impl PinInit<Opaque<bindings::list_head>> {
     // SAFETY: `head` is writable and pinned; `INIT_LIST_HEAD()` writes its
@@ -266,30 +261,17 @@ impl ShrinkList {
     // } rdcache-only
     pub fn put<T>(self: Pin<&mut Self>, dentry: DentryRef<'_, T>) -> PutResult {
         let d = dentry.into_raw();
-        // One helper call for the context rules, since every put pays it:
-        // `rdc_lock_context()`'s answer, or that this task's guard holds
-        // `d`'s own `d_lock`.
-        // SAFETY: Compares `d` with this task's guard record; no dereference.
-        let mut why = unsafe { glue::rdc_put_context(d) };
-        if why == LOCK_HELD {
-            // SAFETY: The running task's guard holds `d_lock` (its record's
-            // owner is `current`), and we own a count.
-            if unsafe { glue::rdc_dput_dlock(d) } {
-                // rdcache-only {
-                #[cfg(not(rdc_dput_to_list))]
-                return PutResult::Dropped;
-                // } rdcache-only
-                #[cfg(rdc_dput_to_list)]
-                return PutResult::Released;
-            }
-            // The last one: it cannot be dropped under the guard.
-            why = LOCK_GUARD;
-        }
-        if why != LOCK_OK {
-            // SAFETY: NUL-terminated; `WARN()` may be called anywhere.
-            unsafe { glue::rdc_lock_rule_warn(c"ShrinkList::put()".as_char_ptr(), why) };
+        // SAFETY: We own a count on `d` (the caller's).
+        match unsafe { ref_context(d, c"ShrinkList::put()") } {
+            // rdcache-only {
+            #[cfg(not(rdc_dput_to_list))]
+            Ok(true) => return PutResult::Dropped,
+            // } rdcache-only
+            #[cfg(rdc_dput_to_list)]
+            Ok(true) => return PutResult::Released,
             // Leaked: `d`'s count is never given back (see `Refused`).
-            return PutResult::Refused;
+            Err(_) => return PutResult::Refused,
+            Ok(false) => {}
         }
         self.put_last(d)
     }
@@ -305,7 +287,7 @@ impl ShrinkList {
         // INVARIANT: Entries are added only by `__move_to_shrink_list()`,
         // which `dput_to_list()` calls.
         // SAFETY: We own a count on `d` and hand it over.  No dentry guard is
-        // held and we run in task context (`put()`'s `rdc_put_context()`), so the
+        // held and we run in task context (`put()`'s `ref_context()`), so the
         // `d_lock` `dput_to_list()` may take nests under no other `d_lock`
         // (its kernel-doc in fs/dcache.c).  The head is ours and pinned.
         unsafe { bindings::dput_to_list(d, head) };

@@ -267,7 +267,9 @@ fn race(mnt: &Arc<KernMount<RdcacheFs>>, n: u64, k: u32, c_peer: bool) -> Result
         );
         return Err(ENOMEM);
     }
-    Ok(race.ns.load(Relaxed) / u64::from(k))
+    // `checked_div`: no division-by-zero panic path for `k == 0` (which
+    // objtool does not know as noreturn, and warns about).
+    Ok(race.ns.load(Relaxed).checked_div(u64::from(k)).unwrap_or(0))
 }
 
 fn put_contended(n: u64, k: u32) -> Result<CString> {

@@ -198,13 +198,15 @@ __rust_helper void rdc_dlock_callback_exit(struct task_struct *prev)
 }
 
 /*
- * rdc_lock_context() for ShrinkList::put() of @dentry, in one call: its
- * answers, or RUST_LOCK_HELD if the running task's guard holds @dentry's
- * d_lock itself (a non-last reference may then be dropped under it).  A
+ * rdc_lock_context() for taking or dropping a counted reference to @dentry
+ * (dget(), dput(), ShrinkList::put()), in one call, since every one pays
+ * it: its answers, or RUST_LOCK_HELD if the running task's guard holds
+ * @dentry's d_lock itself (a reference may then be taken, or a non-last one
+ * dropped, under it).  A
  * guard holder cannot migrate and only it writes its record, so the record
  * it reads is whole without preemption disabled.
  */
-__rust_helper int rdc_put_context(const struct dentry *dentry)
+__rust_helper int rdc_ref_context(const struct dentry *dentry)
 {
 	if (!in_task())
 		return RUST_LOCK_NOT_TASK;
