@@ -186,11 +186,15 @@ def fs_rs(pristine, stage):
     mods = [m for m, s in RUST.items() if s <= stage and m != "tests.rs"]
     names = sorted(m[:-3] for m in mods)
     # 64-bit only: fs_type.rs packs a u32 tag and a directory bit into
-    # d_fsdata (a static_assert there says so).
-    items = "".join(f"#[cfg(CONFIG_64BIT)]\npub mod {n};\n" for n in names)
+    # d_fsdata (a static_assert there says so).  Not with
+    # CONFIG_RUST_INLINE_HELPERS: every crate would link its own copy of the
+    # helpers' per-CPU guard and callback records, and a record written by
+    # one crate's code would not be seen by another's checks.
+    cfg = "CONFIG_64BIT, not(CONFIG_RUST_INLINE_HELPERS)"
+    items = "".join(f"#[cfg(all({cfg}))]\npub mod {n};\n" for n in names)
     if RUST["tests.rs"] <= stage:
-        items += f"\n#[cfg(all(CONFIG_64BIT, CONFIG_{KCONFIG}))]\nmod tests;\n"
-    uses = ["#[cfg(CONFIG_64BIT)]\n" + ln for ln in mod.splitlines() if re.match(r"pub use (\w+)::", ln)
+        items += f"\n#[cfg(all({cfg}, CONFIG_{KCONFIG}))]\nmod tests;\n"
+    uses = [f"#[cfg(all({cfg}))]\n" + ln for ln in mod.splitlines() if re.match(r"pub use (\w+)::", ln)
             and re.match(r"pub use (\w+)::", ln).group(1) in names]
     missing = [n for n in names if not re.search(rf"^pub mod {n};$", mod, re.M)]
     if missing:
@@ -309,7 +313,8 @@ def rustfmt(ksrc, paths, args):
 
 
 # Domains no person's mail goes to (RFC 2606, RFC 6761), and single labels.
-RESERVED_TLDS = ("example", "invalid", "test", "localhost", "local")
+RESERVED_TLDS = ("example", "invalid", "test", "localhost", "local", "arpa", "internal", "lan", "home")
+RESERVED_DOMAINS = ("example.com", "example.org", "example.net")
 
 
 def placeholder(name, email):
@@ -321,7 +326,8 @@ def placeholder(name, email):
         return f"'{email}' is not a mail address"
     domain = email.rsplit("@", 1)[1].lower().rstrip(".")
     labels = domain.split(".")
-    if len(labels) < 2 or labels[-1] in RESERVED_TLDS or domain in ("example.com", "example.org", "example.net"):
+    if (len(labels) < 2 or labels[-1] in RESERVED_TLDS
+            or any(domain == d or domain.endswith("." + d) for d in RESERVED_DOMAINS)):
         return f"'{email}' is in a reserved or local domain, which no person reads"
     if re.search(r"no-?reply", email, re.I):
         return f"'{email}' is a no-reply address"
@@ -537,7 +543,15 @@ def stage_tree_files(repo, stage, n, paths):
 def sync_tree(tree, ksrc, files):
     """Make `tree`'s series files `files` ({path: text or None}), writing
     only those whose text differs (their mtimes drive the rebuild).  A path
-    the series does not have yet gets the pristine text, or goes."""
+    the series does not have yet gets the pristine text, or goes; so does a
+    path an earlier version of the series touched and this one does not
+    (the tree records them in .rdcache-series-paths)."""
+    record = os.path.join(tree, ".rdcache-series-paths")
+    earlier = read(record).split() if os.path.exists(record) else []
+    files = dict(files)
+    for p in earlier:
+        files.setdefault(p, None)
+    write(record, "\n".join(sorted(files)) + "\n")
     for p, text in files.items():
         dst = os.path.join(tree, p)
         if text is None and os.path.exists(os.path.join(ksrc, p)):
@@ -608,7 +622,12 @@ def main():
         old = os.path.join(DOCS, "checks.txt")
         fresh = {os.path.basename(p): p for p in series}
         if os.path.exists(old) and not series_differences(fresh, DOCS):
-            checks.lines = [ln for ln in read(old).splitlines() if ln.strip()]
+            # Who signs is not part of the comparison: judge it anew.
+            name, email, source, problem = identity()
+            now = (f"ok identity: signed off by {name} <{email}> ({source})" if not problem else
+                   f"FAIL identity: not signed off: {problem} ({source})")
+            checks.lines = [now if re.match(r"(ok|FAIL) identity:", ln) else ln
+                            for ln in read(old).splitlines() if ln.strip()]
             say("the series is unchanged: keeping the checks of the last make upstream")
         publish(repo, out, checks, args, None)
         return 0
@@ -726,8 +745,11 @@ def comparable(mail):
     body, without the mail headers (dates, message ids, To/Cc), the lines
     naming who makes it, blob ids, and the signature (b4's git version)."""
     head, _, body = mail.partition("\n\n")
-    subject = [ln for ln in head.splitlines() if ln.startswith("Subject: ")]
-    body = re.split(r"^-- $", body, flags=re.M)[0]
+    # The Subject, with its folded lines.
+    subject = re.findall(r"^Subject: .*(?:\n[ \t].*)*", head, re.M)
+    # The signature: the last "-- " line and what follows (b4's git version).
+    cut = body.rfind("\n-- \n")
+    body = body[:cut] if cut >= 0 else body
     return subject + [ln for ln in body.splitlines() if not VOLATILE.match(ln) and not WHO.match(ln)]
 
 
@@ -864,6 +886,7 @@ def check_docs(cache, args):
                       f"a 'fs/dcache.c:876' citation: found {found}")
         cases = [("Seed 86e7fb7a maintainers", "maintainers@users.noreply.r-seed-86e7fb7a.example", False),
                  ("Jane Hacker", "jane@example.com", False), ("Jane Hacker", "jane@host.invalid", False),
+                 ("Jane Hacker", "jane@mail.example.com", False), ("Jane Hacker", "jane@nas.home.arpa", False),
                  ("root", "root@localhost", False), ("", "", False), ("Jane Hacker", "jane@kernel.org", True)]
         wrong = [f"{n} <{e}>" for n, e, ok in cases if (placeholder(n, e) is None) != ok]
         checks.result(not wrong, "upstream/identity-refuses-placeholders",

@@ -141,11 +141,26 @@ DEFINE_PER_CPU(struct dentry *, rust_dentry_guard_child);
  * The task running a file system callback that the dcache calls under a
  * dentry's d_lock (->d_delete(), from retain_dentry()), on this CPU: layer
  * calls that may take a d_lock are refused there as under a guard.  Written
- * with that d_lock held, so its task stays on this CPU (preemption off, or
- * migration off with PREEMPT_RT's spin_lock()); entries nest through the
- * value each saves (rdc_dlock_callback_enter()).
+ * with that d_lock held, so its task stays on this CPU and, without
+ * PREEMPT_RT, runs the callback with preemption off: nothing else runs on
+ * this CPU until the matching exit.  With PREEMPT_RT another task of this
+ * CPU may enter its own callback meanwhile; entries then save and restore
+ * out of order, and a callback may go unmarked (its layer calls not
+ * refused) or a task stay marked (its later layer calls refused, and their
+ * references leaked): PREEMPT_RT is not a configuration this layer is built
+ * or tested for.
  */
 DEFINE_PER_CPU(struct task_struct *, rust_dentry_callback_owner);
+
+/*
+ * Whether the running task holds a dentry guard.  A guard holder cannot
+ * migrate, so it finds its record on the CPU it runs on; anyone else reads a
+ * slot not its own.
+ */
+static inline bool rust_guard_owned(void)
+{
+	return READ_ONCE(*raw_cpu_ptr(&rust_dentry_guard_owner)) == current;
+}
 
 /* rdc_lock_context()'s answers; mirrored in dentry.rs (`may_lock()`). */
 enum {
@@ -171,8 +186,7 @@ __rust_helper int rdc_lock_context(void)
 {
 	if (!in_task())
 		return RUST_LOCK_NOT_TASK;
-	/* A guard holder cannot migrate; anyone else reads a slot not its own. */
-	if (READ_ONCE(*raw_cpu_ptr(&rust_dentry_guard_owner)) == current)
+	if (rust_guard_owned())
 		return RUST_LOCK_GUARD;
 	/* Likewise a task in a callback under a d_lock. */
 	if (READ_ONCE(*raw_cpu_ptr(&rust_dentry_callback_owner)) == current)
@@ -210,7 +224,7 @@ __rust_helper int rdc_ref_context(const struct dentry *dentry)
 {
 	if (!in_task())
 		return RUST_LOCK_NOT_TASK;
-	if (READ_ONCE(*raw_cpu_ptr(&rust_dentry_guard_owner)) == current) {
+	if (rust_guard_owned()) {
 		if (this_cpu_read(rust_dentry_guard_dir) == dentry ||
 		    this_cpu_read(rust_dentry_guard_child) == dentry)
 			return RUST_LOCK_HELD;
@@ -264,7 +278,14 @@ __rust_helper bool rdc_guard_lock(struct dentry *dentry)
 		return false;
 	migrate_disable();
 	spin_lock(&dentry->d_lock);
+	/*
+	 * The slot's check and claim in one piece: with PREEMPT_RT, spin_lock()
+	 * leaves preemption on, and another task of this CPU could claim the
+	 * slot in between.  The owner is written last.
+	 */
+	preempt_disable();
 	if (this_cpu_read(rust_dentry_guard_owner)) {
+		preempt_enable();
 		spin_unlock(&dentry->d_lock);
 		migrate_enable();
 		return false;
@@ -272,6 +293,7 @@ __rust_helper bool rdc_guard_lock(struct dentry *dentry)
 	this_cpu_write(rust_dentry_guard_dir, dentry);
 	this_cpu_write(rust_dentry_guard_child, NULL);
 	this_cpu_write(rust_dentry_guard_owner, get_task_struct(current));
+	preempt_enable();
 	return true;
 }
 
@@ -281,9 +303,12 @@ __rust_helper void rdc_guard_unlock(struct dentry *dentry)
 
 	/* Migration is disabled: the record is on this CPU, and ours. */
 	if (!WARN_ON_ONCE(owner != current || this_cpu_read(rust_dentry_guard_dir) != dentry)) {
-		this_cpu_write(rust_dentry_guard_owner, NULL);
+		/* Released in one piece, the owner last (see rdc_guard_lock()). */
+		preempt_disable();
 		this_cpu_write(rust_dentry_guard_dir, NULL);
 		this_cpu_write(rust_dentry_guard_child, NULL);
+		this_cpu_write(rust_dentry_guard_owner, NULL);
+		preempt_enable();
 		put_task_struct(owner);
 	}
 	spin_unlock(&dentry->d_lock);
