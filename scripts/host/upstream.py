@@ -366,6 +366,15 @@ def series_env(_repo=None):
             "GIT_COMMITTER_EMAIL": email, "GIT_AUTHOR_DATE": date, "GIT_COMMITTER_DATE": date}
 
 
+def identity_check():
+    """(ok, detail) of make upstream's identity check."""
+    name, email, source, problem = identity()
+    if not problem:
+        return True, f"signed off by {name} <{email}> ({source})"
+    return False, (f"not signed off: {problem} ({source}); set UPSTREAM_AUTHOR='Full Name <address>' "
+                   "or git config user.name/user.email to a person's, who certifies the DCO")
+
+
 def make_series(ksrc, cache, args, repo_name="series"):
     """Build the series repository; format-patch it into a new directory.
     Signed off only by an identity that can sign (identity()); otherwise
@@ -623,9 +632,8 @@ def main():
         fresh = {os.path.basename(p): p for p in series}
         if os.path.exists(old) and not series_differences(fresh, DOCS):
             # Who signs is not part of the comparison: judge it anew.
-            name, email, source, problem = identity()
-            now = (f"ok identity: signed off by {name} <{email}> ({source})" if not problem else
-                   f"FAIL identity: not signed off: {problem} ({source})")
+            ok, detail = identity_check()
+            now = f"{'ok' if ok else 'FAIL'} identity: {detail}"
             checks.lines = [now if re.match(r"(ok|FAIL) identity:", ln) else ln
                             for ln in read(old).splitlines() if ln.strip()]
             say("the series is unchanged: keeping the checks of the last make upstream")
@@ -658,10 +666,8 @@ def main():
     checks.result(not bad, "checkpatch", "; ".join(bad) if bad else
                   f"--strict: 0 errors, 0 warnings, 0 checks on each of {len(series)} patches"
                   + (" (its missing Signed-off-by aside: see identity)" if unsigned_ignore() else ""))
-    name, email, source, problem = identity()
-    checks.result(not problem, "identity", f"signed off by {name} <{email}> ({source})" if not problem else
-                  f"not signed off: {problem} ({source}); set UPSTREAM_AUTHOR='Full Name <address>' "
-                  "or git config user.name/user.email to a person's, who certifies the DCO")
+    ok, detail = identity_check()
+    checks.result(ok, "identity", detail)
 
     # apply: the patches, one by one, to the pristine files they touch (a
     # scratch copy of those, with git apply as a maintainer would).
