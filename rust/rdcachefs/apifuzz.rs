@@ -46,7 +46,7 @@
 use super::{
     control::{read_command, COMMAND_MAX},
     registry,
-    scenario::HAS_DEFERRED_STEP,
+    scenario::{HAS_DEFERRED_STEP, NOT_LAST},
     workers::{spawn, Rng},
     RdcacheFs, TYPE,
 };
@@ -180,14 +180,6 @@ const INTER_NAMES: [&str; NINTER] = [
     "one list, two filesystems",
     "ancestor pruned by shrink, cached by dput",
 ];
-
-/// What `put()` says of a reference that is not the last: `Dropped` with the
-/// fallback, `Released` with the kernel's `dput_to_list()`.
-const NOT_LAST: PutResult = if HAS_DEFERRED_STEP {
-    PutResult::Dropped
-} else {
-    PutResult::Released
-};
 
 /// What the runs since the module was loaded exercised.
 struct Coverage {

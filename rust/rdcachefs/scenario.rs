@@ -87,6 +87,14 @@ pub(crate) const DEFERRED_KILL: u32 = 7;
 /// fallback for kernels that do not export `dput_to_list()`.
 pub(crate) const HAS_DEFERRED_STEP: bool = cfg!(not(rdc_dput_to_list));
 
+/// What `put()` says of a reference that is not the last: `Dropped` with the
+/// fallback, `Released` with the kernel's `dput_to_list()`.
+pub(crate) const NOT_LAST: PutResult = if HAS_DEFERRED_STEP {
+    PutResult::Dropped
+} else {
+    PutResult::Released
+};
+
 /// What the put of `d0`'s last reference says in `resurrection` and
 /// `foreign-list`: with the fallback, `d0` is kept through the deferred step,
 /// on the worker's list; with `dput_to_list()` a kept `d0` would go to the

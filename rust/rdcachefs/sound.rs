@@ -12,7 +12,10 @@
 //!
 //! Safe code only, like the rest of `rdcachefs`.
 
-use super::{scenario::HAS_DEFERRED_STEP, RdcacheFs, TYPE};
+use super::{
+    scenario::{HAS_DEFERRED_STEP, NOT_LAST},
+    RdcacheFs, TYPE,
+};
 use crate::dcache::{hardirq::in_hardirq, Census, KernMount, PutResult, ShrinkList};
 use kernel::{
     prelude::*,
@@ -23,14 +26,6 @@ use kernel::{
     time::{delay::fsleep, Delta},
 };
 use pin_init::stack_pin_init;
-
-/// What `put()` says of a reference that is not the last: `Dropped` with the
-/// fallback, `Released` with the kernel's `dput_to_list()`.
-const NOT_LAST: PutResult = if HAS_DEFERRED_STEP {
-    PutResult::Dropped
-} else {
-    PutResult::Released
-};
 
 /// Issue 22's first finding, as its 13 safe lines: `put` a new dentry
 /// (deferred), look it up again, `mem::forget()` the new reference,

@@ -353,7 +353,7 @@ def identity():
     return name, email, source, placeholder(name, email)
 
 
-def series_env(_repo=None):
+def series_env():
     """Git's environment for the series: who (identity(); a marked stand-in
     if there is none) and one date for every commit, from the sources, so
     that the same sources give the same series."""
@@ -1191,7 +1191,7 @@ def bench_evidence():
 def publish(repo, out, checks, args, kunit):
     """docs/upstream/: the mails again, with this run's evidence and checks
     in the cover letter, and checks.txt."""
-    mails = b4_mails(repo, cover_text(checks, kunit), series_env(repo))
+    mails = b4_mails(repo, cover_text(checks, kunit), series_env())
     shutil.rmtree(DOCS, ignore_errors=True)
     os.makedirs(DOCS)
     for p in sorted(glob.glob(os.path.join(mails, "*.patch"))):
