@@ -86,14 +86,21 @@
 //! must not outlive the superblock pin that covers it (rule 5), so
 //! [`DentryRef`] keeps its own type with the pin's lifetime `'pin`.
 
-use super::fs_type::FileSystem;
+use super::fs_type::{self, FileSystem};
 use super::{
     glue,
     inode::{Inode, InodeRef},
     super_block::{ActiveSuper, NotThreadSafe, SuperBlock},
 };
 use core::{marker::PhantomData, mem::ManuallyDrop, ops::Deref, ptr::NonNull};
-use kernel::{bindings, error::from_err_ptr, ffi, prelude::*, task::might_sleep, types::Opaque};
+use kernel::{
+    bindings,
+    error::from_err_ptr,
+    ffi,
+    prelude::*,
+    task::might_sleep,
+    types::{ForeignOwnable, Opaque},
+};
 
 /// A `struct dentry` of a filesystem of brand `T`.
 ///
@@ -142,8 +149,9 @@ impl<T> Dentry<T> {
     }
 
     /// Whether `DCACHE_SHRINK_LIST` is set: the dentry sits on some thread's
-    /// shrink list.  A snapshot, like [`Dentry::count`].
-    pub fn is_on_shrink_list(&self) -> bool {
+    /// shrink list.  A snapshot, like [`Dentry::count`].  This and the two
+    /// flags below are the dcache's own state, for this crate's tests only.
+    pub(crate) fn is_on_shrink_list(&self) -> bool {
         // SAFETY: `self` is alive; `READ_ONCE(d_flags)`.
         unsafe { glue::rdc_d_on_shrink_list(self.as_raw()) }
     }
@@ -152,7 +160,7 @@ impl<T> Dentry<T> {
     /// LRU, or on a shrink list (`d_shrink_add()` sets both flags).  The
     /// LRU drops an entry lazily: one in use again keeps the flag.  A
     /// snapshot.
-    pub fn is_on_lru(&self) -> bool {
+    pub(crate) fn is_on_lru(&self) -> bool {
         // SAFETY: `self` is alive; `READ_ONCE(d_flags)`.
         unsafe { glue::rdc_d_on_lru(self.as_raw()) }
     }
@@ -162,7 +170,7 @@ impl<T> Dentry<T> {
     /// `retain_dentry()` sets it when a last reference goes while the
     /// dentry is on the LRU (or a shrink list); `ShrinkList::put` and
     /// `ShrinkList::shrink` set it where `dput()` would have.  A snapshot.
-    pub fn is_referenced(&self) -> bool {
+    pub(crate) fn is_referenced(&self) -> bool {
         // SAFETY: `self` is alive; `READ_ONCE(d_flags)`.
         unsafe { glue::rdc_d_referenced(self.as_raw()) }
     }
@@ -408,30 +416,6 @@ impl<'pin, T> DentryRef<'pin, T> {
         }
         Ok(name)
     }
-
-    /// Locks this dentry's `d_lock` to work on its children.  Never sleeps;
-    /// the guard is a spinlock guard, so nothing may sleep while it lives.
-    /// It borrows `self` mutably: nothing that takes this `d_lock` again is
-    /// reachable through `self` until it is dropped (see the module docs for
-    /// other references).
-    ///
-    /// `None` if this task holds a [`ChildrenGuard`] already (two directory
-    /// locks would nest in one lock class, or invert the dcache's
-    /// parent-then-child order), or outside task context (`d_lock` is not
-    /// IRQ-safe).  It may also be `None` because this CPU's one record is
-    /// taken by another task's guard: one preempted with
-    /// `CONFIG_PREEMPT_RT`, or one leaked (see the module docs).
-    pub fn lock_children(&mut self) -> Option<ChildrenGuard<'_, T>> {
-        // SAFETY: `self` is alive.
-        if !unsafe { glue::rdc_guard_lock(self.as_raw()) } {
-            return None;
-        }
-        // INVARIANT: We hold the parent's `d_lock`.
-        Some(ChildrenGuard {
-            parent: self,
-            _not_send: PhantomData,
-        })
-    }
 }
 
 /// Whether `name` may become a new entry: 1..=`NAME_MAX` bytes, not `.` or
@@ -464,6 +448,40 @@ fn check_name(name: &CStr) -> Result {
 /// filesystem's business too.  A foreign tree can be held and dropped:
 /// [`ActiveSuper::root`], [`DentryRef::parent`], clones, shrink lists.
 impl<'pin, T: FileSystem> DentryRef<'pin, T> {
+    /// The data [`FileSystem::dentry_data`] gave this dentry, if any (none
+    /// for the dentries the layer did not look up: `create_child()`'s, and
+    /// what `simple_lookup()` caches under its directories).  Never sleeps.
+    pub fn data(&self) -> Option<<T::DentryData as ForeignOwnable>::Borrowed<'_>> {
+        // SAFETY: A dentry of `T`'s type (invariant); the count we hold keeps
+        // `->d_release()`, which drops the data, from running while `&self`
+        // lives.
+        unsafe { fs_type::dentry_data::<T>(self.as_raw()) }
+    }
+
+    /// Locks this dentry's `d_lock` to work on its children.  Never sleeps;
+    /// the guard is a spinlock guard, so nothing may sleep while it lives.
+    /// It borrows `self` mutably: nothing that takes this `d_lock` again is
+    /// reachable through `self` until it is dropped (see the module docs for
+    /// other references).
+    ///
+    /// `None` if this task holds a [`ChildrenGuard`] already (two directory
+    /// locks would nest in one lock class, or invert the dcache's
+    /// parent-then-child order), or outside task context (`d_lock` is not
+    /// IRQ-safe).  It may also be `None` because this CPU's one record is
+    /// taken by another task's guard: one preempted with
+    /// `CONFIG_PREEMPT_RT`, or one leaked (see the module docs).
+    pub fn lock_children(&mut self) -> Option<ChildrenGuard<'_, T>> {
+        // SAFETY: `self` is alive.
+        if !unsafe { glue::rdc_guard_lock(self.as_raw()) } {
+            return None;
+        }
+        // INVARIANT: We hold the parent's `d_lock`.
+        Some(ChildrenGuard {
+            parent: self,
+            _not_send: PhantomData,
+        })
+    }
+
     /// The cached child called `name`, with a reference
     /// (`try_lookup_noperm()`); `None` if it is not in the dcache.  Never
     /// sleeps, and never asks the filesystem to look anything up

@@ -22,10 +22,19 @@
 //! Threads the filesystem starts get a [`WeakSuper`]
 //! ([`FileSystem::mounted`]), which can pin the superblock only while it is
 //! up: `->kill_sb()` clears it before anything is torn down.
-//! Dentry and inode callbacks ([`FileSystem::callback`]) get only the
-//! superblock's `tag` (kept in `d_fsdata` and `i_generation`), never the
-//! data: a callback that comes late, after `->kill_sb()`, must not touch
-//! what is gone, and detecting such callbacks is what the tag is for.
+//!
+//! Each dentry may carry a [`FileSystem::DentryData`] (kept in `d_fsdata`,
+//! set by `->lookup()` or `fill_super` before the dentry is visible, dropped
+//! right after [`FileSystem::d_release`]), each inode the layer makes a
+//! [`FileSystem::InodeData`] (dropped right after
+//! [`FileSystem::evict_inode`]).  The dentry and inode callbacks get a
+//! handle ([`DeletingDentry`], [`DyingDentry`], [`EvictingInode`]) that
+//! offers that data and nothing that reaches the superblock, and no
+//! [`FileSystem::Data`]: a callback may come late, after `->kill_sb()`
+//! (a dentry leaked past umount, the failure `shrink_dcache_for_umount()`
+//! reports), and must not touch what is gone.  Data types are `'static`;
+//! a filesystem that wants shared state in a callback keeps an `Arc` of it
+//! in the data.
 //!
 //! The registering module owns the type, so it cannot be unloaded while a
 //! superblock of the type exists (`delete_module()` answers `EWOULDBLOCK`).
@@ -43,7 +52,7 @@
 //! nothing of the type is ever freed.
 
 use super::{glue, super_block::WeakSuper};
-use core::{ffi::c_void, fmt, marker::PhantomData};
+use core::{ffi::c_void, fmt, marker::PhantomData, num::NonZeroUsize};
 use kernel::{
     bindings,
     error::{to_result, Error},
@@ -51,26 +60,23 @@ use kernel::{
     prelude::*,
     str::CString,
     sync::atomic::{Acquire, Atomic, Relaxed, Release},
-    types::Opaque,
+    types::{ForeignOwnable, Opaque},
     ThisModule,
 };
-
-// `rdc_dying_state()`'s bits, as the C helper (`helpers/dcache.c`) numbers
-// them (`RUST_DYING_*`).
-const DYING_ON_LIST: u32 = 1;
-const DYING_WAITED: u32 = 2;
 
 /// The brand of dentries, inodes, superblocks and mounts of a filesystem
 /// type this layer did not register (or that was mounted by name): its tree
 /// can be held (the root, parents, clones) and dropped through shrink
-/// lists, but not looked up by name, evicted or built on (see
-/// [`DentryRef`](super::DentryRef)'s `T: FileSystem` methods for why).
+/// lists, but not looked up by name, evicted, walked under a lock or built
+/// on (see [`DentryRef`](super::DentryRef)'s `T: FileSystem` methods for
+/// why).  It is no [`FileSystem`]: its dentries and inodes carry no data of
+/// this layer.
 pub enum Foreign {}
 
 /// An inode as a [`FileSystem`] describes it.
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub struct Node {
-    /// The filesystem's own identifier, kept in `i_private`.
+    /// The filesystem's own identifier, kept with the inode.
     pub id: u64,
     /// A directory (else a regular file).
     pub dir: bool,
@@ -78,84 +84,242 @@ pub struct Node {
     pub size: u64,
 }
 
-/// Which dentry or inode callback ran.
-#[derive(Clone, Copy, Debug)]
-pub enum Callback<'a> {
-    /// `->d_release()`, with what can be learnt of the kill.
-    DRelease(Dying<'a>),
-    /// `->d_iput()`.
-    DIput,
-    /// `->evict_inode()`.
-    EvictInode,
-}
-
-/// A dentry being killed, as `->d_release()` sees it: past `->d_iput()`, not
-/// yet off its parent's list of children (`dentry_unlist()`), so not freed
-/// for the length of the callback.  Its superblock may be shutting down or,
-/// for a late callback, gone: nothing here touches it.
+/// A plain non-zero value of up to `usize::BITS - 2` bits kept as a
+/// dentry's data, with no allocation: a [`FileSystem::DentryData`] for
+/// filesystems that need only a few bits per dentry.  Its borrowed form is a
+/// copy of itself.
 ///
 /// # Invariants
 ///
-/// `dentry` is the dentry of the `->d_release()` call running for `'a`.
-#[derive(Clone, Copy)]
-pub struct Dying<'a> {
-    dentry: *mut bindings::dentry,
-    _p: PhantomData<&'a ()>,
-}
+/// `0` is `value << 2`: non-zero, with the low two bits clear.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub struct DentryWord(NonZeroUsize);
 
-/// What [`Dying::facts`] reads of a kill, in one `d_lock` section.
-#[derive(Clone, Copy, PartialEq, Eq, Debug, Default)]
-pub struct KillFacts {
-    /// The dentry sits on a shrink list.  Owners take an entry off their
-    /// list before they kill it, so this kill is someone else's (umount's,
-    /// a `shrink_dcache_parent()`'s), or the owner's own shrink pruning the
-    /// entry as the parent of one it killed.  It can turn false during the
-    /// callback (the owner unlinks the entry; the killer then frees it),
-    /// never true.
-    pub on_shrink_list: bool,
-    /// A task found the dentry dying and sleeps until this kill ends:
-    /// `shrink_dcache_tree()` (umount's, or a `shrink_dcache_parent()`'s)
-    /// or umount's loop over secondary roots.  Waiters that come after the
-    /// read are not seen.
-    pub waited_on: bool,
-}
+impl DentryWord {
+    /// The largest value a word holds.
+    pub const MAX: usize = usize::MAX >> 2;
 
-impl Dying<'_> {
-    /// Reads the kill's [`KillFacts`] under the dentry's `d_lock`.  A read
-    /// of state made after this one is ordered after whatever the waiter
-    /// did before it queued itself (its `spin_unlock()` of `d_lock`).
-    pub fn facts(&self) -> KillFacts {
-        // SAFETY: The dentry is not freed during the callback (invariant);
-        // `->d_release()` runs with no lock held, so taking `d_lock` is allowed.
-        let state = unsafe { glue::rdc_dying_state(self.dentry) };
-        KillFacts {
-            on_shrink_list: state & DYING_ON_LIST != 0,
-            waited_on: state & DYING_WAITED != 0,
+    /// The word holding `v`; `None` for 0 or a value over [`Self::MAX`].
+    pub const fn new(v: usize) -> Option<Self> {
+        if v > Self::MAX {
+            return None;
+        }
+        // INVARIANT: `v << 2` loses no bit (`v <= MAX`) and has the low two clear.
+        match NonZeroUsize::new(v << 2) {
+            Some(w) => Some(Self(w)),
+            None => None,
         }
     }
 
-    /// Whether the dentry was made for a directory.
-    pub fn dir(&self) -> bool {
-        // SAFETY: The dentry is not freed during the callback (invariant);
-        // `d_fsdata` was set once before it was visible.
-        unsafe { glue::rdc_d_fsdata(self.dentry) & FSDATA_DIR != 0 }
+    /// The value.
+    pub const fn get(self) -> usize {
+        self.0.get() >> 2
     }
 }
 
-impl fmt::Debug for Dying<'_> {
+// SAFETY: `into_foreign` returns the non-zero, 4-aligned encoding as an
+// address without provenance, so the pointer is not null and has the
+// alignment `FOREIGN_ALIGN` says (what `XArray` and the maple tree need to
+// tell it from their internal entries); `from_foreign` and `borrow` read the
+// address back, own nothing and dereference nothing, so any number of
+// borrows and the one `from_foreign` are fine in any order.
+unsafe impl ForeignOwnable for DentryWord {
+    const FOREIGN_ALIGN: usize = 4;
+    type Borrowed<'a> = DentryWord;
+    type BorrowedMut<'a> = DentryWord;
+
+    fn into_foreign(self) -> *mut c_void {
+        core::ptr::without_provenance_mut(self.0.get())
+    }
+
+    unsafe fn from_foreign(ptr: *mut c_void) -> Self {
+        // INVARIANT: `ptr` came from `into_foreign`, so its address is the
+        // encoding, as the invariant wants.
+        // SAFETY: As above: non-zero.
+        Self(unsafe { NonZeroUsize::new_unchecked(ptr.addr()) })
+    }
+
+    unsafe fn borrow<'a>(ptr: *mut c_void) -> Self::Borrowed<'a> {
+        // SAFETY: As for `from_foreign`: the word owns nothing.
+        unsafe { Self::from_foreign(ptr) }
+    }
+
+    unsafe fn borrow_mut<'a>(ptr: *mut c_void) -> Self::BorrowedMut<'a> {
+        // SAFETY: As for `from_foreign`: the word owns nothing.
+        unsafe { Self::from_foreign(ptr) }
+    }
+}
+
+/// The data of `dentry`, borrowed.
+///
+/// # Safety
+///
+/// `dentry` is a dentry of a superblock of `T`'s type, whose `d_fsdata` is
+/// not released (`->d_release()`) before `'a` ends.
+pub(crate) unsafe fn dentry_data<'a, T: FileSystem>(
+    dentry: *const bindings::dentry,
+) -> Option<<T::DentryData as ForeignOwnable>::Borrowed<'a>> {
+    // SAFETY: `d_fsdata` of `T`'s dentries is NULL from `__d_alloc()`, and
+    // then written only by this layer: once with what
+    // `T::DentryData::into_foreign()` returned (`lookup::<T>()` before
+    // `d_splice_alias()`, `fill_super::<T>()` before `s_root`), before any
+    // handle that reads it can reach the dentry, and back to NULL in
+    // `d_release::<T>()`.  (A guard's `Child` or `LockedDentry` can see a
+    // dentry of `lookup::<T>()` earlier, which is why they, like `&Dentry`,
+    // never offer `data()`.)  The other code that runs on such dentries
+    // leaves it alone: `simple_lookup()` and the `dcache_readdir()` cursors
+    // of `create_child()`'s directories; in `fs/libfs.c` only
+    // `simple_offset_*` and `path_from_stashed()` write it, which the layer
+    // never uses.
+    let ptr = unsafe { glue::rdc_d_fsdata(dentry) };
+    if ptr.is_null() {
+        None
+    } else {
+        // SAFETY: From `into_foreign()` (above); `from_foreign()` runs only in
+        // `d_release::<T>()`, after `'a` (the caller's contract).
+        Some(unsafe { T::DentryData::borrow(ptr) })
+    }
+}
+
+/// A callback handle's markers: valid for the call (`'a`), of brand `T`,
+/// neither `Send` nor `Sync` (the raw pointer beside it).
+type CallMarker<'a, T> = PhantomData<(&'a (), fn() -> T)>;
+
+/// A dentry in `->d_delete()`: its `d_lock` is held and its count is not
+/// dead, so it is not being killed for the call.  Offers its name and data,
+/// nothing that reaches the superblock.
+///
+/// # Invariants
+///
+/// `dentry` is the dentry of a `->d_delete()` call of `T`'s type running for
+/// `'a`, under its `d_lock`.
+pub struct DeletingDentry<'a, T: FileSystem> {
+    dentry: *const bindings::dentry,
+    _p: CallMarker<'a, T>,
+}
+
+impl<T: FileSystem> DeletingDentry<'_, T> {
+    /// The dentry's name, stable under `d_lock`.
+    pub fn name(&self) -> &[u8] {
+        let mut len: ffi::c_uint = 0;
+        // SAFETY: `d_lock` is held for the call (invariant), so the name is stable.
+        let name = unsafe { glue::rdc_d_name(self.dentry, &mut len) };
+        // SAFETY: `len` bytes at `name`, valid while `d_lock` is held, which
+        // outlasts `&self`.
+        unsafe { core::slice::from_raw_parts(name, len as usize) }
+    }
+
+    /// The data `T::dentry_data()` gave the dentry, if any.
+    pub fn data(&self) -> Option<<T::DentryData as ForeignOwnable>::Borrowed<'_>> {
+        // SAFETY: A dentry of `T`'s type; `->d_release()` needs the count
+        // dead, which takes `d_lock`, held until the callback returns.
+        unsafe { dentry_data::<T>(self.dentry) }
+    }
+}
+
+/// A dentry being killed, as `->d_iput()` and `->d_release()` see it:
+/// `dentry_kill()` frees it (`dentry_free()`) only after `->d_release()`
+/// returned.  Its superblock may be shutting down or, for a late callback,
+/// gone: nothing here reaches it.  (`->d_iput()` also comes from
+/// `d_delete()` on unlink, which this layer's filesystems do not offer.)
+///
+/// # Invariants
+///
+/// `dentry` is the dentry of a `->d_iput()` or `->d_release()` call of `T`'s
+/// type running for `'a`, before the layer drops its data.
+pub struct DyingDentry<'a, T: FileSystem> {
+    dentry: *mut bindings::dentry,
+    _p: CallMarker<'a, T>,
+}
+
+impl<T: FileSystem> DyingDentry<'_, T> {
+    /// The data `T::dentry_data()` gave the dentry, if any.
+    pub fn data(&self) -> Option<<T::DentryData as ForeignOwnable>::Borrowed<'_>> {
+        // SAFETY: A dentry of `T`'s type; the layer drops the data only after
+        // the callback returned (invariant), and `&self` ends before.
+        unsafe { dentry_data::<T>(self.dentry) }
+    }
+
+    // rdcache-only {
+    /// The raw `struct dentry *`, valid for the callback (rdcache's probe).
+    pub(crate) fn as_raw(&self) -> *mut bindings::dentry {
+        self.dentry
+    }
+    // } rdcache-only
+}
+
+impl<T: FileSystem> fmt::Debug for DyingDentry<'_, T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("Dying")
+        f.write_str("DyingDentry")
     }
 }
 
-/// `d_fsdata` of our dentries: the superblock's tag, and this bit for a
-/// directory.  `d_fsdata` is a pointer: the bit needs 64 of them.
-const FSDATA_DIR: u64 = 1 << 32;
-kernel::static_assert!(core::mem::size_of::<*mut c_void>() == 8);
+/// What the layer keeps with each inode it makes for a [`Node`], in
+/// `i_private`, from `new_inode::<T>()` to `evict_inode::<T>()`.
+struct InodeInfo<T: FileSystem> {
+    id: u64,
+    data: Option<T::InodeData>,
+}
 
-/// The `d_fsdata` of a dentry of the superblock tagged `tag`.
-fn fsdata(tag: u32, dir: bool) -> u64 {
-    u64::from(tag) | if dir { FSDATA_DIR } else { 0 }
+/// The layer's record of an inode of `T`'s type (None: one it did not make
+/// for a node, from `create_child()`).
+///
+/// # Safety
+///
+/// `inode` is an inode of a superblock of `T`'s type that is not evicted
+/// (`evict_inode::<T>()` frees the record) before `'a` ends.
+unsafe fn inode_info<'a, T: FileSystem>(inode: *const bindings::inode) -> Option<&'a InodeInfo<T>> {
+    // SAFETY: `i_private` of `T`'s inodes is NULL from
+    // `inode_init_always()`, or set once, before the inode is handed to
+    // anything that reads it (a dentry, a lookup), to a leaked
+    // `KBox<InodeInfo<T>>` (`new_inode::<T>()`); the walkers of `s_inodes`
+    // that see it earlier never read `i_private`.  It is freed only at
+    // eviction, after `'a` (the caller's contract).
+    unsafe {
+        glue::rdc_inode_private(inode)
+            .cast::<InodeInfo<T>>()
+            .as_ref()
+    }
+}
+
+/// The data of a live inode of `T`'s type.
+impl<T: FileSystem> super::Inode<T> {
+    /// The data `T::inode_data()` gave the inode, if any (None for one that
+    /// `DentryRef::create_child()` made).
+    pub fn data(&self) -> Option<&T::InodeData> {
+        // SAFETY: `Inode`'s invariant: of `T`'s type and not evicted while
+        // `&self` lives.
+        unsafe { inode_info::<T>(self.as_raw()) }?.data.as_ref()
+    }
+}
+
+/// An inode in `->evict_inode()`, after `clear_inode()`: its pages and
+/// buffers are gone, its memory is not freed for the call.  Offers its data,
+/// nothing that reaches the superblock.
+///
+/// # Invariants
+///
+/// `inode` is the inode of an `->evict_inode()` call of `T`'s type running
+/// for `'a`, before the layer drops its data.
+pub struct EvictingInode<'a, T: FileSystem> {
+    inode: *mut bindings::inode,
+    _p: CallMarker<'a, T>,
+}
+
+impl<T: FileSystem> EvictingInode<'_, T> {
+    /// `i_ino`.
+    pub fn ino(&self) -> u64 {
+        // SAFETY: The inode is not freed for the call (invariant); `i_ino` is
+        // fixed before it is visible.
+        unsafe { (*self.inode).i_ino }
+    }
+
+    /// The data `T::inode_data()` gave the inode, if any.
+    pub fn data(&self) -> Option<&T::InodeData> {
+        // SAFETY: An inode of `T`'s type whose record the layer frees only
+        // after the callback returned (invariant).
+        unsafe { inode_info::<T>(self.inode) }?.data.as_ref()
+    }
 }
 
 /// The longest name [`FileSystem::child`] may produce.
@@ -178,6 +342,15 @@ pub trait FileSystem: Sized + 'static {
     type Options: Default + Send;
     /// Per-superblock state.
     type Data: Send + Sync;
+    /// Per-dentry data, kept in `d_fsdata` from [`Self::dentry_data`] until
+    /// the layer drops it right after [`Self::d_release`]: `()`, a
+    /// [`DentryWord`], a `KBox` or an `Arc`.  Its `Drop` runs in
+    /// `->d_release()`'s context (see [`Self::d_iput`]).
+    type DentryData: ForeignOwnable + Send + Sync + 'static;
+    /// Per-inode data of the inodes the layer makes for nodes, from
+    /// [`Self::inode_data`] until the layer drops it right after
+    /// [`Self::evict_inode`], in the same context.
+    type InodeData: Send + Sync + 'static;
 
     /// Takes option number `opt` (an index into `PARAMS`).  Reject bad values
     /// with [`FsContext::invalf`], which logs them against the mount.
@@ -190,8 +363,6 @@ pub trait FileSystem: Sized + 'static {
     }
     /// Sets up a new superblock's state from the options.  May sleep.
     fn fill_super(opts: &Self::Options) -> Result<Self::Data>;
-    /// The superblock's tag, stored in its dentries and inodes for [`FileSystem::callback`].
-    fn tag(data: &Self::Data) -> u32;
     /// The root directory.
     fn root(data: &Self::Data) -> Node;
     /// The child `name` of directory `dir`, if it exists.  May sleep.
@@ -208,35 +379,60 @@ pub trait FileSystem: Sized + 'static {
     /// The contents of file `file`, written to `buf`; returns the length,
     /// which is clamped to `buf`'s.
     fn read(data: &Self::Data, file: u64, buf: &mut [u8]) -> usize;
-    /// A lookup allocated an inode for `node`.
-    fn inode_allocated(data: &Self::Data, node: &Node);
-    /// A dentry or inode callback ran for the superblock tagged `tag` (0 for
-    /// objects this layer did not make).  Must not assume the superblock is up.
+    /// The data of a dentry just looked up (`node` None: a negative one), or
+    /// of the root (from `fill_super`).  An error fails the lookup or the
+    /// mount.  May sleep.  The default gives none.
+    fn dentry_data(_data: &Self::Data, _node: Option<&Node>) -> Result<Option<Self::DentryData>> {
+        Ok(None)
+    }
+    /// The data of an inode the layer has just made for `node`: called only
+    /// once the inode exists, so each call is matched by one
+    /// [`Self::evict_inode`] of it (also after an error, which fails the
+    /// lookup or the mount).  May sleep.  The default gives none.
+    fn inode_data(_data: &Self::Data, _node: &Node) -> Result<Option<Self::InodeData>> {
+        Ok(None)
+    }
+    /// `->d_delete()`: whether `dentry`, now unused, should be killed rather
+    /// than cached.  Runs under the dentry's `d_lock`: must not sleep, nor
+    /// drop anything whose drop may (`might_sleep()` reports it).  May
+    /// come late and under `s_umount` (see [`Self::d_iput`]).  Layer calls
+    /// that may take a `d_lock` or `i_lock` (a lookup, a put, a drop of a
+    /// reference or a pin, a guard) are refused in it, with a `WARN` naming
+    /// the rule, as under a dentry guard: they would nest under this
+    /// `d_lock`.  The default caches everything.
+    fn d_delete(_dentry: &DeletingDentry<'_, Self>) -> bool {
+        false
+    }
+    /// `->d_iput()`: the dentry is losing its inode (the layer then
+    /// `iput()`s it).  The dentry is dying: the callbacks below must not
+    /// wait for it to be gone, so they must not evict its ancestors
+    /// (`shrink_dcache_parent()`, `d_invalidate()` wait for dying children)
+    /// nor unmount its superblock (umount waits too).
     ///
-    /// It runs in whatever context dropped the dentry or inode: under
-    /// `s_umount` held for writing (umount's `->kill_sb()`), held shared
-    /// (the memory shrinker), or neither.
+    /// It and [`Self::d_release`], [`Self::evict_inode`] and the `Drop` of
+    /// [`Self::DentryData`] and [`Self::InodeData`] run in whatever context
+    /// dropped the dentry or inode: under `s_umount` held for writing
+    /// (umount's `->kill_sb()`), held shared (the memory shrinker), or
+    /// neither; and, for an object leaked past umount, after `->kill_sb()`.
     // rdcache-only {
     /// (With rdcache's fallback for kernels that keep `dput_to_list()` to
     /// `fs/`, `ShrinkList::shrink()`'s deferred `dput()` holds it shared too.)
     // } rdcache-only
     ///
-    /// So it must not take `s_umount`, nor drop an
+    /// So they must not take `s_umount`, nor drop an
     /// [`ActiveSuper`](super::ActiveSuper) (which may be the last, whose
     /// `deactivate_super()` takes `s_umount` for writing and would wait for
-    /// itself), nor wait for anything `->kill_sb()` does.
-    fn callback(tag: u32, what: Callback<'_>);
-    /// `->d_delete()`: whether a dentry called `name` of the superblock
-    /// tagged `tag`, now unused, should be killed rather than cached.  Runs
-    /// under the dentry's `d_lock`: must not sleep.  Must not assume the
-    /// superblock is up; may run under `s_umount` (see [`Self::callback`]).
-    /// Layer calls that may take a `d_lock` or `i_lock` (a lookup, a put, a
-    /// drop of a reference or a pin, a guard) are refused in it, with a
-    /// `WARN` naming the rule, as under a dentry guard: they would nest under
-    /// this `d_lock`.  The default caches everything.
-    fn d_delete(_tag: u32, _name: &[u8]) -> bool {
-        false
-    }
+    /// itself), nor wait for anything `->kill_sb()` does.  The types cannot
+    /// say this: data that owns an `ActiveSuper` is a pin cycle as well.
+    fn d_iput(_dentry: &DyingDentry<'_, Self>) {}
+    /// `->d_release()`: the dentry is about to be freed; the layer then
+    /// drops its data.  May sleep.  Context as for [`Self::d_iput`].
+    fn d_release(_dentry: &DyingDentry<'_, Self>) {}
+    /// `->evict_inode()`, after `clear_inode()`, for every inode of the
+    /// superblock, those without data (`DentryRef::create_child()`'s)
+    /// included; the layer then drops the inode's data.  Context as for
+    /// [`Self::d_iput`].
+    fn evict_inode(_inode: &EvictingInode<'_, Self>) {}
     /// The superblock is set up (its root is in place; it is not yet
     /// visible).  `sb` may be kept, e.g. by workers: its
     /// [`WeakSuper::try_activate`] fails once `->kill_sb()` begins.  An error
@@ -506,7 +702,8 @@ unsafe fn data<'a, T: FileSystem>(sb: *const bindings::super_block) -> &'a T::Da
     unsafe { &(*glue::rdc_sb_fs_info(sb).cast::<SbInfo<T>>()).data }
 }
 
-/// A new inode for `node` on `sb`, or null.
+/// A new inode for `node` on `sb`, with its [`InodeInfo`] and its data.
+/// May sleep.
 ///
 /// # Safety
 ///
@@ -514,7 +711,7 @@ unsafe fn data<'a, T: FileSystem>(sb: *const bindings::super_block) -> &'a T::Da
 unsafe fn new_inode<T: FileSystem>(
     sb: *mut bindings::super_block,
     node: &Node,
-) -> *mut bindings::inode {
+) -> Result<*mut bindings::inode> {
     // SAFETY: Per the contract.
     let d = unsafe { data::<T>(sb) };
     let (mode, iops, fops): (
@@ -541,22 +738,36 @@ unsafe fn new_inode<T: FileSystem>(
     } else {
         bindings::loff_t::try_from(node.size).unwrap_or(bindings::loff_t::MAX)
     };
-    // SAFETY: `sb` is live; the tables are `'static`; the mode fits `umode_t`.
+    let info = KBox::into_raw(KBox::new(
+        InodeInfo::<T> {
+            id: node.id,
+            data: None,
+        },
+        GFP_KERNEL,
+    )?);
+    // SAFETY: `sb` is live; the tables are `'static`; the mode fits
+    // `umode_t`; `info` is handed over (freed by `evict_inode::<T>()`).
     let inode = unsafe {
-        glue::rdc_make_inode(
-            sb,
-            mode as bindings::umode_t,
-            node.id,
-            T::tag(d),
-            size,
-            iops,
-            fops,
-        )
+        glue::rdc_make_inode(sb, mode as bindings::umode_t, info.cast(), size, iops, fops)
     };
-    if !inode.is_null() {
-        T::inode_allocated(d, node);
+    if inode.is_null() {
+        // SAFETY: Not handed over: ours again, from `KBox::into_raw()` above.
+        drop(unsafe { KBox::from_raw(info) });
+        return Err(ENOMEM);
     }
-    inode
+    match T::inode_data(d, node) {
+        Ok(data) => {
+            // SAFETY: `info` is the new inode's record; nothing else reads it
+            // until the inode is visible, which is after this returns.
+            unsafe { (*info).data = data };
+            Ok(inode)
+        }
+        Err(e) => {
+            // SAFETY: The new inode's only reference; its eviction frees `info`.
+            unsafe { bindings::iput(inode) };
+            Err(e)
+        }
+    }
 }
 
 /// `struct rust_fs_ops`'s `param_name`: the name of option `i`, or null past the last.
@@ -681,7 +892,6 @@ unsafe extern "C" fn fill_super<T: FileSystem>(
         },
     );
     let root = T::root(&info.data);
-    let tag = T::tag(&info.data);
     let weak = info.weak.clone();
     // SAFETY: The new superblock; `->kill_sb()` frees the data; the tables are `'static`.
     unsafe {
@@ -694,17 +904,29 @@ unsafe extern "C" fn fill_super<T: FileSystem>(
         )
     };
     // SAFETY: `sb` has its data now.
-    let inode = unsafe { new_inode::<T>(sb, &root) };
-    if inode.is_null() {
-        return mount_failed::<T>(ENOMEM, "no memory for the root inode");
-    }
+    let inode = match unsafe { new_inode::<T>(sb, &root) } {
+        Ok(i) => i,
+        Err(e) => return mount_failed::<T>(e, "no root inode"),
+    };
+    // SAFETY: `sb` has its data.
+    let root_data = match T::dentry_data(unsafe { data::<T>(sb) }, Some(&root)) {
+        Ok(r) => r,
+        Err(e) => {
+            // SAFETY: The new inode's only reference; nothing else has it.
+            unsafe { bindings::iput(inode) };
+            return mount_failed::<T>(e, "no data for the root dentry");
+        }
+    };
     // SAFETY: `inode` is a new directory inode; `d_make_root()` consumes it.
     let dentry = unsafe { bindings::d_make_root(inode) };
     if dentry.is_null() {
         return mount_failed::<T>(ENOMEM, "no memory for the root dentry");
     }
-    // SAFETY: The new root is ours until `s_root` publishes it.
-    unsafe { glue::rdc_d_set_fsdata(dentry, fsdata(tag, true)) };
+    if let Some(r) = root_data {
+        // SAFETY: The new root is ours until `s_root` publishes it, and no
+        // data was set on it; `d_release::<T>()` takes this back.
+        unsafe { glue::rdc_d_set_fsdata(dentry, r.into_foreign()) };
+    }
     // SAFETY: Setting `s_root` is `fill_super`'s job.
     unsafe { (*sb).s_root = dentry };
     // SAFETY: `sb` has its data.
@@ -744,20 +966,28 @@ unsafe extern "C" fn lookup<T: FileSystem>(
     let name = unsafe { glue::rdc_d_name(dentry, &mut len) };
     // SAFETY: `len` bytes at `name`, valid during the call.
     let name = unsafe { core::slice::from_raw_parts(name, len as usize) };
-    // SAFETY: `dir` is live.
-    let dir_id = unsafe { glue::rdc_inode_private(dir) };
-    let found = T::lookup(d, dir_id, name);
-    // SAFETY: `dentry` is ours to set up until it is spliced in.
-    unsafe { glue::rdc_d_set_fsdata(dentry, fsdata(T::tag(d), found.is_some_and(|n| n.dir))) };
-    let inode = match found {
-        Some(node) => {
-            // SAFETY: `sb` is live with its data.
-            let inode = unsafe { new_inode::<T>(sb, &node) };
-            if inode.is_null() {
-                return ENOMEM.to_ptr();
-            }
-            inode
+    // SAFETY: `dir` is a live directory inode of `T`'s type (the VFS holds
+    // it for the call); only `new_inode::<T>()` installs this `->lookup()`.
+    let Some(dir_info) = (unsafe { inode_info::<T>(dir) }) else {
+        return EIO.to_ptr();
+    };
+    let found = T::lookup(d, dir_info.id, name);
+    match T::dentry_data(d, found.as_ref()) {
+        Ok(Some(x)) => {
+            // SAFETY: `dentry` is ours to set up until it is spliced in, with
+            // no data yet; `d_release::<T>()` takes this back, also when the
+            // lookup fails below (the VFS `dput()`s the dentry).
+            unsafe { glue::rdc_d_set_fsdata(dentry, x.into_foreign()) }
         }
+        Ok(None) => {}
+        Err(e) => return e.to_ptr(),
+    }
+    let inode = match found {
+        // SAFETY: `sb` is live with its data.
+        Some(node) => match unsafe { new_inode::<T>(sb, &node) } {
+            Ok(i) => i,
+            Err(e) => return e.to_ptr(),
+        },
         None => core::ptr::null_mut(),
     };
     // SAFETY: `inode` (null: negative) goes to `dentry`, handed to us for this.
@@ -782,8 +1012,11 @@ unsafe extern "C" fn iterate_shared<T: FileSystem>(
     let inode = unsafe { glue::rdc_file_inode(file) };
     // SAFETY: An open file keeps its inode and superblock live.
     let d = unsafe { data::<T>((*inode).i_sb) };
-    // SAFETY: `inode` is live.
-    let dir = unsafe { glue::rdc_inode_private(inode) };
+    // SAFETY: An open directory of `T`'s type keeps its inode from eviction;
+    // only `new_inode::<T>()` installs these operations.
+    let Some(dir) = (unsafe { inode_info::<T>(inode) }).map(|i| i.id) else {
+        return EIO.to_errno();
+    };
     let mut name = [0u8; CHILD_NAME_MAX];
     loop {
         // SAFETY: `ctx` is live for the call.
@@ -833,25 +1066,14 @@ unsafe extern "C" fn read_iter<T: FileSystem>(
     let inode = unsafe { glue::rdc_file_inode((*iocb).ki_filp) };
     // SAFETY: An open file keeps its inode and superblock live.
     let d = unsafe { data::<T>((*inode).i_sb) };
-    // SAFETY: `inode` is live.
-    let id = unsafe { glue::rdc_inode_private(inode) };
+    // SAFETY: As in `iterate_shared::<T>()`: an open file of ours.
+    let Some(id) = (unsafe { inode_info::<T>(inode) }).map(|i| i.id) else {
+        return EIO.to_errno() as isize;
+    };
     let mut buf = [0u8; 256];
     let len = T::read(d, id, &mut buf).min(buf.len());
     // SAFETY: `buf[..len]` is valid; `iocb` and `to` are live.
     unsafe { glue::rdc_read_iter_buffer(iocb, to, buf.as_ptr().cast(), len) }
-}
-
-/// The tag of a dentry (0 if this layer did not make it).
-///
-/// # Safety
-///
-/// `dentry` is not freed yet (its superblock may be gone: only the dentry
-/// is read, never through a `&Dentry`, whose invariant wants the superblock
-/// up).
-unsafe fn dentry_tag(dentry: *const bindings::dentry) -> u32 {
-    // SAFETY: Per the contract; `d_fsdata` is set once, before it is visible,
-    // to [`fsdata()`], whose low 32 bits are the tag.
-    unsafe { glue::rdc_d_fsdata(dentry) as u32 }
 }
 
 /// `dentry_operations.d_delete`: asks `T` whether to cache the dentry.
@@ -866,38 +1088,56 @@ unsafe fn dentry_tag(dentry: *const bindings::dentry) -> u32 {
 /// `d_lock` as well.)
 // } rdcache-only
 unsafe extern "C" fn d_delete<T: FileSystem>(dentry: *const bindings::dentry) -> ffi::c_int {
-    let mut len: ffi::c_uint = 0;
-    // SAFETY: `d_lock` is held, so the name is stable for the call.
-    let name = unsafe { glue::rdc_d_name(dentry, &mut len) };
-    // SAFETY: `len` bytes at `name`, valid under `d_lock`.
-    let name = unsafe { core::slice::from_raw_parts(name, len as usize) };
-    // SAFETY: The dentry is live under its `d_lock`.
-    let tag = unsafe { dentry_tag(dentry) };
+    // INVARIANT: The dentry of this `->d_delete()`, under its `d_lock`
+    // (`retain_dentry()` calls it only with `locked`), whose count is 0, not
+    // dead: `lockref_mark_dead()` in `lock_for_kill()` needs `d_lock`, so
+    // `dentry_kill()` has not begun.
+    let deleting = DeletingDentry::<T> {
+        dentry,
+        _p: PhantomData,
+    };
     // Layer calls that may take a `d_lock` are refused inside the callback
     // (`may_lock()`): one would nest under this `d_lock`.
     // SAFETY: `d_lock` is held for the whole call (`retain_dentry()`), so this
     // task stays on this CPU until the matching exit below.
     let prev = unsafe { glue::rdc_dlock_callback_enter() };
-    let kill = T::d_delete(tag, name);
+    let kill = T::d_delete(&deleting);
     // SAFETY: The matching exit, on the same CPU, with what the entry saved.
     unsafe { glue::rdc_dlock_callback_exit(prev) };
     ffi::c_int::from(kill)
 }
 
-/// `dentry_operations.d_release`.
+/// `dentry_operations.d_release`: `T`'s callback, then the dentry's data is
+/// dropped.
 ///
 /// # Safety
 ///
 /// Only the C side calls it, as that callback, with the guarantees the VFS
 /// (or the helpers' fs_context plumbing) gives it; `T` is the type the callback was registered for.
 unsafe extern "C" fn d_release<T: FileSystem>(dentry: *mut bindings::dentry) {
-    // INVARIANT: The dentry of this `->d_release()`, for the call.
-    let dying = Dying {
-        dentry,
-        _p: PhantomData,
-    };
+    {
+        // INVARIANT: The dentry of this `->d_release()`, not freed until it
+        // returns (`dentry_kill()` calls `dentry_free()` after it); the data
+        // is dropped after the handle.
+        let dying = DyingDentry::<T> {
+            dentry,
+            _p: PhantomData,
+        };
+        T::d_release(&dying);
+    }
     // SAFETY: The dentry is not freed yet; its (maybe dead) superblock is not touched.
-    T::callback(unsafe { dentry_tag(dentry) }, Callback::DRelease(dying));
+    let ptr = unsafe { glue::rdc_d_fsdata(dentry) };
+    if !ptr.is_null() {
+        // SAFETY: The last reader of `d_fsdata`: the count is dead, so no
+        // `DentryRef` or `DeletingDentry` is left, and `T::d_release()`'s
+        // handle is gone.  Clear it first, so that nothing can reach the
+        // freed value.
+        unsafe { glue::rdc_d_set_fsdata(dentry, core::ptr::null_mut()) };
+        // SAFETY: `ptr` came from `T::DentryData::into_foreign()`
+        // (`dentry_data::<T>()`'s reasoning), and is taken back once: here,
+        // after clearing it.
+        drop(unsafe { T::DentryData::from_foreign(ptr) });
+    }
 }
 
 /// `dentry_operations.d_iput`.
@@ -910,13 +1150,21 @@ unsafe extern "C" fn d_iput<T: FileSystem>(
     dentry: *mut bindings::dentry,
     inode: *mut bindings::inode,
 ) {
-    // SAFETY: As in `d_release`: only `d_fsdata` is read.
-    T::callback(unsafe { dentry_tag(dentry) }, Callback::DIput);
+    {
+        // INVARIANT: The dentry of this `->d_iput()`, dying (its count is
+        // dead), so `->d_release()`, which drops the data, comes later.
+        let dying = DyingDentry::<T> {
+            dentry,
+            _p: PhantomData,
+        };
+        T::d_iput(&dying);
+    }
     // SAFETY: `->d_iput()` must drop the dentry's inode reference.
     unsafe { bindings::iput(inode) };
 }
 
-/// `super_operations.evict_inode`.
+/// `super_operations.evict_inode`: `T`'s callback, then the inode's record
+/// and data are dropped.
 ///
 /// # Safety
 ///
@@ -925,9 +1173,24 @@ unsafe extern "C" fn d_iput<T: FileSystem>(
 unsafe extern "C" fn evict_inode<T: FileSystem>(inode: *mut bindings::inode) {
     // SAFETY: `->evict_inode()` of a live inode being torn down.
     unsafe { glue::rdc_evict_inode_common(inode) };
-    // SAFETY: The inode's memory is still ours; `i_generation` holds the tag.
-    let tag = unsafe { glue::rdc_inode_tag(inode) };
-    T::callback(tag, Callback::EvictInode);
+    {
+        // INVARIANT: The inode of this `->evict_inode()`, freed only after
+        // `evict()` returns; the record is dropped after the handle.
+        let evicting = EvictingInode::<T> {
+            inode,
+            _p: PhantomData,
+        };
+        T::evict_inode(&evicting);
+    }
+    // SAFETY: The inode is not freed for the call.
+    let info = unsafe { glue::rdc_inode_private(inode) };
+    if !info.is_null() {
+        // SAFETY: As above; being evicted, the inode has no other user.
+        unsafe { glue::rdc_inode_set_private(inode, core::ptr::null_mut()) };
+        // SAFETY: Set by `new_inode::<T>()` from `KBox::into_raw()` (only it
+        // sets `i_private` of `T`'s inodes), freed once, here.
+        drop(unsafe { KBox::from_raw(info.cast::<InodeInfo<T>>()) });
+    }
 }
 
 /// `file_system_type.kill_sb`.

@@ -101,16 +101,15 @@ extern "C" {
     pub(crate) fn rdc_make_inode(
         sb: *mut bindings::super_block,
         mode: bindings::umode_t,
-        private: u64,
-        tag: u32,
+        private: *mut c_void,
         size: bindings::loff_t,
         iops: *const bindings::inode_operations,
         fops: *const bindings::file_operations,
     ) -> *mut bindings::inode;
-    pub(crate) fn rdc_inode_private(inode: *const bindings::inode) -> u64;
-    pub(crate) fn rdc_inode_tag(inode: *const bindings::inode) -> u32;
-    pub(crate) fn rdc_d_set_fsdata(dentry: *mut bindings::dentry, word: u64);
-    pub(crate) fn rdc_d_fsdata(dentry: *const bindings::dentry) -> u64;
+    pub(crate) fn rdc_inode_private(inode: *const bindings::inode) -> *mut c_void;
+    pub(crate) fn rdc_inode_set_private(inode: *mut bindings::inode, private: *mut c_void);
+    pub(crate) fn rdc_d_set_fsdata(dentry: *mut bindings::dentry, data: *mut c_void);
+    pub(crate) fn rdc_d_fsdata(dentry: *const bindings::dentry) -> *mut c_void;
     pub(crate) fn rdc_sb_fs_info(sb: *const bindings::super_block) -> *mut c_void;
     pub(crate) fn rdc_sb_setup(
         sb: *mut bindings::super_block,

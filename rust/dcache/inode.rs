@@ -20,8 +20,10 @@ use kernel::{bindings, task::might_sleep, types::Opaque};
 ///
 /// # Invariants
 ///
-/// A `&Inode<T>` is only created while the inode is alive for the
-/// reference's lifetime, and its superblock is of `T`'s type.
+/// A `&Inode<T>` is only created while the inode is alive and not evicted
+/// (an `i_count` reference covers it: its own, or a positive dentry's seen
+/// under `d_lock`) for the reference's lifetime, and its superblock is of
+/// `T`'s type.
 #[repr(transparent)]
 pub struct Inode<T>(Opaque<bindings::inode>, PhantomData<fn() -> T>);
 
@@ -53,13 +55,11 @@ impl<T> Inode<T> {
         unsafe { (*self.as_raw()).i_ino }
     }
 
-    /// `i_generation`: for an inode of a [`FileSystem`](super::fs_type::FileSystem)
-    /// of this layer, its superblock's tag ([`FileSystem::tag`](super::fs_type::FileSystem::tag));
-    /// 0 for an inode the layer made for no node (`DentryRef::create_child`).
+    /// `i_generation`, as the filesystem set it (0 for the inodes of this
+    /// layer's [`FileSystem`](super::fs_type::FileSystem)s).
     pub fn generation(&self) -> u32 {
         // SAFETY: `self` is alive; filesystems set `i_generation` once, when
-        // they set the inode up (this layer in `rdc_make_inode()` and
-        // `rdc_create_child()`), and never change it while it lives: it
+        // they set the inode up, and never change it while it lives: it
         // names the inode in NFS file handles.
         unsafe { (*self.as_raw()).i_generation }
     }

@@ -5,8 +5,8 @@
 // `shrink_list.rs`, `super_block.rs` and `tests.rs` into files of that
 // directory, `helpers/*.c` into `rust/helpers/`, and the `//!` text below
 // (from "# The rules" on) into `rust/kernel/fs.rs`'s.  `glue.rs`, `glue.c`,
-// `hardirq.rs`, `layout.rs`, `layout_c.c`, `layout_tests.rs`, `peer.rs` and
-// `workqueue.rs` are rdcache's own.  With the helpers and `glue.c`, this
+// `hardirq.rs`, `layout.rs`, `layout_c.c`, `layout_tests.rs`, `peer.rs`,
+// `probe.rs` and `workqueue.rs` are rdcache's own.  With the helpers and `glue.c`, this
 // directory is the only code of the module that uses `unsafe`.
 
 //! Safe abstractions over the kernel's dcache, and private shrink lists.
@@ -138,6 +138,7 @@ pub mod hardirq;
 pub mod inode;
 pub mod mount;
 pub mod peer;
+pub mod probe;
 pub mod shrink_list;
 pub mod super_block;
 pub mod workqueue;
@@ -149,7 +150,7 @@ mod layout_tests;
 pub(crate) mod tests;
 
 pub use dentry::{Child, ChildrenGuard, Dentry, DentryRef, LockedDentry};
-pub use fs_type::Foreign;
+pub use fs_type::{DeletingDentry, DentryWord, DyingDentry, EvictingInode, Foreign};
 pub use inode::{Inode, InodeRef};
 pub use mount::KernMount;
 pub use shrink_list::{Census, PutResult, ShrinkList};

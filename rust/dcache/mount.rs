@@ -62,10 +62,12 @@ unsafe fn wrap<T>(mnt: *mut bindings::vfsmount) -> Result<KernMount<T>> {
 impl<T: FileSystem> KernMount<T> {
     /// Mounts `T`'s type, with the option string `options` (as `mount -o`
     /// takes it) if given.  `ENODEV` unless a [`Registration<T>`] holds
-    /// `fs_type` registered now.  May sleep.
+    /// `fs_type` registered now.  May sleep: `EDEADLK` (and a `WARN`) under
+    /// a dentry guard, in `->d_delete()` or outside task context.
     ///
     /// [`Registration<T>`]: super::fs_type::Registration
     pub fn new(fs_type: &'static Type<T>, options: Option<&CStr>) -> Result<Self> {
+        super::dentry::may_lock(c"KernMount::new() (kern_mount())")?;
         might_sleep();
         if !fs_type.is_registered() {
             return Err(ENODEV);
@@ -88,7 +90,9 @@ impl KernMount<Foreign> {
     /// A single-instance type (`sysfs`, `proc`, `debugfs`, ...) gives its one
     /// system-wide superblock: what is shrunk or invalidated through this
     /// mount is gone for every user (`d_invalidate()` detaches mounts on it).
+    /// `EDEADLK` (and a `WARN`) as for [`KernMount::new`].
     pub fn foreign(name: &CStr, options: Option<&CStr>) -> Result<Self> {
+        super::dentry::may_lock(c"KernMount::foreign() (kern_mount())")?;
         might_sleep();
         // SAFETY: Both strings are NUL-terminated (or `options` null); the call may sleep.
         unsafe {

@@ -383,7 +383,7 @@ impl ShrinkList {
     //   (umount, a remount, a `freeze_super()` under way) it is killed as
     //   umount would kill it.  That `dput()` runs the filesystem's
     //   callbacks under `s_umount` held shared, as the memory shrinker does
-    //   (`FileSystem::callback` says what they must not do there), so
+    //   (`FileSystem::d_iput` says what they must not do there), so
     //   never call it while holding `s_umount` of an entry's superblock for
     //   writing (it would kill what it could keep).
     //

@@ -9,7 +9,10 @@
 
 use super::{
     dentry::may_take_d_lock,
-    fs_type::{Callback, FileSystem, FsContext, Node, Registration, Type, CHILD_NAME_MAX},
+    fs_type::{
+        DeletingDentry, DyingDentry, EvictingInode, FileSystem, FsContext, Node, Registration,
+        Type, CHILD_NAME_MAX,
+    },
     Census, DentryRef, KernMount, PutResult, ShrinkList,
 };
 use kernel::{
@@ -21,12 +24,46 @@ use kernel::{
 use pin_init::stack_pin_init;
 
 /// The test filesystem: an empty root, built on by the tests with
-/// [`DentryRef::create_child`]; `->lookup()` finds nothing.
+/// [`DentryRef::create_child`]; `->lookup()` finds only `file-` names.
 pub(crate) struct TestFs;
 
 /// What [`may_take_d_lock`] said in the last `->d_delete()` of a `probe-`
 /// name: 0 not called yet, 1 allowed, 2 refused.
 static PROBE: Atomic<u32> = Atomic::new(0);
+
+/// The data [`TestFs`] gives the dentries its `->lookup()` makes (negative
+/// ones: it finds nothing) and its root: counts how many are made, seen in
+/// `->d_release()` and dropped.
+pub(crate) struct Probe(u64);
+
+/// The word of the root's [`Probe`], of negative dentries' and of the root
+/// inode's data.
+const ROOT_WORD: u64 = 0x600d_0001;
+const NEGATIVE_WORD: u64 = 0x600d_0002;
+const INODE_WORD: u64 = 0x600d_0003;
+
+static PROBES_MADE: Atomic<u64> = Atomic::new(0);
+static PROBES_RELEASED: Atomic<u64> = Atomic::new(0);
+static PROBES_DROPPED: Atomic<u64> = Atomic::new(0);
+static INODE_DATA_EVICTED: Atomic<u64> = Atomic::new(0);
+static INODE_DATA_CALLS: Atomic<u64> = Atomic::new(0);
+static INODES_EVICTED: Atomic<u64> = Atomic::new(0);
+
+/// Which of [`TestFs`]'s data hooks fail, for the error-path tests:
+/// [`FAIL_ROOT_DATA`], [`FAIL_INODE_DATA`].
+static FAIL: Atomic<u32> = Atomic::new(0);
+/// `dentry_data()` of the root fails.
+const FAIL_ROOT_DATA: u32 = 1;
+/// `inode_data()` fails.
+const FAIL_INODE_DATA: u32 = 2;
+/// The errno the failing hooks give.
+const HOOK_ERROR: Error = ENOSPC;
+
+impl Drop for Probe {
+    fn drop(&mut self) {
+        PROBES_DROPPED.fetch_add(1, Relaxed);
+    }
+}
 
 impl FileSystem for TestFs {
     const NAME: &'static CStr = c"rust_fs_test";
@@ -34,15 +71,14 @@ impl FileSystem for TestFs {
     const PARAMS: &'static [&'static CStr] = &[];
     type Options = ();
     type Data = ();
+    type DentryData = KBox<Probe>;
+    type InodeData = u64;
 
     fn set_param(_fc: &FsContext<'_>, _opts: &mut (), _opt: usize, _value: u32) -> Result {
         Err(EINVAL)
     }
     fn fill_super(_opts: &()) -> Result<()> {
         Ok(())
-    }
-    fn tag(_data: &()) -> u32 {
-        1
     }
     fn root(_data: &()) -> Node {
         Node {
@@ -51,8 +87,13 @@ impl FileSystem for TestFs {
             size: 0,
         }
     }
-    fn lookup(_data: &(), _dir: u64, _name: &[u8]) -> Option<Node> {
-        None
+    fn lookup(_data: &(), _dir: u64, name: &[u8]) -> Option<Node> {
+        // Only the error-path tests look up `file-` names.
+        name.starts_with(b"file-").then_some(Node {
+            id: 1,
+            dir: false,
+            size: 0,
+        })
     }
     fn child(
         _data: &(),
@@ -65,10 +106,39 @@ impl FileSystem for TestFs {
     fn read(_data: &(), _file: u64, _buf: &mut [u8]) -> usize {
         0
     }
-    fn inode_allocated(_data: &(), _node: &Node) {}
-    fn callback(_tag: u32, _what: Callback<'_>) {}
-    fn d_delete(_tag: u32, name: &[u8]) -> bool {
-        if name.starts_with(b"probe-") {
+    fn dentry_data(_data: &(), node: Option<&Node>) -> Result<Option<KBox<Probe>>> {
+        if node.is_some_and(|n| n.dir) && FAIL.load(Relaxed) & FAIL_ROOT_DATA != 0 {
+            return Err(HOOK_ERROR);
+        }
+        let word = if node.is_some() {
+            ROOT_WORD
+        } else {
+            NEGATIVE_WORD
+        };
+        let p = KBox::new(Probe(word), GFP_KERNEL)?;
+        PROBES_MADE.fetch_add(1, Relaxed);
+        Ok(Some(p))
+    }
+    fn inode_data(_data: &(), _node: &Node) -> Result<Option<u64>> {
+        INODE_DATA_CALLS.fetch_add(1, Relaxed);
+        if FAIL.load(Relaxed) & FAIL_INODE_DATA != 0 {
+            return Err(HOOK_ERROR);
+        }
+        Ok(Some(INODE_WORD))
+    }
+    fn d_release(dentry: &DyingDentry<'_, Self>) {
+        if dentry.data().is_some() {
+            PROBES_RELEASED.fetch_add(1, Relaxed);
+        }
+    }
+    fn evict_inode(inode: &EvictingInode<'_, Self>) {
+        INODES_EVICTED.fetch_add(1, Relaxed);
+        if inode.data() == Some(&INODE_WORD) {
+            INODE_DATA_EVICTED.fetch_add(1, Relaxed);
+        }
+    }
+    fn d_delete(dentry: &DeletingDentry<'_, Self>) -> bool {
+        if dentry.name().starts_with(b"probe-") {
             PROBE.store(if may_take_d_lock() { 1 } else { 2 }, Relaxed);
         }
         false
@@ -107,14 +177,14 @@ macro_rules! with_root {
 /// Whether `name` is a cached child of `dir`, seen under `dir`'s `d_lock`
 /// (takes no reference, so it disturbs nothing).
 /// `EBUSY` if the guard is refused (a test holds one already).
-pub(crate) fn cached<T>(dir: &mut DentryRef<'_, T>, name: &[u8]) -> Result<bool> {
+pub(crate) fn cached<T: FileSystem>(dir: &mut DentryRef<'_, T>, name: &[u8]) -> Result<bool> {
     let guard = dir.lock_children().ok_or(EBUSY)?;
     let found = guard.iter().any(|c| c.name() == name);
     Ok(found)
 }
 
 /// The count of the cached child `name` of `dir`, if any.
-fn count_of<T>(dir: &mut DentryRef<'_, T>, name: &[u8]) -> Result<Option<i32>> {
+fn count_of<T: FileSystem>(dir: &mut DentryRef<'_, T>, name: &[u8]) -> Result<Option<i32>> {
     let guard = dir.lock_children().ok_or(EBUSY)?;
     let count = guard
         .iter()
@@ -124,7 +194,7 @@ fn count_of<T>(dir: &mut DentryRef<'_, T>, name: &[u8]) -> Result<Option<i32>> {
 }
 
 /// Whether the cached child `name` of `dir` is unused and on the LRU.
-pub(crate) fn on_lru<T>(dir: &mut DentryRef<'_, T>, name: &[u8]) -> Result<bool> {
+pub(crate) fn on_lru<T: FileSystem>(dir: &mut DentryRef<'_, T>, name: &[u8]) -> Result<bool> {
     let guard = dir.lock_children().ok_or(EBUSY)?;
     let lru = guard
         .iter()
@@ -135,7 +205,7 @@ pub(crate) fn on_lru<T>(dir: &mut DentryRef<'_, T>, name: &[u8]) -> Result<bool>
 
 /// Whether the cached child `name` of `dir` is unused, on the LRU and
 /// marked referenced (`retain_dentry()`'s second chance).
-pub(crate) fn referenced<T>(dir: &mut DentryRef<'_, T>, name: &[u8]) -> Result<bool> {
+pub(crate) fn referenced<T: FileSystem>(dir: &mut DentryRef<'_, T>, name: &[u8]) -> Result<bool> {
     let guard = dir.lock_children().ok_or(EBUSY)?;
     let r = guard.iter().find(|c| c.name() == name).is_some_and(|c| {
         let d = c.dentry();
@@ -174,6 +244,102 @@ mod dcache {
         assert!(!TYPE.is_registered());
         // Once unregistered, never again.
         assert_eq!(Registration::new(&TYPE, owner()).err(), Some(EBUSY));
+        Ok(())
+    }
+
+    /// Counts of data made and dropped, inodes made and evicted, now.
+    fn balance() -> [u64; 4] {
+        [
+            PROBES_MADE.load(Relaxed),
+            PROBES_DROPPED.load(Relaxed),
+            INODE_DATA_CALLS.load(Relaxed),
+            INODES_EVICTED.load(Relaxed),
+        ]
+    }
+
+    /// Asserts that since `before` as many data were dropped as made, and
+    /// as many inodes the layer made (`inode_data()` calls) were evicted.
+    fn balanced(before: [u64; 4]) {
+        let now = balance();
+        assert_eq!(now[0] - before[0], now[1] - before[1]);
+        assert_eq!(now[2] - before[2], now[3] - before[3]);
+    }
+
+    #[test]
+    fn failed_data_hooks_leak_nothing() -> Result {
+        // The root's dentry data fails: the mount fails with its error, the
+        // root inode is evicted.
+        static ROOT: Type<TestFs> = Type::new();
+        let before = balance();
+        FAIL.store(FAIL_ROOT_DATA, Relaxed);
+        let r = with_root_of(&ROOT, |_| Ok(()));
+        FAIL.store(0, Relaxed);
+        assert_eq!(r.err(), Some(HOOK_ERROR));
+        assert_eq!(balance()[2] - before[2], 1);
+        balanced(before);
+
+        // The root inode's data fails: the mount fails, the inode is evicted.
+        static INODE: Type<TestFs> = Type::new();
+        let before = balance();
+        FAIL.store(FAIL_INODE_DATA, Relaxed);
+        let r = with_root_of(&INODE, |_| Ok(()));
+        FAIL.store(0, Relaxed);
+        assert_eq!(r.err(), Some(HOOK_ERROR));
+        assert_eq!(balance()[2] - before[2], 1);
+        balanced(before);
+
+        // A lookup whose inode's data fails: the lookup fails, the dentry
+        // (which got its data first) and the inode are gone by umount.
+        let before = balance();
+        with_root!(|root| {
+            FAIL.store(FAIL_INODE_DATA, Relaxed);
+            let r = root.lookup(c"file-1");
+            FAIL.store(0, Relaxed);
+            assert_eq!(r.err(), Some(HOOK_ERROR));
+            // The same name then looks up fine.
+            let ok = root.lookup(c"file-1")?;
+            assert!(ok.inode().is_some_and(|i| i.data() == Some(&INODE_WORD)));
+            Ok(())
+        })?;
+        balanced(before);
+        Ok(())
+    }
+
+    #[test]
+    fn dentry_and_inode_data_are_set_read_and_dropped_once() -> Result {
+        let made = PROBES_MADE.load(Relaxed);
+        let released = PROBES_RELEASED.load(Relaxed);
+        let dropped = PROBES_DROPPED.load(Relaxed);
+        let evicted = INODE_DATA_EVICTED.load(Relaxed);
+        with_root!(|root| {
+            // The root's, from `fill_super`, and its inode's.
+            assert_eq!(root.data().map(|p| p.0), Some(ROOT_WORD));
+            assert_eq!(
+                root.inode().and_then(|i| i.data().copied()),
+                Some(INODE_WORD)
+            );
+            // A lookup's (negative) dentry has its own.
+            let neg = root.lookup(c"absent")?;
+            assert!(neg.inode().is_none());
+            assert_eq!(neg.data().map(|p| p.0), Some(NEGATIVE_WORD));
+            assert_eq!(neg.clone().data().map(|p| p.0), Some(NEGATIVE_WORD));
+            // What the layer did not look up has none, nor has its inode.
+            let made_here = root.create_child(c"made", false)?;
+            assert!(made_here.data().is_none());
+            assert!(made_here.inode().is_some_and(|i| i.data().is_none()));
+            // Two made; none dropped while referenced.
+            assert_eq!(PROBES_MADE.load(Relaxed) - made, 2);
+            assert_eq!(PROBES_DROPPED.load(Relaxed), dropped);
+            drop(neg);
+            drop(made_here);
+            Ok(())
+        })?;
+        // Umount killed both: each seen once by `d_release()`, then dropped
+        // once; the root inode's data was there at eviction.
+        assert_eq!(PROBES_MADE.load(Relaxed) - made, 2);
+        assert_eq!(PROBES_RELEASED.load(Relaxed) - released, 2);
+        assert_eq!(PROBES_DROPPED.load(Relaxed) - dropped, 2);
+        assert_eq!(INODE_DATA_EVICTED.load(Relaxed) - evicted, 1);
         Ok(())
     }
 

@@ -51,7 +51,8 @@ use super::{
     RdcacheFs, TYPE,
 };
 use crate::dcache::{
-    ActiveSuper, Census, DentryRef, Foreign, InodeRef, KernMount, PutResult, ShrinkList, WeakSuper,
+    ActiveSuper, Census, DentryRef, Foreign, Inode, InodeRef, KernMount, PutResult, ShrinkList,
+    WeakSuper,
 };
 use core::fmt::{self, Write};
 use kernel::{
@@ -428,16 +429,33 @@ struct LeakInfo {
     ino: u64,
     root: bool,
     ancestors: KVec<usize>,
-    /// Each inode kept busy, and whether rdcachefs counts it (made for a
-    /// node of its shape: `i_generation` is the superblock's tag; not one
-    /// `create_child()` made).
+    /// Each inode kept busy, and whether rdcachefs counts it ([`Counted`]).
     inodes: KVec<(usize, bool)>,
+}
+
+/// Whether `rdcachefs`'s counters count an inode of this brand: one its
+/// `inode_data()` gave data (made for a node of its shape, not by
+/// `create_child()`); never a foreign one.
+trait Counted: Sized {
+    fn counted(i: &Inode<Self>) -> bool;
+}
+
+impl Counted for RdcacheFs {
+    fn counted(i: &Inode<Self>) -> bool {
+        i.data().is_some()
+    }
+}
+
+impl Counted for Foreign {
+    fn counted(_: &Inode<Self>) -> bool {
+        false
+    }
 }
 
 /// [`LeakInfo`] of `d`.  Reads only: `parent()` and `inode()` take and
 /// drop references that are never the last (a child holds its parent, a
 /// dentry its inode), so no dentry's state changes.
-fn leak_info<T>(d: &DentryRef<'_, T>) -> Result<LeakInfo> {
+fn leak_info<T: Counted>(d: &DentryRef<'_, T>) -> Result<LeakInfo> {
     let n = d.name()?;
     let mut info = LeakInfo {
         ptr: d.as_raw() as usize,
@@ -452,7 +470,7 @@ fn leak_info<T>(d: &DentryRef<'_, T>) -> Result<LeakInfo> {
     if let Some(i) = d.inode() {
         info.ino = i.ino();
         info.inodes
-            .push((i.as_raw() as usize, i.generation() != 0), GFP_KERNEL)?;
+            .push((i.as_raw() as usize, T::counted(&i)), GFP_KERNEL)?;
     }
     let mut cur = d.parent()?;
     info.root = cur.as_raw() == d.as_raw();
@@ -460,7 +478,7 @@ fn leak_info<T>(d: &DentryRef<'_, T>) -> Result<LeakInfo> {
         info.ancestors.push(cur.as_raw() as usize, GFP_KERNEL)?;
         if let Some(i) = cur.inode() {
             info.inodes
-                .push((i.as_raw() as usize, i.generation() != 0), GFP_KERNEL)?;
+                .push((i.as_raw() as usize, T::counted(&i)), GFP_KERNEL)?;
         }
         let next = cur.parent()?;
         if next.as_raw() == cur.as_raw() {
@@ -1040,10 +1058,10 @@ fn epoch(seq: &mut Seq, nops: u32) -> Result {
                 seq.op(Op::InodeForget);
                 m.leaks
                     .0
-                    .inode((e._a.as_raw() as usize, e._a.generation() != 0));
+                    .inode((e._a.as_raw() as usize, RdcacheFs::counted(&e._a)));
                 m.leaks
                     .1
-                    .inode((e._b.as_raw() as usize, e._b.generation() != 0));
+                    .inode((e._b.as_raw() as usize, RdcacheFs::counted(&e._b)));
                 seq.prog.line(format_args!(
                     "core::mem::forget(i{}); // inode of {}",
                     e.id, e.path

@@ -34,8 +34,7 @@
 //!   [`apifuzz`], the dcache layer's safe-API fuzzer; reading gives the last
 //!   sequence as Rust-like lines and the coverage so far.
 
-use super::{apifuzz, bench, registry, scenario, sound, RdcacheFs};
-use crate::dcache::fs_type::{Callback, FileSystem};
+use super::{apifuzz, bench, registry, scenario, sound};
 use core::fmt;
 use kernel::{debugfs, prelude::*, str::BStr, uaccess::UserSliceReader};
 
@@ -80,7 +79,7 @@ impl debugfs::Reader for Control {
         match cmd {
             b"selftest-late" => {
                 let tag = registry::last_dead().ok_or(ENOENT)?;
-                RdcacheFs::callback(tag, Callback::DIput);
+                registry::event(tag, registry::Event::DIput);
                 Ok(())
             }
             b"selftest-leak" => {

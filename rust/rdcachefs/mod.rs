@@ -38,12 +38,12 @@ pub(crate) mod sound;
 pub(crate) mod workers;
 
 use crate::dcache::{
-    fs_type::{self, Callback, FileSystem, FsContext, Node, CHILD_NAME_MAX},
+    fs_type::{self, FileSystem, FsContext, Node, CHILD_NAME_MAX},
     workqueue::{ModuleQueue, QueueOwner},
-    WeakSuper,
+    DeletingDentry, DentryWord, DyingDentry, EvictingInode, WeakSuper,
 };
 use kernel::{prelude::*, sync::Arc};
-use registry::Counter;
+use registry::{Counter, Event};
 use shape::Shape;
 
 /// The filesystem type's name, as `mount -t` and `/proc/filesystems` show it.
@@ -51,6 +51,24 @@ pub(crate) const NAME: &CStr = c"rdcachefs";
 
 /// `rdcachefs`.
 pub(crate) struct RdcacheFs;
+
+/// The data `rdcachefs` keeps in each dentry it looks up: its superblock's
+/// tag (at most [`registry::MAX_TAG`], 29 bits) and whether it was made for
+/// a directory, in one word, with no allocation.
+fn word(tag: u32, dir: bool) -> Option<DentryWord> {
+    let tag = usize::try_from(tag).ok()?;
+    DentryWord::new(tag.checked_mul(2)? | usize::from(dir))
+}
+
+/// The tag in a dentry's [`word`].
+fn word_tag(w: DentryWord) -> u32 {
+    u32::try_from(w.get() >> 1).unwrap_or(0)
+}
+
+/// Whether a dentry's [`word`] says directory.
+fn word_dir(w: DentryWord) -> bool {
+    w.get() & 1 != 0
+}
 
 /// `rdcachefs`'s `file_system_type`.
 pub(crate) static TYPE: fs_type::Type<RdcacheFs> = fs_type::Type::new();
@@ -118,6 +136,8 @@ impl FileSystem for RdcacheFs {
     ];
     type Options = Options;
     type Data = SbData;
+    type DentryData = DentryWord;
+    type InodeData = u32;
 
     fn set_param(fc: &FsContext<'_>, opts: &mut Options, opt: usize, value: u32) -> Result {
         let name = Self::PARAMS.get(opt).ok_or(EINVAL)?.to_str().unwrap_or("?");
@@ -201,10 +221,6 @@ impl FileSystem for RdcacheFs {
         })
     }
 
-    fn tag(data: &SbData) -> u32 {
-        data.tag
-    }
-
     fn root(data: &SbData) -> Node {
         data.shape.root()
     }
@@ -236,19 +252,40 @@ impl FileSystem for RdcacheFs {
         data.shape.content(file, buf)
     }
 
-    fn inode_allocated(data: &SbData, _node: &Node) {
+    fn dentry_data(data: &SbData, node: Option<&Node>) -> Result<Option<DentryWord>> {
+        // A tag is 1..=MAX_TAG (`registry::new_superblock()`), so it fits
+        // the 30 bits a `DentryWord` has at least: refuse the lookup if not,
+        // rather than leave the dentry out of the counters.
+        let w = word(data.tag, node.is_some_and(|n| n.dir));
+        w.map(Some).ok_or(EOVERFLOW)
+    }
+
+    fn inode_data(data: &SbData, _node: &Node) -> Result<Option<u32>> {
         registry::count(data.tag, Counter::InodesAllocated);
+        Ok(Some(data.tag))
     }
 
-    fn callback(tag: u32, what: Callback<'_>) {
-        if let Callback::DRelease(_) = what {
-            scenario::on_release();
+    fn d_iput(dentry: &DyingDentry<'_, Self>) {
+        if let Some(w) = dentry.data() {
+            registry::event(word_tag(w), Event::DIput);
         }
-        registry::callback(tag, what);
     }
 
-    fn d_delete(_tag: u32, name: &[u8]) -> bool {
-        name.starts_with(DROP_PREFIX) || scenario::kill_on_delete()
+    fn d_release(dentry: &DyingDentry<'_, Self>) {
+        scenario::on_release();
+        if let Some(w) = dentry.data() {
+            registry::release(word_tag(w), word_dir(w), dentry);
+        }
+    }
+
+    fn evict_inode(inode: &EvictingInode<'_, Self>) {
+        if let Some(&tag) = inode.data() {
+            registry::event(tag, Event::EvictInode);
+        }
+    }
+
+    fn d_delete(dentry: &DeletingDentry<'_, Self>) -> bool {
+        dentry.name().starts_with(DROP_PREFIX) || scenario::kill_on_delete()
     }
 
     fn mounted(data: &SbData, sb: WeakSuper<Self>) -> Result {

@@ -3,16 +3,18 @@
 //! Counters, and the late-callback detector.
 //!
 //! Every `rdcachefs` superblock gets a slot here, in module-owned memory, for
-//! the module's lifetime; its number is the superblock's *tag*, which the
-//! dcache layer keeps in each of its dentries (`d_fsdata`) and inodes
-//! (`i_generation`).  A dentry or inode callback therefore finds its
+//! the module's lifetime; its number is the superblock's *tag*, which
+//! `rdcachefs` keeps in the data of each of its dentries (a
+//! [`DentryWord`](crate::dcache::DentryWord)) and inodes, through the
+//! layer's `dentry_data()`/`inode_data()`.  A dentry or inode callback therefore finds its
 //! superblock's counters and state without touching the superblock, which
 //! may be gone: a callback that arrives after `->kill_sb()` finished tearing
 //! the superblock down (after `generic_shutdown_super()` returned) is a *late
 //! callback*, the failure the seed describes.  It is counted and reported
 //! with the prefix `rdcache: LATE CALLBACK`.
 
-use crate::dcache::fs_type::Callback;
+use super::RdcacheFs;
+use crate::dcache::{probe, DyingDentry};
 use core::fmt;
 use kernel::{
     prelude::*,
@@ -164,14 +166,24 @@ fn recent_tags() -> impl DoubleEndedIterator<Item = u32> {
     first..=next
 }
 
-/// A slot for a new superblock and its tag (never 0).  Slots are reused
-/// round-robin; `None` if the one due is still in use by a mounted
-/// superblock (`MAX_SUPERBLOCKS` mounts at once).
+/// The largest tag: 29 bits, so that a tag and a directory bit fit a
+/// `DentryWord` on 32-bit machines too (`super::word`).
+pub(crate) const MAX_TAG: u32 = (1 << 29) - 1;
+
+/// A slot for a new superblock and its tag (1..=[`MAX_TAG`]).  Slots are
+/// reused round-robin; `None` if the one due is still in use by a mounted
+/// superblock (`MAX_SUPERBLOCKS` mounts at once), or once `MAX_TAG` mounts
+/// were made.
 ///
 /// `slow_kill`: microseconds each `->d_release()` run by one of the
 /// superblock's workers (not in `->kill_sb()`) sleeps first.
 pub(crate) fn new_superblock(slow_kill: u32) -> Option<u32> {
     let tag = NEXT.fetch_add(1, Relaxed).wrapping_add(1);
+    if tag == 0 || tag > MAX_TAG {
+        // A tag and a directory bit share a dentry's word (`super::word`),
+        // which holds 30 bits on 32-bit machines: 2^29 - 1 mounts per load.
+        return None;
+    }
     let s = slot_of(tag);
     if matches!(s.state.load(Relaxed), LIVE | DYING) {
         return None;
@@ -210,11 +222,44 @@ pub(crate) fn get(tag: u32, c: Counter) -> Option<u64> {
     slot(tag).map(|s| s.counters.get(c))
 }
 
-/// A dentry or inode callback for superblock `tag` (0: not one of ours).
-///
-/// A `->d_release()` is also attributed, from what the callback can see
-/// without touching the superblock: the running task, the task running
-/// `->kill_sb()` (recorded by [`kill_sb_begin`]), and the dentry's state:
+/// Which dentry or inode callback ran.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Event {
+    /// `->d_release()`.
+    DRelease,
+    /// `->d_iput()`.
+    DIput,
+    /// `->evict_inode()`.
+    EvictInode,
+}
+
+/// A dentry or inode callback for superblock `tag`: counts it, and reports
+/// it if it is late.  Returns whether it came while the superblock's slot was
+/// live or dying (not late).
+pub(crate) fn event(tag: u32, what: Event) -> bool {
+    // A slot reused since means the superblock died `MAX_SUPERBLOCKS`
+    // mounts ago: certainly late.
+    let dead = slot(tag).is_none_or(|s| s.state.load(Relaxed) == DEAD);
+    count(
+        tag,
+        match what {
+            Event::DRelease => Counter::DRelease,
+            Event::DIput => Counter::DIput,
+            Event::EvictInode => Counter::InodesEvicted,
+        },
+    );
+    if dead {
+        count(tag, Counter::LateCallbacks);
+        pr_err!("LATE CALLBACK: {what:?} for rdcachefs superblock #{tag} after its ->kill_sb() finished\n");
+    }
+    !dead
+}
+
+/// A `->d_release()` of a dentry of superblock `tag` (`dir`: made for a
+/// directory): counted as an [`Event`], and attributed, from what the
+/// callback can see without touching the superblock: the running task, the
+/// task running `->kill_sb()` (recorded by [`kill_sb_begin`]), and what
+/// [`probe::kill_facts`] reads of the dentry:
 ///
 /// * `umount_steals`: the task running `->kill_sb()` killed an entry of
 ///   someone's shrink list (`select_collect2()` then `shrink_kill()` in
@@ -234,65 +279,46 @@ pub(crate) fn get(tag: u32, c: Counter) -> Option<u64> {
 ///   directory is mostly a parent a worker's `shrink()` pruned (the
 ///   `ancestor` case), but can also be one it killed as a leaf (a deferred
 ///   directory, once the superblock is dying): `->d_release()` cannot tell.
-pub(crate) fn callback(tag: u32, what: Callback<'_>) {
-    if tag == 0 {
+pub(crate) fn release(tag: u32, dir: bool, d: &DyingDentry<'_, RdcacheFs>) {
+    if !event(tag, Event::DRelease) {
         return;
     }
-    // A slot reused since means the superblock died `MAX_SUPERBLOCKS`
-    // mounts ago: certainly late.
-    let s = slot(tag);
-    let dead = s.is_none_or(|s| s.state.load(Relaxed) == DEAD);
-    count(
-        tag,
-        match what {
-            Callback::DRelease(_) => Counter::DRelease,
-            Callback::DIput => Counter::DIput,
-            Callback::EvictInode => Counter::InodesEvicted,
-        },
-    );
-    if dead {
-        count(tag, Counter::LateCallbacks);
-        pr_err!("LATE CALLBACK: {what:?} for rdcachefs superblock #{tag} after its ->kill_sb() finished\n");
-        return;
+    let Some(s) = slot(tag) else { return };
+    let me = kernel::current!().pid();
+    let us = s.slow_kill.load(Relaxed);
+    if us > 0 && s.killer.load(Relaxed) != me && s.workers.iter().any(|w| w.load(Relaxed) == me) {
+        // `slow_kill=`: before the facts are read, so that a umount that
+        // comes meanwhile is seen waiting.  `->d_release()` may sleep
+        // (Documentation/filesystems/locking.rst).
+        fsleep(Delta::from_micros(us.into()));
     }
-    if let (Callback::DRelease(d), Some(s)) = (what, s) {
-        let me = kernel::current!().pid();
-        let us = s.slow_kill.load(Relaxed);
-        if us > 0 && s.killer.load(Relaxed) != me && s.workers.iter().any(|w| w.load(Relaxed) == me)
-        {
-            // `slow_kill=`: before the facts are read, so that a umount that
-            // comes meanwhile is seen waiting.  `->d_release()` may sleep
-            // (Documentation/filesystems/locking.rst).
-            fsleep(Delta::from_micros(us.into()));
-        }
-        // The facts first: a waiter seen under `d_lock` orders the state
-        // loads below after the killer's `kill_sb_begin()` stores.
-        let facts = d.facts();
-        let killer = s.killer.load(Relaxed);
-        let by_killer = killer != 0 && killer == me;
-        let dying = s.state.load(Relaxed) == DYING;
-        if facts.on_shrink_list {
+    // The facts first: a waiter seen under `d_lock` orders the state
+    // loads below after the killer's `kill_sb_begin()` stores.
+    let facts = probe::kill_facts(d);
+    let killer = s.killer.load(Relaxed);
+    let by_killer = killer != 0 && killer == me;
+    let dying = s.state.load(Relaxed) == DYING;
+    if facts.on_shrink_list {
+        count(
+            tag,
+            if by_killer {
+                Counter::UmountSteals
+            } else {
+                Counter::OtherSteals
+            },
+        );
+    }
+    if dying && !by_killer {
+        count(tag, Counter::TeardownKills);
+        if facts.waited_on {
             count(
                 tag,
-                if by_killer {
-                    Counter::UmountSteals
+                if dir {
+                    Counter::AncestorWaits
                 } else {
-                    Counter::OtherSteals
+                    Counter::TeardownWaits
                 },
             );
-        }
-        if dying && !by_killer {
-            count(tag, Counter::TeardownKills);
-            if facts.waited_on {
-                count(
-                    tag,
-                    if d.dir() {
-                        Counter::AncestorWaits
-                    } else {
-                        Counter::TeardownWaits
-                    },
-                );
-            }
         }
     }
 }

@@ -185,8 +185,8 @@ def fs_rs(pristine, stage):
     doc = "\n//!\n".join("\n".join(d) for d in docs)
     mods = [m for m, s in RUST.items() if s <= stage and m != "tests.rs"]
     names = sorted(m[:-3] for m in mods)
-    # 64-bit only: fs_type.rs packs a u32 tag and a directory bit into
-    # d_fsdata (a static_assert there says so).  Not with
+    # 64-bit only: never built for a 32-bit kernel (no known dependency
+    # on 64 bits is left: data and node ids are values).  Not with
     # CONFIG_RUST_INLINE_HELPERS: every crate would link its own copy of the
     # helpers' per-CPU guard and callback records, and a record written by
     # one crate's code would not be seen by another's checks.

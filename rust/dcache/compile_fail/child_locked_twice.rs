@@ -5,9 +5,9 @@
 //! would self-deadlock, or a sibling, which would nest one lock class in
 //! itself) while the first is held does not compile.
 
-use crate::dcache::{DentryRef, Foreign};
+use crate::dcache::{fs_type::FileSystem, DentryRef};
 
-pub(crate) fn misuse(root: &mut DentryRef<'_, Foreign>) {
+pub(crate) fn misuse<T: FileSystem>(root: &mut DentryRef<'_, T>) {
     let Some(mut guard) = root.lock_children() else {
         return;
     };

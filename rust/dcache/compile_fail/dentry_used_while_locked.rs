@@ -5,9 +5,9 @@
 //! again (`clone()` is `dget()`, which falls back to the lock) is reachable
 //! through the locked reference.
 
-use crate::dcache::{DentryRef, Foreign};
+use crate::dcache::{fs_type::FileSystem, DentryRef};
 
-pub(crate) fn misuse(root: &mut DentryRef<'_, Foreign>) {
+pub(crate) fn misuse<T: FileSystem>(root: &mut DentryRef<'_, T>) {
     let Some(guard) = root.lock_children() else {
         return;
     };

@@ -2,7 +2,8 @@
 //! expect: ok
 //!
 //! Positive control: the intended pattern builds, on a filesystem of this
-//! layer and on a foreign one, so a failure of the cases beside this one is
+//! layer and on a foreign one, and so does reading a dentry's and an inode's
+//! data while they are held, so a failure of the cases beside this one is
 //! the misuse's, not the harness's.
 
 use crate::dcache::{fs_type::FileSystem, Foreign, KernMount, PutResult, ShrinkList};
@@ -45,4 +46,19 @@ pub(crate) fn hold_foreign(mnt: &KernMount<Foreign>) -> Result {
 
 pub(crate) fn mount_foreign() -> Result<KernMount<Foreign>> {
     KernMount::foreign(c"sysfs", None)
+}
+
+pub(crate) fn read_data<T: FileSystem<DentryData = KBox<u64>, InodeData = u64>>(
+    d: crate::dcache::DentryRef<'_, T>,
+) -> u64 {
+    let x = d.data().map_or(0, |x| *x);
+    let y = d.inode().and_then(|i| i.data().copied()).unwrap_or(0);
+    drop(d);
+    x + y
+}
+
+pub(crate) fn read_in_callback<T: FileSystem<DentryData = KBox<u64>>>(
+    dentry: &crate::dcache::DyingDentry<'_, T>,
+) -> u64 {
+    dentry.data().map_or(0, |x| *x)
 }

@@ -16,12 +16,6 @@
 #include <linux/sched/task.h>
 #include <linux/spinlock.h>
 
-/* rdc_dying_state()'s bits; mirrored in fs_type.rs (`Dying::facts()`). */
-enum {
-	RUST_DYING_ON_LIST = 1,
-	RUST_DYING_WAITED = 2,
-};
-
 /* d_lockref.count: negative (-128) once the dentry is dead. */
 __rust_helper int rdc_d_count(const struct dentry *dentry)
 {
@@ -400,46 +394,6 @@ __rust_helper void rdc_shrink_list_census(struct list_head *list, size_t *entrie
 	}
 }
 
-/*
- * What ->d_release() can learn of the kill it is part of, read in one d_lock
- * section (the caller holds no lock: dentry_kill() drops d_lock and i_lock
- * before it calls ->d_release(), and retakes d_lock for dentry_unlist()
- * after).
- *
- * RUST_DYING_ON_LIST: the dentry sits on a shrink list (DCACHE_SHRINK_LIST).
- * An owner unlinks an entry before it kills it (d_shrink_del() in
- * shrink_dentry_list()), so this kill is someone else's,
- * or the owner's own shrink_kill() pruning the entry as the parent of one it
- * killed (dentry_kill() returns a parent whose count fell to 0 whatever
- * list it is on).  The bit can go from set to clear
- * during the callback (the owner's shrink_dentry_list() unlinks it, then
- * lock_for_kill() refuses the dead count and the killer, dentry_kill(),
- * frees it), never from clear to set (__move_to_shrink_list() refuses a
- * dead, negative count).
- *
- * RUST_DYING_WAITED: a task found the dentry dying and sleeps until
- * dentry_unlist() completes its waiter: shrink_dcache_tree()
- * (d_add_waiter()), or shrink_dcache_for_umount()'s loop over secondary
- * roots.  ->waiters shares a union with ->d_alias (struct dentry,
- * include/linux/dcache.h) and is the member in use once the dentry is
- * negative: dentry_unlink_inode() removed the alias and set ->waiters to
- * NULL before ->d_iput() and
- * ->d_release(); from then on only d_add_waiter() and d_complete_waiters()
- * write it, under d_lock.  Waiters added after this read are not seen.
- */
-__rust_helper u32 rdc_dying_state(struct dentry *dentry)
-{
-	u32 state = 0;
-
-	spin_lock(&dentry->d_lock);
-	if (dentry->d_flags & DCACHE_SHRINK_LIST)
-		state |= RUST_DYING_ON_LIST;
-	if (dentry->waiters)
-		state |= RUST_DYING_WAITED;
-	spin_unlock(&dentry->d_lock);
-	return state;
-}
-
 /* ---- creating entries, as simple_fill_super() does -------------------- */
 
 /*
@@ -487,8 +441,10 @@ __rust_helper struct dentry *rdc_create_child(struct dentry *parent, const char 
 	}
 	inode->i_ino = get_next_ino();
 	inode->i_mode = mode;
-	/* No tag: the filesystem's callbacks must not count this inode. */
-	inode->i_generation = 0;
+	/*
+	 * i_private stays NULL (new_inode()): the Rust layer keeps no record of
+	 * this inode, which is no node of the filesystem's, so it has no data.
+	 */
 	simple_inode_init_ts(inode);
 	if (S_ISDIR(mode)) {
 		inode->i_op = &simple_dir_inode_operations;

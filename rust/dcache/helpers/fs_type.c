@@ -200,14 +200,14 @@ __rust_helper ssize_t rdc_read_iter_buffer(struct kiocb *iocb, struct iov_iter *
 }
 
 /*
- * A new inode on @sb for a lookup: number, mode, timestamps, the filesystem's
- * @private word and @tag (kept in i_private / i_generation, so callbacks can
- * read them without touching the superblock), and the given operations.
+ * A new inode on @sb for a lookup: number, mode, timestamps, the layer's
+ * @private record (i_private, freed by the layer's ->evict_inode()), and the
+ * given operations.
  */
 __rust_helper struct inode *rdc_make_inode(struct super_block *sb, umode_t mode,
-					   u64 private, u32 tag, loff_t size,
+					   void *private, loff_t size,
 					   const struct inode_operations *iops,
-			    const struct file_operations *fops)
+					   const struct file_operations *fops)
 {
 	struct inode *inode = new_inode(sb);
 
@@ -215,8 +215,7 @@ __rust_helper struct inode *rdc_make_inode(struct super_block *sb, umode_t mode,
 		return NULL;
 	inode->i_ino = get_next_ino();
 	inode->i_mode = mode;
-	inode->i_private = (void *)(uintptr_t)private;
-	inode->i_generation = tag;
+	inode->i_private = private;
 	inode->i_size = size;
 	simple_inode_init_ts(inode);
 	if (iops)
@@ -227,24 +226,24 @@ __rust_helper struct inode *rdc_make_inode(struct super_block *sb, umode_t mode,
 	return inode;
 }
 
-__rust_helper u64 rdc_inode_private(const struct inode *inode)
+__rust_helper void *rdc_inode_private(const struct inode *inode)
 {
-	return (uintptr_t)inode->i_private;
+	return inode->i_private;
 }
 
-__rust_helper u32 rdc_inode_tag(const struct inode *inode)
+__rust_helper void rdc_inode_set_private(struct inode *inode, void *private)
 {
-	return inode->i_generation;
+	inode->i_private = private;
 }
 
-__rust_helper void rdc_d_set_fsdata(struct dentry *dentry, u64 word)
+__rust_helper void rdc_d_set_fsdata(struct dentry *dentry, void *data)
 {
-	dentry->d_fsdata = (void *)(uintptr_t)word;
+	dentry->d_fsdata = data;
 }
 
-__rust_helper u64 rdc_d_fsdata(const struct dentry *dentry)
+__rust_helper void *rdc_d_fsdata(const struct dentry *dentry)
 {
-	return (uintptr_t)dentry->d_fsdata;
+	return dentry->d_fsdata;
 }
 
 __rust_helper void *rdc_sb_fs_info(const struct super_block *sb)
