@@ -9,7 +9,8 @@
 # out of the series.  A kernel that declares it without exporting it, or the
 # reverse, is refused.
 #
-# Sets: rdc_fallback (y without the export), rdc_dput_to_list_rustflags.
+# Sets: rdc_fallback (y without the export), rdc_dput_to_list_rustflags,
+# rdc_dput_to_list_ccflags (glue.c's C peer of put + shrink needs the export).
 rdc_dput_to_list_decl := $(shell grep -qsw 'dput_to_list' $(srctree)/include/linux/dcache.h && echo y)
 rdc_dput_to_list_export := $(shell grep -qsw 'dput_to_list' $(objtree)/Module.symvers && echo y)
 ifneq ($(rdc_dput_to_list_decl),$(rdc_dput_to_list_export))
@@ -18,7 +19,9 @@ endif
 ifeq ($(rdc_dput_to_list_export),y)
 rdc_fallback :=
 rdc_dput_to_list_rustflags := --cfg rdc_dput_to_list
+rdc_dput_to_list_ccflags := -DRDC_DPUT_TO_LIST
 else
 rdc_fallback := y
 rdc_dput_to_list_rustflags :=
+rdc_dput_to_list_ccflags :=
 endif

@@ -59,6 +59,23 @@ void rdc_peer_dput_each(struct dentry **v, size_t n)
 		dput(v[i]);
 }
 
+#ifdef RDC_DPUT_TO_LIST
+/*
+ * On a kernel that exports dput_to_list() (the series' first patch): the n
+ * references into one list, then one shrink_dentry_list(), as a C caller of
+ * the export would write ShrinkList::put() and shrink().
+ */
+void rdc_peer_dput_to_list_each(struct dentry **v, size_t n)
+{
+	LIST_HEAD(list);
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		dput_to_list(v[i], &list);
+	shrink_dentry_list(&list);
+}
+#endif
+
 /* ---- the kill probe (probe.rs): rdcachefs's attribution, never upstream ---- */
 
 /* rdc_dying_state()'s bits; mirrored in probe.rs (`kill_facts()`). */

@@ -16,6 +16,9 @@ struct workqueue_struct *rdc_alloc_workqueue(const char *name, unsigned int max_
 void rdc_peer_dget_dput(struct dentry *dentry, u64 n);
 void rdc_peer_dget_put_or_lock(struct dentry *dentry, u64 n);
 void rdc_peer_dput_each(struct dentry **v, size_t n);
+#ifdef RDC_DPUT_TO_LIST
+void rdc_peer_dput_to_list_each(struct dentry **v, size_t n);
+#endif
 u32 rdc_dying_state(struct dentry *dentry);
 
 /* fallback.c: only on a kernel that does not export dput_to_list(). */

@@ -135,4 +135,6 @@ extern "C" {
     pub(crate) fn rdc_peer_dget_dput(dentry: *mut bindings::dentry, n: u64);
     pub(crate) fn rdc_peer_dget_put_or_lock(dentry: *mut bindings::dentry, n: u64);
     pub(crate) fn rdc_peer_dput_each(v: *mut *mut bindings::dentry, n: usize);
+    #[cfg(rdc_dput_to_list)]
+    pub(crate) fn rdc_peer_dput_to_list_each(v: *mut *mut bindings::dentry, n: usize);
 }

@@ -59,6 +59,19 @@ impl<'pin, T> DputBatch<'pin, T> {
         // INVARIANT: The counts are gone with the C loop.
         self.raw.clear();
     }
+
+    /// `dput_to_list()`s every reference, in order, into one list, then one
+    /// `shrink_dentry_list()`, in C: the C peer of `ShrinkList::put` and
+    /// `shrink()`, on a kernel that exports `dput_to_list()`.  **May sleep.**
+    #[cfg(rdc_dput_to_list)]
+    pub fn run_to_list(mut self) {
+        kernel::task::might_sleep();
+        let (v, n) = (self.raw.as_mut_ptr(), self.raw.len());
+        // SAFETY: As in `run()`; `shrink_dentry_list()` may sleep, as may we.
+        unsafe { glue::rdc_peer_dput_to_list_each(v, n) };
+        // INVARIANT: The counts are gone with the C loop.
+        self.raw.clear();
+    }
 }
 
 impl<T> Drop for DputBatch<'_, T> {

@@ -21,14 +21,17 @@
 //! * `dispose N`: dispose of `N` last references to unhashed files: `put`
 //!   them all into one list, then one `shrink()`, against `N` `dput()`s
 //!   from Rust and from a C loop.  Every variant kills and evicts all `N`.
-//!   `dispose n=N rust_put_shrink_ns=.. rust_dput_ns=.. c_dput_ns=..`
+//!   On a kernel that exports `dput_to_list()`, also against the C loop of
+//!   `dput_to_list()` and one `shrink_dentry_list()` (`c_list_ns`).
+//!   `dispose n=N rust_put_shrink_ns=.. rust_dput_ns=.. c_dput_ns=.. [c_list_ns=..]`
 //! * `retain N`: the last references to `N` hashed files, which stay
 //!   cached: `put` them all into one list and one `shrink()`, against `N`
 //!   `dput()`s in a C loop; first for new files (`put` defers each, and
 //!   `shrink()` hands it to `dput()`, which puts it on the LRU), then for
 //!   the same files found again on the LRU (`put` marks each referenced).
 //!   Every `put` must report the path named, and every file stay cached.
-//!   `retain n=N rust_new_ns=.. c_new_ns=.. rust_lru_ns=.. c_lru_ns=..`
+//!   With the export, also against its C loop, as for `dispose`.
+//!   `retain n=N rust_new_ns=.. c_new_ns=.. rust_lru_ns=.. c_lru_ns=.. [c_new_list_ns=.. c_lru_list_ns=..]`
 //! * `chain N`: a chain of `N` directories, killed from its leaf: one `put`
 //!   and one `shrink()` (the dcache prunes each parent the kill leaves
 //!   unused), against leaf-only shrinking that holds the parent so nothing
@@ -369,17 +372,56 @@ fn retain(n: usize) -> Result<CString> {
     let mut refs = hashed_files(&root, b'q', n, false)?;
     let batch = peer::DputBatch::new(&mut refs)?;
     let c_new = timed(|| batch.run());
+    let c_new_list = c_list_peer(|| hashed_files(&root, b'p', n, false))?;
     // The same files, found again on the LRU: `put` marks each referenced.
     let rust_lru = put_all_and_shrink(&mut hashed_files(&root, b'r', n, true)?, kept_lru)?;
     let mut refs = hashed_files(&root, b'q', n, true)?;
     let batch = peer::DputBatch::new(&mut refs)?;
     let c_lru = timed(|| batch.run());
-    // Kept cached, both ways.
+    let c_lru_list = c_list_peer(|| hashed_files(&root, b'p', n, true))?;
+    // Kept cached, every way.
     drop(hashed_files(&root, b'r', n, true)?);
     drop(hashed_files(&root, b'q', n, true)?);
+    if c_new_list.is_some() {
+        drop(hashed_files(&root, b'p', n, true)?);
+    }
     CString::try_from_fmt(fmt!(
-        "retain n={n} rust_new_ns={rust_new} c_new_ns={c_new} rust_lru_ns={rust_lru} c_lru_ns={c_lru}"
+        "retain n={n} rust_new_ns={rust_new} c_new_ns={c_new} rust_lru_ns={rust_lru} c_lru_ns={c_lru}{}{}",
+        ListPeer("c_new_list_ns", c_new_list),
+        ListPeer("c_lru_list_ns", c_lru_list)
     ))
+}
+
+/// The C peer of `put` + one `shrink()` (`dput_to_list()` + one
+/// `shrink_dentry_list()`), timed over the references `refs()` makes; `None`
+/// on a kernel that keeps `dput_to_list()` to `fs/` (there is no C peer to
+/// run then, and `refs()` is not called).
+#[cfg(rdc_dput_to_list)]
+fn c_list_peer<'p>(
+    refs: impl FnOnce() -> Result<VVec<DentryRef<'p, RdcacheFs>>>,
+) -> Result<Option<u64>> {
+    let batch = peer::DputBatch::new(&mut refs()?)?;
+    Ok(Some(timed(|| batch.run_to_list())))
+}
+
+/// See above: the fallback's kernel has none.
+#[cfg(not(rdc_dput_to_list))]
+fn c_list_peer<'p>(
+    _refs: impl FnOnce() -> Result<VVec<DentryRef<'p, RdcacheFs>>>,
+) -> Result<Option<u64>> {
+    Ok(None)
+}
+
+/// ` key=ns`, or nothing without a measurement.
+struct ListPeer(&'static str, Option<u64>);
+
+impl kernel::fmt::Display for ListPeer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.1 {
+            Some(ns) => write!(f, " {}={ns}", self.0),
+            None => Ok(()),
+        }
+    }
 }
 
 fn dispose(n: usize) -> Result<CString> {
@@ -404,12 +446,14 @@ fn dispose(n: usize) -> Result<CString> {
     let mut refs = unhashed_files(&root, n)?;
     let batch = peer::DputBatch::new(&mut refs)?;
     let c_dput = timed(|| batch.run());
+    let c_list = c_list_peer(|| unhashed_files(&root, n))?;
     if files_left(&mut root)? {
         pr_err!("bench: dispose: some files survived their last reference\n");
         return Err(EIO);
     }
     CString::try_from_fmt(fmt!(
-        "dispose n={n} rust_put_shrink_ns={put_shrink} rust_dput_ns={rust_dput} c_dput_ns={c_dput}"
+        "dispose n={n} rust_put_shrink_ns={put_shrink} rust_dput_ns={rust_dput} c_dput_ns={c_dput}{}",
+        ListPeer("c_list_ns", c_list)
     ))
 }
 

@@ -87,6 +87,11 @@ def group(runs, kind, *keys):
     return out
 
 
+# The rows that compare the layer with the same split written in C (only on a
+# kernel that exports dput_to_list(): KPATCH=1, or the upstream series).
+LIST_PEER = "`put` + `shrink()` vs C `dput_to_list()` + `shrink_dentry_list()`"
+
+
 def pair(rs, rust, c, per):
     """Per-unit spreads of a Rust variant and its C peer, and of their ratio
     (each run's own ratio: the peer ran in the same boot)."""
@@ -110,13 +115,23 @@ def figures(runs, kinds=KINDS):
                                 for (n, k), rs in sorted(group(runs, "put-contended", "n", "threads").items(),
                                                          key=lambda kv: kv[0][1])]
     if "dispose" in kinds:
-        fig["dispose"] = [{"n": n, **pair(rs, "rust_put_shrink_ns", "c_dput_ns", n),
-                           "rust_dput": spread([r["rust_dput_ns"] / n for r in rs])}
-                          for (n,), rs in sorted(group(runs, "dispose", "n").items())]
+        fig["dispose"] = []
+        for (n,), rs in sorted(group(runs, "dispose", "n").items()):
+            d = {"n": n, **pair(rs, "rust_put_shrink_ns", "c_dput_ns", n),
+                 "rust_dput": spread([r["rust_dput_ns"] / n for r in rs])}
+            # The C peer of the same split, on a kernel that exports dput_to_list().
+            if all("c_list_ns" in r for r in rs):
+                d["list"] = pair(rs, "rust_put_shrink_ns", "c_list_ns", n)
+            fig["dispose"].append(d)
     if "retain" in kinds:
-        fig["retain"] = [{"n": n, "new": pair(rs, "rust_new_ns", "c_new_ns", n),
-                          "lru": pair(rs, "rust_lru_ns", "c_lru_ns", n)}
-                         for (n,), rs in sorted(group(runs, "retain", "n").items())]
+        fig["retain"] = []
+        for (n,), rs in sorted(group(runs, "retain", "n").items()):
+            d = {"n": n, "new": pair(rs, "rust_new_ns", "c_new_ns", n),
+                 "lru": pair(rs, "rust_lru_ns", "c_lru_ns", n)}
+            for k in ("new", "lru"):
+                if all(f"c_{k}_list_ns" in r for r in rs):
+                    d[f"{k}_list"] = pair(rs, f"rust_{k}_ns", f"c_{k}_list_ns", n)
+            fig["retain"].append(d)
     if "chain" in kinds:
         chain = []
         for (n,), rs in sorted(group(runs, "chain", "n").items()):
@@ -259,10 +274,15 @@ def table(fig, meta):
                           c["n"], c))
     for d in fig["dispose"]:
         L.append(pair_row("last references: `put` all + one `shrink()` vs N `dput()`, ns/dentry", d["n"], d, 0))
+        if "list" in d:
+            L.append(pair_row(f"{LIST_PEER}, last references, ns/dentry", d["n"], d["list"], 0))
     for d in fig["retain"]:
         L.append(pair_row("retain, new: `put` all + `shrink()` vs N `dput()`, ns/dentry", d["n"], d["new"], 0))
         L.append(pair_row("retain, on the LRU: `put` all + `shrink()` vs N `dput()`, ns/dentry", d["n"],
                           d["lru"], 0))
+        for k, what in (("new_list", "retain, new"), ("lru_list", "retain, on the LRU")):
+            if k in d:
+                L.append(pair_row(f"{LIST_PEER}, {what}, ns/dentry", d["n"], d[k], 0))
     L.append("")
     ch = fig["chain"]
     L.append("| chain of N directories killed from its leaf | N | runs | with ancestor pruning, ms | "
@@ -331,10 +351,16 @@ def icount_table(fig, meta):
     for d in fig["dispose"]:
         L.append(pair_row("N last references: `put` + one `shrink()` vs N `dput()`, per dentry", d["n"], d, 0,
                           spread_pct=True))
+        if "list" in d:
+            L.append(pair_row(f"{LIST_PEER}, N last references, per dentry", d["n"], d["list"], 0,
+                              spread_pct=True))
     for d in fig["retain"]:
         for k, label in (("new", "retain, new dentries"), ("lru", "retain, on the LRU")):
             L.append(pair_row(f"{label}: `put` + `shrink()` vs `dput()`, per dentry", d["n"], d[k], 0,
                               spread_pct=True))
+            if f"{k}_list" in d:
+                L.append(pair_row(f"{LIST_PEER}, {label}, per dentry", d["n"], d[f"{k}_list"], 0,
+                                  spread_pct=True))
     L.append("")
     L += umount_rows(fig["umount"], "instructions/dentry", 1.0)
     L.append("")
