@@ -151,6 +151,8 @@ impl<T> Dentry<T> {
     /// Whether `DCACHE_SHRINK_LIST` is set: the dentry sits on some thread's
     /// shrink list.  A snapshot, like [`Dentry::count`].  This and the two
     /// flags below are the dcache's own state, for this crate's tests only.
+    // In the kernel crate only the KUnit tests read it.
+    #[cfg_attr(not(CONFIG_RUST_FS_DCACHE_KUNIT_TEST), allow(dead_code))]
     pub(crate) fn is_on_shrink_list(&self) -> bool {
         // SAFETY: `self` is alive; `READ_ONCE(d_flags)`.
         unsafe { glue::rdc_d_on_shrink_list(self.as_raw()) }
@@ -160,6 +162,8 @@ impl<T> Dentry<T> {
     /// LRU, or on a shrink list (`d_shrink_add()` sets both flags).  The
     /// LRU drops an entry lazily: one in use again keeps the flag.  A
     /// snapshot.
+    // In the kernel crate only the KUnit tests read it.
+    #[cfg_attr(not(CONFIG_RUST_FS_DCACHE_KUNIT_TEST), allow(dead_code))]
     pub(crate) fn is_on_lru(&self) -> bool {
         // SAFETY: `self` is alive; `READ_ONCE(d_flags)`.
         unsafe { glue::rdc_d_on_lru(self.as_raw()) }
@@ -170,6 +174,8 @@ impl<T> Dentry<T> {
     /// `retain_dentry()` sets it when a last reference goes while the
     /// dentry is on the LRU (or a shrink list); `ShrinkList::put` and
     /// `ShrinkList::shrink` set it where `dput()` would have.  A snapshot.
+    // In the kernel crate only the KUnit tests read it.
+    #[cfg_attr(not(CONFIG_RUST_FS_DCACHE_KUNIT_TEST), allow(dead_code))]
     pub(crate) fn is_referenced(&self) -> bool {
         // SAFETY: `self` is alive; `READ_ONCE(d_flags)`.
         unsafe { glue::rdc_d_referenced(self.as_raw()) }
