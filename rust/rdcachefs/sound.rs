@@ -16,7 +16,7 @@ use super::{
     scenario::{HAS_DEFERRED_STEP, NOT_LAST},
     RdcacheFs, TYPE,
 };
-use crate::dcache::{hardirq::in_hardirq, Census, KernMount, PutResult, ShrinkList};
+use crate::dcache::{hardirq::in_hardirq, Census, Foreign, KernMount, PutResult, ShrinkList};
 use kernel::{
     prelude::*,
     sync::{
@@ -170,6 +170,15 @@ pub(crate) fn guard_misuse() -> Result {
                 d0.mark_dontcache().err() == Some(EDEADLK),
             );
             c.check("name() refused (EDEADLK)", d0.name().err() == Some(EDEADLK));
+            // Mounting sleeps: refused before it could.
+            c.check(
+                "KernMount::new() refused (EDEADLK)",
+                KernMount::<RdcacheFs>::new(&TYPE, None).err() == Some(EDEADLK),
+            );
+            c.check(
+                "KernMount::foreign() refused (EDEADLK)",
+                KernMount::<Foreign>::foreign(c"ramfs", None).err() == Some(EDEADLK),
+            );
             c.check(
                 "parent() refused (EDEADLK)",
                 d0.parent().err() == Some(EDEADLK),

@@ -521,13 +521,27 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--kdir", default="", help="the benchmarked kernel tree (for its config name)")
     ap.add_argument("--publish", action="store_true", help="copy to docs/bench/ and README.md")
+    ap.add_argument("--icount-only", action="store_true",
+                    help="only the instruction counts (BENCH_MODES=icount): their table, written and printed")
     ap.add_argument("results")
     args = ap.parse_args()
+    if args.icount_only and args.publish:
+        ap.error("--publish needs both tables: not with --icount-only")
     ktap = os.path.join(args.results, "vm", "ktap.log")
     with open(ktap, errors="replace") as f:
         lines = f.read().splitlines()
     config, runs = parse(lines)
     iconfig, iruns = parse(lines, "BENCH-ICOUNT")
+    if args.icount_only:
+        meta = {"date": time.strftime("%Y-%m-%d"), "machine": machine(), "wall": {},
+                "icount": {"guest": iconfig}, "kernel_config": os.path.basename(args.kdir.rstrip("/")) or "?",
+                "devloop": {}}
+        md = icount_table(figures(iruns, ICOUNT_KINDS), meta)
+        with open(os.path.join(args.results, "table.md"), "w") as f:
+            f.write(md)
+        print(md)
+        print(f"bench_report: wrote table.md in {args.results}", file=sys.stderr)
+        return 0
     fig = figures(runs)
     ifig = figures(iruns, ICOUNT_KINDS)
     dl = devloop(os.path.join(args.results, "devloop.txt"))
