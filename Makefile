@@ -18,6 +18,8 @@
 #   make apifuzz      the safe-API fuzzer: SEED=N replays one sequence, DURATION=S
 #                     runs fresh seeds for S seconds (OPS=N per sequence); else
 #                     make test's bounded seeds
+#   make host         host only: every host-side test of make test but the
+#                     compile-fail cases and the layout builds (no boot)
 #   make layout       host only: a wrong binding layout fails the build; the
 #                     installed bindgen against docs/reports/bindgen-empty-aligned.md
 #   make stress       CYCLES=N or DURATION=SECONDS of the shrink-vs-umount stress
@@ -26,7 +28,10 @@
 #                     its log slice as scripts/host/fixtures/rec-<trigger>.log
 #   make mutants      apply each deliberate bug of scripts/host/mutants.json to a
 #                     scratch copy and run the tests that must catch it
-#                     (MUTANTS="a b" picks some)
+#                     (MUTANTS="a b" picks some); GENERATED=N SEED=S: N mutants
+#                     made by operators (scripts/host/genmut.py), each run
+#                     against the boots that cover its file, resumable, the
+#                     score per area in docs/mutants-generated.json
 #   make upstream     the dcache layer as a patch series against 7.3, C first,
 #                     in docs/upstream/ (mails by b4), with its checks
 #                     (checkpatch, identity, each patch built with CLIPPY=1,
@@ -43,12 +48,12 @@
 
 DO := scripts/host/do.sh
 
-.PHONY: all run test upstream smoke harness kunit rdcachefs interleavings stress negctl sound apifuzz layout compile-fail classifier record-fixtures mutants hostile bench test-kcsan shell setup kernel module \
+.PHONY: all run test upstream smoke harness kunit rdcachefs interleavings stress negctl sound apifuzz layout compile-fail classifier host record-fixtures mutants hostile bench test-kcsan shell setup kernel module \
 	clippy fmt fmtcheck rust-analyzer initramfs fresh-check clean
 
 all: module
 
-run test upstream smoke harness kunit rdcachefs interleavings stress negctl sound apifuzz layout compile-fail classifier record-fixtures mutants hostile bench test-kcsan shell \
+run test upstream smoke harness kunit rdcachefs interleavings stress negctl sound apifuzz layout compile-fail classifier host record-fixtures mutants hostile bench test-kcsan shell \
 		setup kernel module clippy \
 		fmt fmtcheck rust-analyzer initramfs:
 	@$(DO) $@

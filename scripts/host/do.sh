@@ -167,7 +167,7 @@ initramfs)
 	build_initramfs
 	echo "$INITRD"
 	;;
-test | run | smoke | harness | kunit | rdcachefs | interleavings | stress | negctl | sound | apifuzz | layout | compile-fail | classifier | record-fixtures | hostile)
+test | run | smoke | harness | kunit | rdcachefs | interleavings | stress | negctl | sound | apifuzz | layout | compile-fail | classifier | host | record-fixtures | hostile)
 	run_plan "$target"
 	;;
 upstream)
@@ -180,8 +180,14 @@ upstream)
 mutants)
 	# Each mutant runs scripts/host/do.sh in a scratch copy of its own.
 	prepare
-	# shellcheck disable=SC2086
-	python3 scripts/host/mutants.py ${MUTANTS:-}
+	if [ -n "${GENERATED:-}" ]; then
+		# Generated mutants (scripts/host/genmut.py): N sampled from SEED,
+		# resumed from docs/mutants-generated.json.
+		python3 scripts/host/genmut.py run --n "$GENERATED" --seed "${SEED:-1}"
+	else
+		# shellcheck disable=SC2086
+		python3 scripts/host/mutants.py ${MUTANTS:-}
+	fi
 	;;
 test-kcsan)
 	# The stress suite on the KCSAN kernel: any data race report fails it.

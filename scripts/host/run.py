@@ -143,6 +143,30 @@ def exact_problems(t, problems, findings, allowed):
     return list(dict.fromkeys(out))
 
 
+def genmut_selftests():
+    """[(name, ok, reasons)]: the mutant generator (make mutants GENERATED=N)
+    is reproducible, and every mutant it samples applies exactly once."""
+    import genmut
+    cfg = genmut.load_map()
+    a = [m["id"] for m in genmut.sample(cfg, 1, 150)]
+    b = [m["id"] for m in genmut.sample(cfg, 1, 150)]
+    c = [m["id"] for m in genmut.sample(cfg, 2, 150)]
+    res = [("mutants/generated-sample-is-reproducible", a == b and a != c and len(set(a)) == len(a) >= 150,
+            [] if a == b and a != c and len(set(a)) == len(a) >= 150 else
+            [f"seed 1 twice {'equal' if a == b else 'differs'}, seed 2 {'differs' if a != c else 'equal'}, "
+             f"{len(set(a))} distinct of {len(a)}"])]
+    bad, areas = [], set()
+    for m in genmut.sample(cfg, 1, 150):
+        areas.add(m["area"])
+        with open(os.path.join(TOP, m["file"]), errors="replace") as f:
+            text = f.read()
+        if text.count(m["old"]) != 1 or m["old"] == m["new"]:
+            bad.append(f"{m['id']} ({m['file']}:{m['line']})")
+    res.append(("mutants/generated-mutants-apply-once", not bad and areas == set(cfg["areas"]),
+                bad[:5] + ([f"areas sampled: {sorted(areas)}"] if areas != set(cfg["areas"]) else [])))
+    return res
+
+
 def exact_selftests():
     """[(name, ok, reasons)]: exact_problems() on made-up findings, one case
     per way it must go (harness/exact-expect/<case>)."""
@@ -541,6 +565,9 @@ def plan(name):
         "compile-fail": [],
         # Host only: the recorded kernel logs through the classifier (make mutants).
         "classifier": [],
+        # Host only: every host-side test of make test but the compile-fail
+        # cases and the layout builds (generated mutants of the judge).
+        "host": [],
         # make test stays under 10 minutes warm: the main boot runs beside
         # the others, and two negative-control boots (make negctl: five).
         # Longest first, so that the two boot slots end together.
@@ -1472,17 +1499,19 @@ class Runner:
                 raise SystemExit(f"run.py: RDCACHE_ONLY names no boot of plan {self.args.plan}: "
                                  f"{', '.join(sorted(unknown))} (have: {', '.join(b.name for b in boots)})")
             boots = [b for b in boots if b.name in only]
-        fixtures = self.fixture_tests() if self.args.plan in ("test", "harness", "classifier") and not only else []
+        host = self.args.plan in ("test", "host") and not only
+        fixtures = self.fixture_tests() if (self.args.plan in ("harness", "classifier") and not only) or host else []
         cf = compile_fail.cases() if self.args.plan in ("test", "compile-fail") and not only else []
         # Host-side: set-up comes before every toolchain check (quick, so it
         # runs before the plan line is printed: its results are counted).
-        setup_order = self.run_setup_order() if self.args.plan == "test" and not only else []
-        if self.args.plan in ("test", "run") and not only:
+        setup_order = self.run_setup_order() if host else []
+        if (self.args.plan == "run" and not only) or host:
             setup_order += self.verdict_selftests()
-        if self.args.plan == "test" and not only:
+        if host:
             setup_order += self.decode_bounded()
             setup_order += self.upstream_docs()
             setup_order += exact_selftests()
+            setup_order += genmut_selftests()
             setup_order += apifuzz_judge_selftests()
         if self.args.plan in ("test", "layout") and not only:
             setup_order += self.bindgen_checks()
