@@ -309,6 +309,12 @@ def run_mutant(cfg, m, base):
         if verdict == "ERROR" and "does not build" in detail:
             rec.update(verdict="stillborn", detail="the mutant does not build")
             break
+        if verdict == "ERROR" and m["area"] == "judge" and "before any test failed" in detail:
+            # The judge itself broke: make test would end non-zero with no
+            # verdict, which CI reports as a failure.
+            rec.update(verdict="killed", detail=f"stage {i} ({st['plan']}): the harness itself failed",
+                       killed_by=["(the harness's exit status)"])
+            break
         if verdict == "ERROR":
             rec.update(verdict="error", detail=f"stage {i} ({st['plan']}): {detail}")
             break
