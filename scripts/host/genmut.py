@@ -36,7 +36,8 @@ never in a comment):
   bool      true <-> false (Python: True <-> False)
   not       Rust/C `if cond {`/`if (cond)` -> negated; Python `if x:` ->
             `if not (x):`; shell `if cmd` -> `if ! cmd`
-  const     a decimal literal n -> n + 1 and n - 1 (n - 1 only if n > 0)
+  const     a decimal literal n -> n + 1 and n - 1 (n - 1 only if n > 0);
+            in shell, only in a test, a status or arithmetic
   delete    a statement that is a call on a line of its own, removed
   return    shell `return 1`/`exit 1` -> 0 and back; Python `return True`
             <-> `return False`
@@ -170,7 +171,9 @@ def sites(path):
         for m in re.finditer(r"(?<![\w.])(\d+)(?![\w.])", code):
             if in_string(code, m.start()) or len(m.group(1)) > 9:
                 continue
-            if language == "sh" and not re.search(r"(-eq|-ne|-lt|-le|-gt|-ge|=|\(\(|exit|return|sleep|seq) *\S*$",
+            # Shell: only the constants a check or a status uses (not
+            # delays, sizes or option values, whose off-by-one is slack).
+            if language == "sh" and not re.search(r"(-eq|-ne|-lt|-le|-gt|-ge|exit|return) *\"?$|\$\(\(.*[-+*/%<>] *$",
                                                  code[:m.start()]):
                 continue
             n = int(m.group(1))
@@ -371,7 +374,10 @@ def print_score(cfg, store):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("cmd", choices=("list", "run", "score", "sites"))
+    ap.add_argument("cmd", choices=("list", "run", "score", "sites", "survivors", "triage"))
+    ap.add_argument("id", nargs="?", help="triage: the mutant")
+    ap.add_argument("--equivalent", help="triage: why the survivor cannot be told from the original")
+    ap.add_argument("--test", help="triage: the test added that kills it (run it --again to prove it)")
     ap.add_argument("--seed", type=int, default=int(os.environ.get("SEED", "1")))
     ap.add_argument("--n", type=int, default=int(os.environ.get("GENERATED", "50")))
     ap.add_argument("--again", action="append", default=[], help="run this mutant id again")
@@ -391,6 +397,22 @@ def main():
     if args.cmd == "score":
         print_score(cfg, store)
         return 0
+    if args.cmd == "survivors":
+        for mid, rec in sorted(store["mutants"].items(), key=lambda kv: (kv[1]["area"], kv[1]["file"])):
+            if rec["verdict"] == "survived":
+                t = rec.get("triage", {})
+                what = ("equivalent: " + t["why"]) if t.get("equivalent") else \
+                       ("test added: " + t["test"]) if t.get("test") else "UNTRIAGED"
+                print(f"{mid} {rec['area']:16} {rec['file']}:{rec['line']} {rec['op']}: {rec['show'][:90]} -- {what}")
+        return 0
+    if args.cmd == "triage":
+        rec = store["mutants"].get(args.id or "")
+        if not rec or rec["verdict"] != "survived" or bool(args.equivalent) == bool(args.test):
+            ap.error("triage ID needs a survivor's id and one of --equivalent WHY or --test NAME")
+        rec["triage"] = ({"equivalent": True, "why": args.equivalent} if args.equivalent
+                         else {"test": args.test})
+        save_store(store)
+        return 0
     picked = sample(cfg, args.seed, args.n)
     if args.cmd == "list":
         for m in picked:
@@ -409,6 +431,11 @@ def main():
         print(f"rdcache: generated mutant {i}/{len(todo)} ({100 * (i - 1) // len(todo)}%{eta}): {m['id']} "
               f"{m['file']}:{m['line']} {m['op']}", file=sys.stderr, flush=True)
         rec = run_mutant(cfg, m, base)
+        # Merged into the store as it is now, so that a triage written
+        # meanwhile is kept.
+        store = load_store()
+        if m["id"] in store["mutants"] and "triage" in store["mutants"][m["id"]]:
+            rec["triage"] = store["mutants"][m["id"]]["triage"]
         store["mutants"][m["id"]] = rec
         save_store(store)
         print(f"mutant {m['id']} {rec['verdict']:9} {m['file']}:{m['line']} {m['op']}: {m['show'][:80]} "
