@@ -306,8 +306,11 @@ def run_mutant(cfg, m, base):
     rec = {k: m[k] for k in ("area", "file", "line", "op", "show")}
     t0 = time.monotonic()
     for i, st in enumerate(stages_for(cfg, m["area"], m["file"]), 1):
+        # A test that loops for ever is caught at 300 s (the longest of
+        # make test's, unload-race, takes under 120 s).
         hm = {"name": "gen-" + m["id"], "file": m["file"], "old": m["old"], "new": m["new"],
-              "plan": st["plan"], "only": st.get("only", []), "env": st.get("env", {})}
+              "plan": st["plan"], "only": st.get("only", []),
+              "env": {"RDCACHE_TEST_TIMEOUT_CAP": "300", **st.get("env", {})}}
         verdict, detail, failed = handmade.run_one(hm, base)
         if verdict == "ERROR" and "does not build" in detail:
             rec.update(verdict="stillborn", detail="the mutant does not build")

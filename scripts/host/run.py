@@ -100,6 +100,14 @@ class Test:
         self.config = list(config) if config is not None else suite_config(self.suite)
 
     def guest_timeout(self):
+        # RDCACHE_TEST_TIMEOUT_CAP=S: no test runs longer than S seconds
+        # (generated mutants: one that loops for ever is caught at the cap,
+        # not after its suite's full timeout).
+        cap = int(os.environ.get("RDCACHE_TEST_TIMEOUT_CAP") or 0)
+        t = self._guest_timeout()
+        return min(t, cap) if cap else t
+
+    def _guest_timeout(self):
         if self.timeout:
             return self.timeout
         settings = os.path.join(TOP, "scripts", "selftests", self.suite, "settings")
