@@ -72,6 +72,12 @@ class Test:
     """A guest test: `spec` is 'suite/script.sh[:arg]' as /init takes it."""
 
     def __init__(self, spec, expect=None, name=None, timeout=None, config=None, exact=False, warn_at=(), allow=()):
+        # RDCACHE_TEST_TIMEOUT_CAP=S: no test runs longer than S seconds, in
+        # the guest too (generated mutants: one that loops for ever, even
+        # printing, is caught at the cap, not after its suite's timeout).
+        cap = int(os.environ.get("RDCACHE_TEST_TIMEOUT_CAP") or 0)
+        if cap:
+            timeout = min(timeout or settings_timeout(spec.split("/")[0]), cap)
         if timeout:
             script, colon, arg = spec.partition(":")
             spec = f"{script}@{timeout}{colon}{arg}"
@@ -100,25 +106,20 @@ class Test:
         self.config = list(config) if config is not None else suite_config(self.suite)
 
     def guest_timeout(self):
-        # RDCACHE_TEST_TIMEOUT_CAP=S: no test runs longer than S seconds
-        # (generated mutants: one that loops for ever is caught at the cap,
-        # not after its suite's full timeout).
-        cap = int(os.environ.get("RDCACHE_TEST_TIMEOUT_CAP") or 0)
-        t = self._guest_timeout()
-        return min(t, cap) if cap else t
+        return self.timeout or settings_timeout(self.suite)
 
-    def _guest_timeout(self):
-        if self.timeout:
-            return self.timeout
-        settings = os.path.join(TOP, "scripts", "selftests", self.suite, "settings")
-        try:
-            with open(settings) as f:
-                for line in f:
-                    if line.startswith("timeout="):
-                        return int(line.split("=", 1)[1])
-        except OSError:
-            pass
-        return 45
+
+def settings_timeout(suite):
+    """A suite's `timeout=` from its kselftest `settings` file (45 s if none)."""
+    settings = os.path.join(TOP, "scripts", "selftests", suite, "settings")
+    try:
+        with open(settings) as f:
+            for line in f:
+                if line.startswith("timeout="):
+                    return int(line.split("=", 1)[1])
+    except OSError:
+        pass
+    return 45
 
 
 RUNNER_KINDS = ("exit", "timeout", "guest-hang", "vm-down", "marker", "ktap")
