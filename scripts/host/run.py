@@ -18,7 +18,7 @@ Environment: SMP (vCPUs, default: host cores), RDCACHE_ACCEL (tcg|kvm|auto),
 RDCACHE_BOOT_TIMEOUT (s, default 180), RDCACHE_JOBS (boots side by side,
 default 2), RDCACHE_RESULTS (results directory), CYCLES / DURATION (stress),
 RDCACHE_ONLY (comma-separated boot names: run only those boots of the plan),
-RDCACHE_CASES (space-separated forced interleavings to run, default all six).
+RDCACHE_CASES (space-separated forced interleavings to run, default all seven).
 """
 
 import argparse
@@ -150,6 +150,43 @@ def exact_problems(t, problems, findings, allowed):
             continue
         out.append(f"not expected: {kind}: {line[:160]}")
     return list(dict.fromkeys(out))
+
+
+def exit_status(plan, failed, verdict=None):
+    """The exit status of make test (and every plan): 1 if any result
+    failed, a skip is no failure; make run's also 1 unless its verdict is
+    PASS (FAIL, or INCOMPLETE: something it needs did not run)."""
+    if failed:
+        return 1
+    if plan == "run" and verdict != "PASS":
+        return 1
+    return 0
+
+
+def exit_status_selftests():
+    """[(name, ok, reasons)]: exit_status() on each way it must go."""
+    cases = [("test-all-passed", "test", 0, None, 0), ("test-one-failed", "test", 1, None, 1),
+             ("run-pass", "run", 0, "PASS", 0), ("run-incomplete", "run", 0, "INCOMPLETE", 1),
+             ("run-fail", "run", 0, "FAIL", 1), ("run-pass-but-a-result-failed", "run", 1, "PASS", 1)]
+    return [(f"exit-status/{name}", exit_status(plan, failed, verdict) == want,
+             [] if exit_status(plan, failed, verdict) == want else
+             [f"exit_status({plan!r}, {failed}, {verdict!r}) = {exit_status(plan, failed, verdict)}, want {want}"])
+            for name, plan, failed, verdict, want in cases]
+
+
+def taint_selftests():
+    """[(name, ok, reasons)]: the taint bits the judge fails a test on are
+    B, D, W and L gained during it; one set before it, and O, E and N (an
+    out-of-tree, unsigned module; KUnit), are not."""
+    import classify
+    cases = [("gained-b-d-w-l-fail", 0, 1 << 5 | 1 << 7 | 1 << 9 | 1 << 14, ["B", "D", "W", "L"]),
+             ("set-before-does-not-count", 1 << 9, 1 << 9, []),
+             ("o-e-n-are-allowed", 0, 1 << 12 | 1 << 13 | 1 << 18, [])]
+    res = []
+    for name, before, after, want in cases:
+        got = [t.split()[0] for t in classify.new_bad_taint(before, after)]
+        res.append((f"harness/taint-bits/{name}", got == want, [] if got == want else [f"wanted {want}, got {got}"]))
+    return res
 
 
 def genmut_selftests():
@@ -1404,8 +1441,43 @@ class Runner:
             ("safe-run-skipped", {"skipped": "CONFIG_KASAN=y"}, good_neg, [], "INCOMPLETE", "CONFIG_KASAN=y"),
             ("another-test-failed", good_safe, good_neg, ["smoke/smoke"], "FAIL", "smoke/smoke"),
         ]
+
+        def safe_with(total=None, cycles=None):
+            nested = [total or good_safe["nested"][0], cycles or good_safe["nested"][1]] + case_lines
+            return variant(good_safe, nested=nested)
+
+        cycles_line = "# cycles={} with_husks=40 bad={} puts={} batches=10 husks=200"
+        cases += [
+            ("safe-run-late-callback", safe_with(total=f"# total superblocks={n} late_callbacks=1"), good_neg,
+             [], "FAIL", "counted 1 late callback"),
+            ("safe-run-no-late-total", safe_with(total=f"# total superblocks={n}"), good_neg, [], "FAIL",
+             "printed no late_callbacks total"),
+            ("safe-run-short", safe_with(cycles=cycles_line.format(n - 1, 0, 100)), good_neg, [], "FAIL",
+             f"ran {n - 1} of {n} cycles"),
+            ("safe-run-unbalanced-cycle", safe_with(cycles=cycles_line.format(n, 1, 100)), good_neg, [], "FAIL",
+             "1 cycle(s) of the safe run ended unbalanced or late"),
+            ("safe-run-put-nothing", safe_with(cycles=cycles_line.format(n, 0, 0)), good_neg, [], "FAIL",
+             "put no reference"),
+            ("safe-run-no-cycles-line", variant(good_safe, nested=[good_safe["nested"][0]] + case_lines),
+             good_neg, [], "FAIL", "printed no cycles=... line"),
+            ("safe-run-test-failed", variant(good_safe, ok=False), good_neg, [], "FAIL",
+             "the safe run's test failed"),
+            ("negative-control-skipped", good_safe, {"skipped": "CONFIG_KASAN=y"}, [], "INCOMPLETE",
+             "the negative control was skipped"),
+            ("fail-outranks-incomplete", variant(good_safe, findings=[("kasan", "BUG: KASAN")]), None, [], "FAIL",
+             "KASAN"),
+            ("negative-control-gpf-for-kasan", good_safe,
+             variant(good_neg, findings=[(k, k) for k in neg_kinds[:-1]] + [("gpf", "general protection")]),
+             [], "PASS", None),
+        ] + [(f"safe-run-shows-{k}", variant(good_safe, findings=[(k, k)]), good_neg, [], "FAIL",
+              "logged 1 late callback" if k == "late-callback" else "time(s)")
+             for k in ("busy-inodes", "inode-leak", "kasan", "late-callback")] + [
+            (f"negative-control-without-{k}", good_safe,
+             variant(good_neg, findings=[(j, j) for j in neg_kinds if j != k]), [], "FAIL", "that detector is blind")
+            for k in ("dentry-busy", "busy-inodes", "late-callback", "inode-leak")]
         res = []
         cases.append(("forced-case-failed", good_safe, good_neg, [], "FAIL", "the forced wait failed"))
+        cases.append(("forced-case-skipped", good_safe, good_neg, [], "INCOMPLETE", "the forced ancestor was skipped"))
         cases.append(("forced-case-not-run", good_safe, good_neg, [], "INCOMPLETE", "the forced steal did not run"))
         for name, safe, neg, failed, want, text in cases:
             stub = Runner.__new__(Runner)
@@ -1414,6 +1486,8 @@ class Runner:
                 stub.seen["interleavings/wait"] = {"ok": False, "findings": []}
             if name == "forced-case-not-run":
                 del stub.seen["interleavings/steal"]
+            if name == "forced-case-skipped":
+                stub.seen["interleavings/ancestor"] = {"skipped": "the test skipped itself"}
             if neg is not None:
                 stub.seen[self.RUN_NEG] = neg
             stub.ktap = Ktap(os.devnull)
@@ -1521,6 +1595,8 @@ class Runner:
             setup_order += self.upstream_docs()
             setup_order += exact_selftests()
             setup_order += genmut_selftests()
+            setup_order += taint_selftests()
+            setup_order += exit_status_selftests()
             setup_order += apifuzz_judge_selftests()
         if self.args.plan in ("test", "layout") and not only:
             setup_order += self.bindgen_checks()
@@ -1570,11 +1646,8 @@ class Runner:
         self.check_whole_ktap()
         self.ktap.finish()
         self.export_results()
-        rc = 0 if not self.ktap.counts["fail"] else 1
-        if self.args.plan == "run":
-            if self.print_verdict() != "PASS":
-                rc = 1
-        return rc
+        verdict = self.print_verdict() if self.args.plan == "run" else None
+        return exit_status(self.args.plan, self.ktap.counts["fail"], verdict)
 
     def write_fixtures(self, boots):
         """make record-fixtures: each test's kernel-log slice becomes
@@ -1738,6 +1811,9 @@ class Runner:
                 fail.append("the safe run printed no late_callbacks total")
             elif int(late.group(1)):
                 fail.append(f"the safe run counted {late.group(1)} late callback(s)")
+            # The log too: a LATE CALLBACK line the counter missed is one.
+            if count(safe, ("late-callback",)):
+                fail.append(f"the safe run logged {count(safe, ('late-callback',))} late callback(s)")
         neg_late = count(neg, ("late-callback",))
         put = re.search(r"ShrinkList::put\(\) uses (\S+)", text)
         rows = [
@@ -1798,7 +1874,7 @@ class Runner:
             print(f"rdcache verdict: INCOMPLETE: {'; '.join(incomplete)}")
         else:
             verdict = "PASS"
-            print(f"rdcache verdict: PASS: the six interleavings forced, {nums['cycles']} racing cycles "
+            print(f"rdcache verdict: PASS: the {len(self.RUN_CASES)} interleavings forced, {nums['cycles']} racing cycles "
                   f"(umount stole from a worker's list in {nums['with_husks']}), nothing detected; "
                   f"the negative control caught by every detector; "
                   f"{self.smp}-vCPU guest ({self.accel})")

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Every invalid mount option fails with EINVAL and a kernel log line that
-# names it.
+# names it; every limit's largest value mounts (both sides of each limit).
 
 . /rdcache/ktap_helpers.sh
 . ./lib.sh
@@ -19,11 +19,34 @@ files=4097|option 'files=4097' out of range
 depth=99999999999|Bad value for 'depth'
 depth=1,depth=2|option 'depth' given twice
 depth=8,fanout=64|more than 4194304
-depth=4194304,fanout=1|more than 4194304"
+depth=4194304,fanout=1|more than 4194304
+depth=4194304,fanout=1,files=0|describes 4194305 entries, more than 4194304
+workers=9|option 'workers=9' out of range 0..=8
+seed=4294967296|Bad value for 'seed'
+namelen=65537|option 'namelen=65537' out of range 0..=65536
+linger=1001|option 'linger=1001' out of range 0..=1000
+scenario=8|option 'scenario=8' out of range 0..=7
+slow_kill=100001|option 'slow_kill=100001' out of range 0..=100000
+scenario=1,workers=1|scenario=1 runs its own workers
+scenario=1,depth=0|scenario=1 needs d0 and f0
+scenario=1,fanout=0|scenario=1 needs d0 and f0
+scenario=1,files=0|scenario=1 needs d0 and f0"
+
+# The other side of each limit: its largest value mounts (nothing is built
+# until a lookup, so even the biggest shapes cost nothing here).
+accepted="depth=4194304,fanout=0,files=0
+depth=4194303,fanout=1,files=0
+depth=1,fanout=64,files=0
+depth=0,fanout=0,files=4096
+workers=8,depth=1,fanout=1,files=1
+seed=4294967295
+namelen=65536
+linger=1000
+slow_kill=100000"
 
 ktap_print_header
-# One result per case, the defaults, and the rmmod.
-ktap_set_plan $(($(echo "$cases" | wc -l) + 2))
+# One result per case, per accepted maximum, the defaults, and the rmmod.
+ktap_set_plan $(($(echo "$cases" | wc -l) + $(echo "$accepted" | wc -l) + 2))
 rdc_load || ktap_exit_fail_msg "insmod rdcache.ko failed"
 mkdir -p /mnt/rdc
 
@@ -48,6 +71,21 @@ while IFS='|' read -r opt want; do
 done <<EOF2
 $cases
 EOF2
+
+while read -r opt; do
+	if out=$(mount -t rdcachefs -o "$opt" none /mnt/rdc 2>&1); then
+		if umount /mnt/rdc; then
+			ktap_test_pass "-o $opt (a limit's largest value) mounts"
+		else
+			ktap_exit_fail_msg "-o $opt mounted and umount failed"
+		fi
+	else
+		ktap_print_msg "-o $opt: $out; log: $(dmesg | tail -1)"
+		ktap_test_fail "-o $opt (a limit's largest value) mounts"
+	fi
+done <<EOF3
+$accepted
+EOF3
 
 # The defaults mount.
 mounted=0
