@@ -10,7 +10,7 @@ M=/mnt/priv
 mkdir -p $M
 
 ktap_print_header
-ktap_set_plan 9
+ktap_set_plan 13
 rdc_load || ktap_exit_fail_msg "insmod rdcache.ko failed"
 
 # as_nobody CMD: run CMD as nobody; prints its output, returns its status.
@@ -36,6 +36,29 @@ expect_denied "reading counters is EACCES" "cat $RDC_DEBUGFS/counters" "Permissi
 expect_denied "writing control is EACCES" "rdc-sys write $RDC_DEBUGFS/control selftest-late" "errno EACCES"
 expect_denied "writing bench is EACCES" "rdc-sys write $RDC_DEBUGFS/bench 'put 10'" "errno EACCES"
 expect_denied "rmmod is EPERM" "rmmod rdcache" "not permitted"
+
+# The control file's refusals, as root, on a fresh load (this boot runs no
+# KUnit, so no rdcachefs superblock has died yet and no scenario worker is
+# parked).
+rdc_unload && rdc_load || ktap_exit_fail_msg "reloading rdcache.ko failed"
+# expect_write WHAT COMMAND PATTERN: writing COMMAND gives PATTERN.
+expect_write() {
+	dmesg -c >/dev/null
+	out=$(rdc-sys write $RDC_DEBUGFS/control "$2" 2>&1)
+	ktap_print_msg "control '$(echo "$2" | head -c 20)...' (${#2} bytes): $out; log: $(dmesg | tail -1)"
+	if echo "$out" | grep -q "$3"; then
+		ktap_test_pass "control: $1"
+	else
+		ktap_test_fail "control: $1"
+	fi
+}
+expect_write "selftest-late with no dead superblock is ENOENT" selftest-late "errno ENOENT"
+expect_write "release with no parked worker is ENOENT" release "errno ENOENT"
+# The length limit, both sides: 64 bytes are read (and trimmed to
+# 'release', ENOENT as above), 65 are refused before being read.
+pad=$(printf '%57s' '')
+expect_write "a 64-byte command is read" "${pad}release" "errno ENOENT"
+expect_write "a 65-byte command is EINVAL" " ${pad}release" "errno EINVAL"
 
 # rmmod under load: a mount whose workers run, and a walk going on.
 mount -t rdcachefs -o depth=3,fanout=4,files=3,workers=4,seed=3 none $M || ktap_exit_fail_msg "mount failed"
