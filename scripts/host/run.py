@@ -152,6 +152,43 @@ def exact_problems(t, problems, findings, allowed):
     return list(dict.fromkeys(out))
 
 
+def stress_threshold_results(kdir):
+    """[(name, ok, reasons[, skip])]: for each share check of make test's
+    stress runs, its false-failure probability per run, from the rates
+    measured over 1000 cycles or more of the same configuration
+    (scripts/host/stress_rates.py); each must be below 0.1%.  The rate
+    checks (wait, ancestor) skip below 200 cycles, so only make stress
+    judges them."""
+    import stress_rates
+    try:
+        with open(os.path.join(kdir, "Module.symvers")) as f:
+            put = "dput_to_list" if re.search(r"\bdput_to_list\b", f.read()) else "fallback"
+    except OSError:
+        put = "fallback"
+    res = []
+    for b in plan("test"):
+        for t in b.tests:
+            m = re.fullmatch(r"stress/stress\.sh:(\d+)\+0\+(\d+)\+(\d+)", t.spec)
+            if not m:
+                continue
+            n, big, workers = (int(v) for v in m.groups())
+            for case, prob, why in stress_rates.judge(put, b.smp or 2, workers, big, n):
+                name = f"stress/false-failure/{t.name.split('/')[-1]}/{case}"
+                if prob is None:
+                    res.append((name, True, [f"SKIP: not judged yet: {why}"], "SKIP"))
+                else:
+                    ok = prob < stress_rates.MAX_FALSE_FAILURE
+                    res.append((name, ok, [] if ok else [f"{why}, over {stress_rates.MAX_FALSE_FAILURE}"]))
+    # The computation itself, on a threshold known to flake: 6 of 30
+    # cycles (20%) against a 5% threshold fails a 30-cycle run 1% of the time.
+    p = stress_rates.lower_bound(200, 1000)
+    flaky = stress_rates.false_failure(30, 5, 0.2)
+    ok = 0.17 < p < 0.2 and 0.009 < flaky < 0.012 and stress_rates.false_failure(30, 30, 0.87) < 1e-6
+    res.append(("stress/false-failure-detects-a-flaky-threshold", ok,
+                [] if ok else [f"lower bound of 200/1000 = {p:.4f}, P(fail 5% of 30 | p=0.2) = {flaky:.4f}"]))
+    return res
+
+
 def exit_status(plan, failed, verdict=None):
     """The exit status of make test (and every plan): 1 if any result
     failed, a skip is no failure; make run's also 1 unless its verdict is
@@ -1597,6 +1634,7 @@ class Runner:
             setup_order += genmut_selftests()
             setup_order += taint_selftests()
             setup_order += exit_status_selftests()
+            setup_order += stress_threshold_results(self.args.kdir)
             setup_order += apifuzz_judge_selftests()
         if self.args.plan in ("test", "layout") and not only:
             setup_order += self.bindgen_checks()
