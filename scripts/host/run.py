@@ -247,6 +247,18 @@ def genmut_selftests():
             bad.append(f"{m['id']} ({m['file']}:{m['line']})")
     res.append(("mutants/generated-mutants-apply-once", not bad and areas == set(cfg["areas"]),
                 bad[:5] + ([f"areas sampled: {sorted(areas)}"] if areas != set(cfg["areas"]) else [])))
+    # The hand-made ones rot when their text changes: each must still apply.
+    import mutants
+    rotten = []
+    for m in mutants.load():
+        try:
+            with open(os.path.join(TOP, m["file"]), errors="replace") as f:
+                n = f.read().count(m["old"])
+        except OSError:
+            n = 0
+        if n != 1:
+            rotten.append(f"{m['name']}: its text occurs {n} times in {m['file']}")
+    res.append(("mutants/handmade-mutants-apply-once", not rotten, rotten[:5]))
     return res
 
 
