@@ -189,6 +189,34 @@ def stress_threshold_results(kdir):
     return res
 
 
+def stress_judgement_selftests():
+    """[(name, ok, reasons)]: stress.sh's judgements (stress/thresholds.sh)
+    at their boundaries, run by the busybox sh the guest runs."""
+    script = os.path.join(TOP, "scripts", "selftests", "stress", "thresholds.sh")
+    stub = "ktap_test_pass() { echo PASS; }; ktap_test_fail() { echo FAIL; }; ktap_test_skip() { echo SKIP; }; "
+    cases = [("share-9-of-30-at-30-passes", 30, "share x 9 30", "PASS"),
+             ("share-8-of-30-at-30-fails", 30, "share x 8 30", "FAIL"),
+             ("share-of-no-cycles-fails", 0, "share x 0 0", "FAIL"),
+             ("rate-below-rate-cycles-skips", 199, "rate x 0 5", "SKIP"),
+             ("rate-1-in-200-at-5-passes", 200, "rate x 1 5", "PASS"),
+             ("rate-0-in-200-at-5-fails", 200, "rate x 0 5", "FAIL"),
+             ("counts-consistent", 30, "consistent 5 7 && echo PASS || echo FAIL", "PASS"),
+             ("counts-none-consistent", 30, "consistent 0 0 && echo PASS || echo FAIL", "PASS"),
+             ("more-cycles-than-run-inconsistent", 30, "consistent 31 40 && echo PASS || echo FAIL", "FAIL"),
+             ("more-cycles-than-times-inconsistent", 30, "consistent 5 3 && echo PASS || echo FAIL", "FAIL"),
+             ("times-without-cycles-inconsistent", 30, "consistent 0 2 && echo PASS || echo FAIL", "FAIL")]
+    res = []
+    for name, n, call, want in cases:
+        try:
+            p = subprocess.run(["/bin/busybox", "sh", "-c", f"{stub}n={n}; RATE_CYCLES=200; . {script}; {call}"],
+                               capture_output=True, text=True, timeout=10)
+            got = p.stdout.strip()
+        except (OSError, subprocess.TimeoutExpired) as e:
+            got = repr(e)
+        res.append((f"stress/thresholds/{name}", got == want, [] if got == want else [f"wanted {want}, got {got!r}"]))
+    return res
+
+
 def exit_status(plan, failed, verdict=None):
     """The exit status of make test (and every plan): 1 if any result
     failed, a skip is no failure; make run's also 1 unless its verdict is
@@ -1647,6 +1675,7 @@ class Runner:
             setup_order += taint_selftests()
             setup_order += exit_status_selftests()
             setup_order += stress_threshold_results(self.args.kdir)
+            setup_order += stress_judgement_selftests()
             setup_order += apifuzz_judge_selftests()
         if self.args.plan in ("test", "layout") and not only:
             setup_order += self.bindgen_checks()

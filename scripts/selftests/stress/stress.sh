@@ -29,6 +29,7 @@
 
 . /rdcache/ktap_helpers.sh
 . ../rdcachefs/lib.sh
+. ./thresholds.sh
 
 cycles=${1:-200}
 # stress.sh 0 SECONDS: as many cycles as fit in SECONDS (make stress DURATION=...).
@@ -38,7 +39,7 @@ workers=${4:-2}
 start=$(date +%s)
 slow=${SLOW_KILL:-5000}
 ktap_print_header
-ktap_set_plan 9
+ktap_set_plan 10
 rdc_load || ktap_exit_fail_msg "insmod rdcache.ko failed"
 put=$(rdc_put_path)
 ktap_print_msg "ShrinkList::put() uses $put"
@@ -167,27 +168,20 @@ if rdc_num puts && [ "$puts" -gt 0 ]; then
 else
 	ktap_test_fail "workers put references into their lists"
 fi
-# share NAME CYCLES MIN: a result that CYCLES of n cycles is at least MIN%.
-share() {
-	if [ $n -gt 0 ] && [ $(($2 * 100)) -ge $(($3 * n)) ]; then
-		ktap_test_pass "$1 in $2 of $n cycles (at least $3%)"
-	else
-		ktap_test_fail "$1 in $2 of $n cycles (at least $3%)"
-	fi
-}
-# rate NAME EVENTS MIN: EVENTS over n cycles is at least MIN per 1000.
-# Below RATE_CYCLES cycles (default 200) it skips: at a few per 1000, a
-# short run sees none by chance too often (make test's runs are 30-50
-# cycles; make stress runs 1000).
-rate() {
-	if [ $n -lt "$RATE_CYCLES" ]; then
-		ktap_test_skip "$1 $2 times in $n cycles: a rate per 1000 needs $RATE_CYCLES cycles or more"
-	elif [ $(($2 * 1000)) -ge $(($3 * n)) ]; then
-		ktap_test_pass "$1 $2 times in $n cycles (at least $3 per 1000)"
-	else
-		ktap_test_fail "$1 $2 times in $n cycles (at least $3 per 1000)"
-	fi
-}
+# Every case's counts agree with each other (a count lost or doubled
+# shows here even when no threshold looks at it).
+bad_counts=
+for c in "steal $c_steal $e_steal" "wait $c_wait $e_wait" "resurrection $c_res $e_res" \
+	"foreign-list $c_for $e_for" "ancestor $c_anc $e_anc" "last-pin $c_pin $c_pin"; do
+	# shellcheck disable=SC2086
+	set -- $c
+	consistent "$2" "$3" || bad_counts="$bad_counts $1 ($2 cycles, $3 times)"
+done
+if [ -z "$bad_counts" ]; then
+	ktap_test_pass "each case's cycles are at most n and at most its times, and some if it happened"
+else
+	ktap_test_fail "each case's cycles are at most n and at most its times, and some if it happened:$bad_counts"
+fi
 share "steal: umount killed entries on a worker's list" $c_steal "$MIN_STEAL"
 share "resurrection: a worker's shrink() found entries in use again" $c_res "$MIN_RESURRECTION"
 share "foreign-list: a worker's put left its dentry to another worker's list" $c_for "$MIN_FOREIGN"
