@@ -173,11 +173,19 @@ test | run | smoke | harness | kunit | rdcachefs | interleavings | negctl | soun
 stress)
 	# Its counts are the measured rates make test's thresholds are judged
 	# by (scripts/host/stress_rates.py), kept in scripts/host/stress-rates.json.
-	out=${RDCACHE_RESULTS:-$RDCACHE_TOP/results/$(date +%Y%m%d-%H%M%S)-stress}
-	rc=0
-	RDCACHE_RESULTS=$out run_plan stress || rc=$?
-	python3 scripts/host/stress_rates.py record "$out" || say "no rates recorded from $out"
-	exit $rc
+	# Recorded at exit, whatever the verdict (a failed threshold is data
+	# too); not through `run_plan ... || rc=$?`, which would turn off
+	# errexit inside the set-up.
+	export RDCACHE_RESULTS=${RDCACHE_RESULTS:-$RDCACHE_TOP/results/$(date +%Y%m%d-%H%M%S)-stress}
+	record_rates() {
+		if [ -f "$RDCACHE_RESULTS/ktap.log" ]; then
+			python3 scripts/host/stress_rates.py record "$RDCACHE_RESULTS" ||
+				say "no rates recorded from $RDCACHE_RESULTS"
+		fi
+		report_phases
+	}
+	trap record_rates EXIT
+	run_plan stress
 	;;
 upstream)
 	# The series from rust/dcache/, then its checks (scripts/host/upstream.py).
