@@ -401,11 +401,14 @@ def main():
         print_score(cfg, store)
         return 0
     if args.cmd == "survivors":
+        live = {m["id"] for lst in candidates(cfg).values() for m in lst}
         for mid, rec in sorted(store["mutants"].items(), key=lambda kv: (kv[1]["area"], kv[1]["file"])):
             if rec["verdict"] == "survived":
                 t = rec.get("triage", {})
                 what = ("equivalent: " + t["why"]) if t.get("equivalent") else \
                        ("test added: " + t["test"]) if t.get("test") else "UNTRIAGED"
+                if mid not in live:
+                    what = "stale (the line changed since; not scored): " + what
                 print(f"{mid} {rec['area']:16} {rec['file']}:{rec['line']} {rec['op']}: {rec['show'][:90]} -- {what}")
         return 0
     if args.cmd == "triage":
