@@ -47,7 +47,6 @@ import argparse
 import hashlib
 import json
 import os
-import random
 import re
 import subprocess
 import sys
@@ -262,10 +261,10 @@ def candidates(cfg):
 
 def sample(cfg, seed, n):
     """A stratified sample of about `n`: each area gets its share of the
-    sites, but at least n / (2 * areas), chosen by random.Random(seed)."""
+    sites, but at least n / (2 * areas): those whose hash with the seed
+    ranks first."""
     cands = candidates(cfg)
     total = sum(len(v) for v in cands.values())
-    rng = random.Random(seed)
     picked = []
     # Each area at least its share of half the sample split evenly, so
     # that a small area still gets a score worth the name.
@@ -273,7 +272,12 @@ def sample(cfg, seed, n):
     for area in sorted(cands):
         lst = cands[area]
         k = min(len(lst), max(1, floor, round(n * len(lst) / total))) if lst else 0
-        picked += rng.sample(lst, k)
+        # Ranked by a hash of the seed and the mutant's own id (what it
+        # changes, not where the line is), so that editing one file does not
+        # reshuffle the whole sample: a mutant stays sampled while its line
+        # reads the same and its area keeps its size.
+        rank = sorted(lst, key=lambda m: hashlib.sha1(f"{seed}:{m['id']}".encode()).hexdigest())
+        picked += rank[:k]
     return picked
 
 
