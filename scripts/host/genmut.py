@@ -45,6 +45,7 @@ never in a comment):
 
 import argparse
 import hashlib
+import itertools
 import json
 import os
 import re
@@ -432,6 +433,12 @@ def main():
     base = os.path.abspath(os.environ.get("MUTANTS_DIR", "/var/tmp/rdcache-mutants"))
     os.makedirs(base, exist_ok=True)
     todo = [m for m in picked if m["id"] not in store["mutants"] or m["id"] in args.again]
+    # Round-robin over the areas, so that a run cut short leaves a score
+    # for each of them.
+    by_area = {}
+    for m in todo:
+        by_area.setdefault(m["area"], []).append(m)
+    todo = [m for group in itertools.zip_longest(*by_area.values()) for m in group if m]
     print(f"rdcache: generated mutants: seed {args.seed}, {len(picked)} sampled, {len(picked) - len(todo)} "
           f"already judged, {len(todo)} to run", file=sys.stderr, flush=True)
     t_start = time.monotonic()
