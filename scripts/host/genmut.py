@@ -69,8 +69,14 @@ def load_map():
 
 def area_files(areas):
     """{area: [relative paths]} from the map's globs, tracked files only."""
-    files = subprocess.run(["git", "-C", TOP, "ls-files"], capture_output=True, text=True,
-                           check=True).stdout.split()
+    r = subprocess.run(["git", "-C", TOP, "ls-files"], capture_output=True, text=True)
+    if r.returncode == 0:
+        files = r.stdout.split()
+    else:
+        # A scratch copy (make mutants) is no git tree: it holds the tracked
+        # files only, so its files are the same list.
+        files = [os.path.relpath(os.path.join(d, f), TOP) for d, _, fs in os.walk(TOP)
+                 if "/results" not in d and "/.git" not in d for f in fs]
     out = {}
     for name, a in areas.items():
         inc = [re.compile(g) for g in a["files"]]
