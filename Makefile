@@ -29,6 +29,7 @@
 #   make mutants      apply each deliberate bug of scripts/host/mutants.json to a
 #                     scratch copy and run the tests that must catch it
 #                     (MUTANTS="a b" picks some); GENERATED=N SEED=S: N mutants
+#                     (AREAS="layer helpers": only those areas' share)
 #                     made by operators (scripts/host/genmut.py), each run
 #                     against the boots that cover its file, resumable, the
 #                     score per area in docs/mutants-generated.json

@@ -395,6 +395,8 @@ def main():
     ap.add_argument("--seed", type=int, default=int(os.environ.get("SEED", "1")))
     ap.add_argument("--n", type=int, default=int(os.environ.get("GENERATED", "50")))
     ap.add_argument("--again", action="append", default=[], help="run this mutant id again")
+    ap.add_argument("--area", action="append", default=os.environ.get("AREAS", "").split(),
+                    help="run/list only this area's share of the sample (repeatable; AREAS='a b' in make)")
     args = ap.parse_args()
     cfg = load_map()
     if args.cmd == "sites":
@@ -431,6 +433,13 @@ def main():
         save_store(store)
         return 0
     picked = sample(cfg, args.seed, args.n)
+    if args.area:
+        unknown = set(args.area) - set(cfg["areas"])
+        if unknown:
+            ap.error(f"no such area: {' '.join(sorted(unknown))} (areas: {' '.join(sorted(cfg['areas']))})")
+        # The sample is drawn over every area first, so that naming one
+        # does not change which of its mutants are picked.
+        picked = [m for m in picked if m["area"] in args.area]
     if args.cmd == "list":
         for m in picked:
             v = store["mutants"].get(m["id"], {}).get("verdict", "-")
