@@ -29,10 +29,10 @@
 #   make mutants      apply each deliberate bug of scripts/host/mutants.json to a
 #                     scratch copy and run the tests that must catch it
 #                     (MUTANTS="a b" picks some); GENERATED=N SEED=S: N mutants
-#                     (AREAS="layer helpers": only those areas' share)
 #                     made by operators (scripts/host/genmut.py), each run
 #                     against the boots that cover its file, resumable, the
 #                     score per area in docs/mutants-generated.json
+#                     (AREAS="layer helpers": only those areas' share)
 #   make upstream     the dcache layer as a patch series against 7.3, C first,
 #                     in docs/upstream/ (mails by b4), with its checks
 #                     (checkpatch, identity, each patch built with CLIPPY=1,

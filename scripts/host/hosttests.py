@@ -1,0 +1,477 @@
+# SPDX-License-Identifier: GPL-2.0
+"""make test's host-side tests: each check of the judge, the guest scripts'
+judgements and the set-up run on made-up or recorded input, so that a
+detector is seen to fire without a boot (make host runs only these).
+
+Each returns [(name, ok, reasons[, "SKIP"])], one KTAP result each, or
+writes its results into a Ktap (compile-fail cases, recorded fixtures).
+"""
+
+import glob
+import os
+import re
+import subprocess
+import time
+
+import classify
+import compile_fail
+import judge
+from judge import exact_problems
+from plans import Test, plan
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+TOP = os.path.dirname(os.path.dirname(HERE))
+
+
+def stress_threshold_results(kdir):
+    """[(name, ok, reasons[, skip])]: for each share check of make test's
+    stress runs, its false-failure probability per run, from the rates
+    measured over 1000 cycles or more of the same configuration
+    (scripts/host/stress_rates.py); each must be below 0.1%.  The rate
+    checks (wait, ancestor) skip below 200 cycles, so only make stress
+    judges them."""
+    import stress_rates
+    try:
+        with open(os.path.join(kdir, "Module.symvers")) as f:
+            put = "dput_to_list" if re.search(r"\bdput_to_list\b", f.read()) else "fallback"
+    except OSError:
+        put = "fallback"
+    res = []
+    for b in plan("test"):
+        for t in b.tests:
+            m = re.fullmatch(r"stress/stress\.sh:(\d+)\+0\+(\d+)\+(\d+)", t.spec)
+            if not m:
+                continue
+            n, big, workers = (int(v) for v in m.groups())
+            for case, prob, why in stress_rates.judge(put, b.smp or 2, workers, big, n):
+                name = f"stress/false-failure/{t.name.split('/')[-1]}/{case}"
+                if prob is None:
+                    res.append((name, True, [f"SKIP: not judged yet: {why}"], "SKIP"))
+                else:
+                    ok = prob < stress_rates.MAX_FALSE_FAILURE
+                    res.append((name, ok, [] if ok else [f"{why}, over {stress_rates.MAX_FALSE_FAILURE}"]))
+    # The computation itself, on a threshold known to flake: 6 of 30
+    # cycles (20%) against a 5% threshold fails a 30-cycle run 1% of the time.
+    p = stress_rates.lower_bound(200, 1000)
+    flaky = stress_rates.false_failure(30, 5, 0.2)
+    ok = 0.17 < p < 0.2 and 0.009 < flaky < 0.012 and stress_rates.false_failure(30, 30, 0.87) < 1e-6
+    res.append(("stress/false-failure-detects-a-flaky-threshold", ok,
+                [] if ok else [f"lower bound of 200/1000 = {p:.4f}, P(fail 5% of 30 | p=0.2) = {flaky:.4f}"]))
+    return res
+
+
+def stress_judgement_selftests():
+    """[(name, ok, reasons)]: stress.sh's judgements (stress/thresholds.sh)
+    at their boundaries, run by the busybox sh the guest runs."""
+    script = os.path.join(TOP, "scripts", "selftests", "stress", "thresholds.sh")
+    stub = "ktap_test_pass() { echo PASS; }; ktap_test_fail() { echo FAIL; }; ktap_test_skip() { echo SKIP; }; "
+    cases = [("share-9-of-30-at-30-passes", 30, "share x 9 30", "PASS"),
+             ("share-8-of-30-at-30-fails", 30, "share x 8 30", "FAIL"),
+             ("share-of-no-cycles-fails", 0, "share x 0 0", "FAIL"),
+             ("rate-below-rate-cycles-skips", 199, "rate x 0 5", "SKIP"),
+             ("rate-1-in-200-at-5-passes", 200, "rate x 1 5", "PASS"),
+             ("rate-0-in-200-at-5-fails", 200, "rate x 0 5", "FAIL"),
+             ("counts-consistent", 30, "consistent 5 7 && echo PASS || echo FAIL", "PASS"),
+             ("counts-none-consistent", 30, "consistent 0 0 && echo PASS || echo FAIL", "PASS"),
+             ("more-cycles-than-run-inconsistent", 30, "consistent 31 40 && echo PASS || echo FAIL", "FAIL"),
+             ("more-cycles-than-times-inconsistent", 30, "consistent 5 3 && echo PASS || echo FAIL", "FAIL"),
+             ("times-without-cycles-inconsistent", 30, "consistent 0 2 && echo PASS || echo FAIL", "FAIL")]
+    res = []
+    for name, n, call, want in cases:
+        try:
+            p = subprocess.run(["/bin/busybox", "sh", "-c", f"{stub}n={n}; RATE_CYCLES=200; . {script}; {call}"],
+                               capture_output=True, text=True, timeout=10)
+            got = p.stdout.strip()
+        except (OSError, subprocess.TimeoutExpired) as e:
+            got = repr(e)
+        res.append((f"stress/thresholds/{name}", got == want, [] if got == want else [f"wanted {want}, got {got!r}"]))
+    return res
+
+
+def taint_selftests():
+    """[(name, ok, reasons)]: the taint bits the judge fails a test on are
+    B, D, W and L gained during it; one set before it, and O, E and N (an
+    out-of-tree, unsigned module; KUnit), are not."""
+    cases = [("gained-b-d-w-l-fail", 0, 1 << 5 | 1 << 7 | 1 << 9 | 1 << 14, ["B", "D", "W", "L"]),
+             ("set-before-does-not-count", 1 << 9, 1 << 9, []),
+             ("o-e-n-are-allowed", 0, 1 << 12 | 1 << 13 | 1 << 18, [])]
+    res = []
+    for name, before, after, want in cases:
+        got = [t.split()[0] for t in classify.new_bad_taint(before, after)]
+        res.append((f"harness/taint-bits/{name}", got == want, [] if got == want else [f"wanted {want}, got {got}"]))
+    return res
+
+
+def genmut_selftests():
+    """[(name, ok, reasons)]: the mutant generator (make mutants GENERATED=N)
+    is reproducible, and every mutant it samples applies exactly once."""
+    import genmut
+    cfg = genmut.load_map()
+    a = [m["id"] for m in genmut.sample(cfg, 1, 150)]
+    b = [m["id"] for m in genmut.sample(cfg, 1, 150)]
+    c = [m["id"] for m in genmut.sample(cfg, 2, 150)]
+    res = [("mutants/generated-sample-is-reproducible", a == b and a != c and len(set(a)) == len(a) >= 150,
+            [] if a == b and a != c and len(set(a)) == len(a) >= 150 else
+            [f"seed 1 twice {'equal' if a == b else 'differs'}, seed 2 {'differs' if a != c else 'equal'}, "
+             f"{len(set(a))} distinct of {len(a)}"])]
+    bad, areas = [], set()
+    for m in genmut.sample(cfg, 1, 150):
+        areas.add(m["area"])
+        with open(os.path.join(TOP, m["file"]), errors="replace") as f:
+            text = f.read()
+        if text.count(m["old"]) != 1 or m["old"] == m["new"]:
+            bad.append(f"{m['id']} ({m['file']}:{m['line']})")
+    res.append(("mutants/generated-mutants-apply-once", not bad and areas == set(cfg["areas"]),
+                bad[:5] + ([f"areas sampled: {sorted(areas)}"] if areas != set(cfg["areas"]) else [])))
+    # The hand-made ones rot when their text changes: each must still apply.
+    import mutants
+    rotten = []
+    for m in mutants.load():
+        try:
+            with open(os.path.join(TOP, m["file"]), errors="replace") as f:
+                n = f.read().count(m["old"])
+        except OSError:
+            n = 0
+        if n != 1:
+            rotten.append(f"{m['name']}: its text occurs {n} times in {m['file']}")
+    res.append(("mutants/handmade-mutants-apply-once", not rotten, rotten[:5]))
+    return res
+
+
+def exact_selftests():
+    """[(name, ok, reasons)]: exact_problems() on made-up findings, one case
+    per way it must go (harness/exact-expect/<case>)."""
+    t = Test("sound/forget.sh", expect=("dentry-busy", "busy-inodes"), exact=True, warn_at=("umount_check",))
+    allowed = set(t.expect)
+    busy = ("dentry-busy", "BUG: Dentry ffff{i=1,n=d0}  still in use (1) [unmount of rdcachefs rdcachefs]")
+    inodes = ("busy-inodes", "VFS: Busy inodes after unmount of rdcachefs (rdcachefs)")
+    warn = ("warning", "WARNING: fs/dcache.c:1795 at umount_check+0x1/0x2, CPU#0: sh/1")
+    cut = ("warning", "------------[ cut here ]------------")
+    w_taint = ("taint", "kernel tainted during the test: W (warning)")
+    cases = [
+        ("only-the-expected-passes", [("warning", "kernel log: warning+dentry-busy: -----"), w_taint],
+         [cut, busy, warn, inodes], False),
+        ("kasan-beside-them-fails", [w_taint], [busy, warn, inodes, ("kasan", "BUG: KASAN: slab-use-after-free in x")],
+         True),
+        ("warning-elsewhere-fails", [w_taint], [busy, warn, ("warning", "WARNING: a.c:1 at other_func+0x1/0x2, "
+                                                                        "CPU#0: sh/1")], True),
+        ("oops-taint-fails", [("taint", "kernel tainted during the test: D (kernel died (oops or BUG))")],
+         [busy, inodes], True),
+    ]
+    res = []
+    for name, problems, findings, want_fail in cases:
+        got = exact_problems(t, problems, findings, allowed)
+        ok = bool(got) == want_fail
+        res.append((f"harness/exact-expect/{name}", ok,
+                    [] if ok else [f"exact_problems() gave {got or 'nothing'}"]))
+    loose = Test("x/y.sh", expect=("dentry-busy",))
+    got = exact_problems(loose, [], [busy, ("kasan", "BUG: KASAN: x")], {"dentry-busy"})
+    res.append(("harness/exact-expect/not-exact-is-unchanged", not got, [f"gave {got}"] if got else []))
+    return res
+
+
+APIFUZZ_JUDGE = os.path.join(TOP, "scripts", "selftests", "apifuzz", "judge.awk")
+
+
+def apifuzz_judge_selftests():
+    """[(name, ok, reasons)]: the guest's judge of a fuzzed sequence
+    (scripts/selftests/apifuzz/judge.awk) on made-up kernel logs, one case
+    per way it must go (harness/apifuzz-judge/<case>): it accepts exactly
+    what a sequence announced, and each other case must make it complain."""
+    begin = "[1] rdcache: apifuzz: umount #5 rdcachefs begins: expect busy d0:4a(1) x0:0(2); busy inodes 3, counted 2"
+    busy_d0 = "[2] BUG: Dentry 0000000011112222{i=4a,n=d0}  still in use (1) [unmount of rdcachefs rdcachefs]"
+    warn = "[2] WARNING: fs/dcache.c:1803 at umount_check+0x75/0x1a0, CPU#1: sh/63"
+    busy_x0 = "[3] BUG: Dentry 0000000033334444{i=0,n=x0}  still in use (2) [unmount of rdcachefs rdcachefs]"
+    inodes = "[4] VFS: Busy inodes after unmount of rdcachefs (rdcachefs)"
+    leak = "[5] rdcache: INODE LEAK: rdcachefs superblock #5: 5 inodes allocated, 3 evicted at the end of ->kill_sb()"
+    end = "[6] rdcache: apifuzz: umount #5 ends"
+    clean = [begin, busy_d0, warn, busy_x0, inodes, leak, end]
+    announce = "[7] rdcache: apifuzz: expect refusal: ShrinkList::put()"
+    refused = ("[8] dcache: ShrinkList::put() while this CPU holds a dentry guard refused: a d_lock or i_lock "
+               "taken under a d_lock can deadlock")
+    refused_warn = "[8] WARNING: rust/dcache/helpers/dcache.c:201 at rdc_lock_rule_warn+0x1f/0x30 [rdcache]"
+    cases = [
+        ("announced-reports-pass", clean + [announce, refused, refused_warn], False),
+        ("busy-dentry-of-another-inode-fails", [begin, busy_d0.replace("i=4a", "i=4b"), busy_x0, inodes, leak, end],
+         True),
+        ("busy-dentry-count-differs-fails", [begin, busy_d0.replace("(1)", "(2)"), busy_x0, inodes, leak, end], True),
+        ("announced-busy-dentry-missing-fails", [begin, busy_d0, inodes, leak, end], True),
+        ("busy-dentry-outside-umount-fails", [busy_d0] + clean, True),
+        ("inode-leak-count-differs-fails", [begin, busy_d0, busy_x0, inodes, leak.replace("3 evicted", "4 evicted"),
+                                            end], True),
+        ("announced-inode-leak-missing-fails", [begin, busy_d0, busy_x0, inodes, end], True),
+        ("busy-inodes-missing-fails", [begin, busy_d0, busy_x0, leak, end], True),
+        ("refusal-not-announced-fails", clean + [refused, refused_warn], True),
+        ("announced-refusal-missing-fails", clean + [announce], True),
+        ("refusal-of-another-rule-fails", clean + [announce, refused.replace(
+            "while this CPU holds a dentry guard refused", "outside task context refused")], True),
+        ("kasan-fails", clean + ["[9] BUG: KASAN: slab-use-after-free in down_read_trylock+0x56/0x2f0"], True),
+        ("lockdep-fails", clean + ["[9] WARNING: possible recursive locking detected"], True),
+        ("other-warning-fails", clean + ["[9] WARNING: fs/dcache.c:1 at dput+0x1/0x2, CPU#0: sh/1"], True),
+        ("umount-never-ending-fails", clean[:-1], True),
+        ("own-failure-fails", clean + ["[9] rdcache: apifuzz: FAILED: twin trees differ in /"], True),
+        # Only inodes rdcachefs does not count (create_child()'s) stay busy:
+        # the VFS reports them, rdcachefs's balance must not.
+        ("replayed-program-lines-are-not-reports", clean + [
+            "[9] rdcache: apifuzz: | e6.try_lookup(c\"f0\") -> Err(Error(35)); // refused under the guard"], False),
+        ("uncounted-inodes-pass", [begin.replace("counted 2", "counted 0"), busy_d0, warn, busy_x0, inodes, end],
+         False),
+        ("inode-leak-when-none-counted-fails", [begin.replace("counted 2", "counted 0"), busy_d0, busy_x0, inodes,
+                                                leak, end], True),
+    ]
+    res = []
+    # The guest's awk (busybox's, the one the initramfs carries), run as
+    # apifuzz.sh runs it: stderr and a non-zero exit count as complaints.
+    # Debian's mawk accepts regexes busybox's refuses ('{' unescaped).
+    awk = ["/bin/busybox", "awk"]
+    for name, lines, want_fail in cases:
+        try:
+            p = subprocess.run(awk + ["-f", APIFUZZ_JUDGE], input="\n".join(lines) + "\n", capture_output=True,
+                               text=True, timeout=30)
+            out = p.stdout + p.stderr + (f"exit {p.returncode}" if p.returncode else "")
+        except (OSError, subprocess.SubprocessError) as e:
+            res.append((f"harness/apifuzz-judge/{name}", False, [f"awk: {e}"]))
+            continue
+        complained = bool(out.strip())
+        ok = complained == want_fail
+        res.append((f"harness/apifuzz-judge/{name}", ok,
+                    [] if ok else [f"judge.awk said: {out.strip() or 'nothing'}"]))
+    return res
+
+
+BINDGEN_TEST = os.path.join(HERE, "bindgen_empty_aligned_test.sh")
+BINDGEN_REPORT = os.path.join(TOP, "docs", "reports", "bindgen-empty-aligned.md")
+BINDGEN_VERDICT = re.compile(r"^bindgen (\S+): (affected|not affected)\b", re.M)
+BINDGEN_VERSIONS = re.compile(r"^<!-- (affected|unaffected)-versions:(.*)-->$", re.M)
+
+
+def run_bindgen_test(script=BINDGEN_TEST, report=None, timeout=300):
+    """(exit status or None on a timeout, stdout, stdout+stderr lines) of
+    bindgen_empty_aligned_test.sh, with BINDGEN_REPORT=report if given."""
+    env = dict(os.environ)
+    env.pop("BINDGEN_REPORT", None)
+    if report:
+        env["BINDGEN_REPORT"] = report
+    try:
+        proc = subprocess.run(["bash", script], capture_output=True, text=True, timeout=timeout,
+                              stdin=subprocess.DEVNULL, env=env)
+    except subprocess.TimeoutExpired:
+        return None, "", [f"{os.path.basename(script)} took more than {timeout} s"]
+    return proc.returncode, proc.stdout, (proc.stdout + proc.stderr).strip().splitlines()
+
+
+def invert_bindgen_report(text, version, verdict):
+    """The report's text with `version` listed only under the verdict it did
+    not get: the expectation a working detector must contradict (exit 1).
+    None if the report has no affected-/unaffected-versions lines."""
+    if len(BINDGEN_VERSIONS.findall(text)) != 2:
+        return None
+    wrong = "unaffected" if verdict == "affected" else "affected"
+
+    def line(m):
+        kind = m.group(1)
+        vers = [v for v in re.split(r"[\s,]+", m.group(2)) if v and v != version]
+        if kind == wrong:
+            vers.append(version)
+        return f"<!-- {kind}-versions: {' '.join(vers)} -->" if vers else f"<!-- {kind}-versions: -->"
+
+    return BINDGEN_VERSIONS.sub(line, text)
+
+
+def bindgen_checks(script=BINDGEN_TEST, report=BINDGEN_REPORT, timeout=300):
+    """[(name, ok, reasons[, "SKIP"])]: the installed bindgen through the
+    empty-aligned-struct reproducer, its verdict against the one
+    docs/reports/bindgen-empty-aligned.md records for its version; then the
+    same script against a copy of the report that says the opposite for that
+    version, which it must reject (exit 1)."""
+    import tempfile
+
+    name = "bindgen/empty-aligned-reproducer"
+    rc, out, lines = run_bindgen_test(script, report, timeout)
+    brief = [ln for ln in lines if not ln.startswith("    ")]  # without rustc's errors, quoted indented
+    if rc == 0:
+        res = [(name, True, brief)]
+    elif rc == 4:
+        why = next((ln.split("SKIP: ", 1)[1] for ln in lines if "SKIP: " in ln), "no expectation for this version")
+        res = [(name, True, [f"SKIP: {why}"] + [ln for ln in brief if "SKIP: " not in ln], "SKIP")]
+    else:
+        res = [(name, False, lines + [f"{os.path.basename(script)} exited {rc}"])]
+
+    name = "bindgen/empty-aligned-detector-self-test"
+    m = BINDGEN_VERDICT.search(out)
+    if not m:
+        return res + [(name, False, ["the reproducer printed no 'bindgen <version>: ...' verdict to invert"])]
+    version, verdict = m.groups()
+    try:
+        with open(report) as f:
+            doctored = invert_bindgen_report(f.read(), version, verdict)
+    except OSError as e:
+        return res + [(name, False, [f"cannot read {report}: {e}"])]
+    if doctored is None:
+        return res + [(name, False, [f"{report} has no affected-versions and unaffected-versions lines"])]
+    with tempfile.TemporaryDirectory(prefix="rdcache-bindgen-") as tmp:
+        copy = os.path.join(tmp, os.path.basename(report))
+        with open(copy, "w") as f:
+            f.write(doctored)
+        rc2, _, lines2 = run_bindgen_test(script, copy, timeout)
+    said = "not affected" if verdict == "affected" else "affected"
+    if rc2 == 1:
+        return res + [(name, True, [f"a report saying bindgen {version} is '{said}' is rejected: exit 1"])]
+    return res + [(name, False, [f"with a report saying bindgen {version} is '{said}' (it is '{verdict}'), "
+                                 f"{os.path.basename(script)} exited {rc2}, not 1"] + lines2)]
+
+
+def fixture_tests():
+    return sorted(glob.glob(os.path.join(HERE, "fixtures", "*.log")))
+
+
+def run_setup_order():
+    """[(name, ok, reasons)] from scripts/host/setup_order_test.sh: every
+    target runs the set-up before it checks for the toolchain."""
+    script = os.path.join(HERE, "setup_order_test.sh")
+    try:
+        proc = subprocess.run(["bash", script], capture_output=True, text=True, timeout=300,
+                              stdin=subprocess.DEVNULL)
+    except subprocess.TimeoutExpired:
+        return [("setup-order", False, ["setup_order_test.sh took more than 300 s"])]
+    res = []
+    for line in proc.stdout.splitlines():
+        if m := re.match(r"(not )?ok \d+ (\S+)", line):
+            res.append((m.group(2), not m.group(1), []))
+        elif line.startswith("# ") and res and not res[-1][1]:
+            res[-1][2].append(line[2:])  # a failure's diagnostics follow it
+    if not res or proc.returncode not in (0, 1) or (proc.returncode == 0) != all(ok for _, ok, _ in res):
+        res.append(("setup-order", False, [f"setup_order_test.sh exited {proc.returncode} with "
+                                           f"{len(res)} result(s): {proc.stderr.strip()[-300:]}"]))
+    return res
+
+
+def upstream_docs(ksrc, kdir):
+    """[(name, ok, reasons)] from `upstream.py --check-docs`: docs/upstream/
+    is the series the sources make now, and checkpatch --strict is silent
+    on it, each with the self-test that makes it fire.  (The builds and
+    the built-in suite's boot are make upstream's, not make test's.)"""
+    cache = os.environ.get("RDCACHE_CACHE") or os.path.join(
+        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "rdcache")
+    cmd = ["python3", os.path.join(HERE, "upstream.py"), "--check-docs", "--ksrc", ksrc,
+           "--kdir", kdir, "--cache", cache]
+    try:
+        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=300, stdin=subprocess.DEVNULL)
+    except subprocess.TimeoutExpired:
+        return [("upstream/check-docs", False, ["upstream.py --check-docs took more than 300 s"])]
+    res = []
+    for line in proc.stdout.splitlines():
+        if m := re.match(r"(ok|FAIL) (\S+): (.*)", line):
+            res.append((m.group(2), m.group(1) == "ok", [m.group(3)]))
+    if not res or (proc.returncode == 0) != all(ok for _, ok, _ in res):
+        res.append(("upstream/check-docs", False, [f"upstream.py --check-docs exited {proc.returncode} with "
+                                                   f"{len(res)} result(s): {proc.stderr.strip()[-300:]}"]))
+    return res
+
+
+def layout_lie(kdir, kmake_args):
+    """[(name, ok, reasons)] from scripts/host/layout_lie_test.sh: a
+    module build told that task_struct.pid sits 48 bytes early (what
+    bindgen 0.73.2 did with CONFIG_SCHEDSTATS=n) must fail at build time,
+    naming it (rust/dcache/layout.rs)."""
+    script = os.path.join(HERE, "layout_lie_test.sh")
+    name = "layout/wrong-task-struct-pid-offset-fails-the-build"
+    try:
+        proc = subprocess.run(["bash", script, kdir, kmake_args], capture_output=True,
+                              text=True, timeout=900, stdin=subprocess.DEVNULL)
+    except subprocess.TimeoutExpired:
+        return [(name, False, ["layout_lie_test.sh took more than 900 s"])]
+    ok = proc.returncode == 0 and f"ok 1 {name}" in proc.stdout.splitlines()
+    reasons = [ln[2:] for ln in proc.stdout.splitlines() if ln.startswith("# ")]
+    return [(name, ok, [] if ok else reasons or [f"exit {proc.returncode}: {proc.stderr.strip()[-300:]}"])]
+
+
+def classifier_coverage():
+    """[(name, ok, reasons)], one `classifier/covers/<kind>` per kind of
+    the classifier: every pattern of the kind names at least one line of
+    a recorded fixture (scripts/host/classify_selftest.py).  A pattern no
+    trigger can produce on these kernels' config (NOT_PRODUCIBLE, with
+    its reason) is listed, and a kind that has only such patterns is a
+    SKIP saying why."""
+    try:
+        import classify_selftest  # noqa: E402
+    except ImportError as e:
+        return [("classifier/covers", False, [f"scripts/host/classify_selftest.py: {e}"])]
+    covered, uncovered = classify_selftest.coverage()
+    res = []
+    problems = classify_selftest.fixture_problems()
+    for fixture, why in problems:
+        res.append((f"classifier/fixture/{fixture}", False, [why]))
+    for kind in classify_selftest.kinds():
+        missing = [rx for k, rx in uncovered if k == kind]
+        listed = {**classify_selftest.NOT_PRODUCIBLE, **classify_selftest.NOT_YET_RECORDED}
+        blind = [rx for rx in missing if rx not in listed]
+        notes = [f"not producible here, so unproven: {rx!r} ({classify_selftest.NOT_PRODUCIBLE[rx]})"
+                 for rx in missing if rx in classify_selftest.NOT_PRODUCIBLE]
+        notes += [f"no recording yet (a trigger could: {classify_selftest.NOT_YET_RECORDED[rx]}): {rx!r}"
+                  for rx in missing if rx in classify_selftest.NOT_YET_RECORDED]
+        name = f"classifier/covers/{kind}"
+        if blind:
+            res.append((name, False, [f"no fixture line is named by {rx!r}" for rx in blind] + notes))
+        elif kind not in covered:
+            res.append((name, True, ["SKIP: " + "; ".join(notes)], "SKIP"))
+        else:
+            res.append((name, True, [f"proven by {', '.join(covered[kind][:4])}"] + notes))
+    return res
+
+
+def run_compile_fail(k, kdir, kmake_args):
+    """The layer's misuses must not build; the intended pattern must."""
+    for path in compile_fail.cases():
+        name = "compile-fail/" + os.path.basename(path)[:-3]
+        ok, detail = compile_fail.run_case(path, kdir, kmake_args)
+        k.diag(f"{name}: {detail}")
+        k.result(name, ok)
+
+
+def run_fixtures(k):
+    """Recorded kernel logs fed to the classifier on the host.  A
+    fixture's `# expect:` lines name every kind it must show (`clean`:
+    none at all)."""
+    for path in fixture_tests():
+        with open(path, errors="replace") as f:
+            lines = f.read().splitlines()
+        expect = [kind.strip() for ln in lines if ln.startswith("# expect:")
+                  for kind in ln.split(":", 1)[1].split(",") if kind.strip()]
+        # expect-not: kinds that must not be seen (a misreading).
+        expect_not = [kind.strip() for ln in lines if ln.startswith("# expect-not:")
+                      for kind in ln.split(":", 1)[1].split(",") if kind.strip()]
+        body = [ln for ln in lines if not ln.startswith("# ")]
+        kinds = sorted({kind for kind, _ in classify.classify(body)})
+        name = "classifier/" + os.path.basename(path)[:-4]
+        wrong = [k for k in expect_not if k in kinds]
+        if wrong:
+            k.result(name, False, reasons=[f"misread as {', '.join(wrong)}"])
+        elif not expect:
+            k.result(name, False, reasons=["fixture has no '# expect:' line"])
+        elif expect == ["clean"]:
+            k.result(name, not kinds, reasons=[f"false positive: {kinds}"] if kinds else [])
+        else:
+            missing = [e for e in expect if e not in kinds]
+            k.result(name, not missing,
+                     reasons=[f"expected {', '.join(missing)}; got {', '.join(kinds) or 'nothing'}"]
+                     if missing else [])
+
+# ---- main -------------------------------------------------------------
+
+
+def decode_bounded():
+    """[(name, ok, reasons)]: a slice of 3,000 recorded WARN reports
+    gives decode_stacktrace.sh three reports' worth of lines, not 3,000."""
+    with open(os.path.join(HERE, "fixtures", "splat-warn.log"), errors="replace") as f:
+        report = [ln for ln in f.read().splitlines() if not ln.startswith("# ")]
+    lines = report * 3000
+    findings = classify.classify(lines)
+    t0 = time.monotonic()
+    starts, chunk = judge.Judge.decode_chunk(lines, findings)
+    secs = time.monotonic() - t0
+    j = judge.Judge
+    ok = len(starts) == j.DECODE_REPORTS and len(chunk) <= j.DECODE_REPORTS * j.DECODE_LINES
+    return [("harness/decode-is-bounded", ok,
+             [f"{len(findings)} findings in {len(lines)} lines: {len(starts)} reports, {len(chunk)} lines "
+              f"to decode, chosen in {secs:.2f} s"])]

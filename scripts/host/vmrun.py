@@ -1,0 +1,235 @@
+# SPDX-License-Identifier: GPL-2.0
+"""The boots: one QEMU run of the test kernel per Boot of a plan (vm.py
+starts QEMU), each guest test's KTAP followed as it arrives on the test
+channel, and each test handed to the judge (judge.py) when it ends, with
+what the VM did: its exit status and taint, or a hang, a timeout, the VM
+gone.  Every boot reports exactly Boot.count() results, whatever happens.
+"""
+
+import os
+import re
+import time
+
+import classify
+import judge
+import vm
+from ktap import Counting
+from plans import Boot
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+TOP = os.path.dirname(os.path.dirname(HERE))
+
+
+class BootRunner:
+    """Runs the boots of one run on the kernel of `kdir` with `initrd`,
+    their logs under `results`; `jdg` judges each test and boot."""
+
+    def __init__(self, kdir, initrd, results, jdg, seen):
+        self.kdir = kdir
+        self.initrd = initrd
+        self.results = results
+        self.judge = jdg
+        self.seen = seen  # test name -> what the runner saw (for make run's verdict)
+        self.kernel = os.path.join(kdir, "arch/x86/boot/bzImage")
+        self.smp = int(os.environ.get("SMP") or os.cpu_count() or 2)
+        self.boot_timeout = float(os.environ.get("RDCACHE_BOOT_TIMEOUT") or 180)
+        self.kconfig = judge.kernel_config(kdir)
+        self.accel = self.pick_accel()
+
+    def cmdline(self, boot, tests):
+        smp = (boot.smp if boot is not None else None) or self.smp
+        parts = ["console=ttyS0", "ignore_loglevel", "panic=-1", "kunit.enable=1", "kunit.autorun=1",
+                 f"rdcache_cpus={smp}", "rdcache_tests=" + ",".join(t.spec for t in tests)]
+        # kmemleak costs ~2.5x boot time under TCG; boots that check leaks turn
+        # it on ("off" first would disable it for good, whatever follows).
+        if not (boot and "kmemleak=on" in boot.cmdline):
+            parts.insert(5, "kmemleak=off")
+        if boot and boot.cmdline:
+            parts.append(boot.cmdline)
+        return " ".join(parts)
+
+    def pick_accel(self):
+        want = os.environ.get("RDCACHE_ACCEL", "auto")
+        if want in ("tcg", "kvm"):
+            return want
+        if not vm.host_has_kvm():
+            return "tcg"
+        # /dev/kvm can exist and still hang in firmware: a short probe decides.
+        probe = vm.Boot(self.kernel, self.initrd, os.path.join(self.results, "kvm-probe"),
+                        self.cmdline(None, []), self.smp, accel="kvm")
+        probe.start()
+        ok = False
+        try:
+            while True:
+                line = probe.readline(20)
+                if line is None or line == vm.EOF:
+                    break
+                if line.startswith("# rdcache-done"):
+                    ok = probe.wait_exit(10) == 1
+                    break
+        finally:
+            probe.close()
+        return "kvm" if ok else "tcg"
+
+    # ---- one boot ---------------------------------------------------------
+
+    def run_boot(self, boot, k):
+        """Run one boot, reporting exactly boot.count() results whatever
+        happens: an exception in the runner fails the results not yet given."""
+        counted = Counting(k)
+        try:
+            self._run_boot(boot, counted)
+        except Exception as e:  # noqa: BLE001 - any runner bug must become a failed result
+            why = f"runner error: {type(e).__name__}: {e}"
+            k.diag(f"boot {boot.name}: {why}")
+            names = [t.name for t in boot.tests] + ([] if boot.expect_noboot else [boot.outside_name])
+            if boot.expect_noboot:
+                names = ["harness/detects-noboot"]
+            for name in [n for n in names if n not in counted.given]:
+                k.result(name, False, reasons=[why])
+
+    def _run_boot(self, boot, k):
+        bdir = os.path.join(self.results, boot.name)
+        # A test whose kernel options this kernel lacks is a SKIP naming them.
+        runnable = []
+        for t in boot.tests:
+            missing = judge.missing_config(t.config, self.kconfig)
+            if missing:
+                k.result(t.name, True, directive="SKIP",
+                         reasons=[f"SKIP: the kernel ({self.kdir}) lacks {', '.join(missing)}"])
+                self.seen[t.name] = {"skipped": ", ".join(missing)}
+            else:
+                runnable.append(t)
+        if not runnable and not boot.expect_noboot:
+            k.result(boot.outside_name, True, directive="SKIP",
+                     reasons=["SKIP: every test of this boot was skipped, so it did not boot"])
+            return
+        boot = Boot(boot.name, runnable, cmdline=boot.cmdline, boot_timeout=boot.boot_timeout,
+                    expect_noboot=boot.expect_noboot, beside=boot.beside, mem=boot.mem,
+                    outside_expect=boot.outside_expect, outside_name=boot.outside_name, smp=boot.smp,
+                    icount=boot.icount)
+        smp = boot.smp or self.smp
+        qemu = vm.Boot(self.kernel, self.initrd, bdir, self.cmdline(boot, boot.tests), smp,
+                       mem=boot.mem, accel="tcg" if boot.icount else self.accel, icount=boot.icount)
+        accel = "tcg icount (instructions)" if boot.icount else self.accel
+        k.diag(f"boot {boot.name}: {accel}, {smp} vCPUs, {len(boot.tests)} test(s); logs in {bdir}")
+        qemu.start()
+        try:
+            gone = self._follow(boot, qemu, k)
+            if not boot.expect_noboot:
+                # Until QEMU has exited: what the kernel printed after the
+                # last test is judged too.
+                qemu.wait_exit(10)
+                self.judge.outside(boot, qemu, gone, k)
+        finally:
+            qemu.close()
+
+    def _follow(self, boot, qemu, k):
+        boot_timeout = boot.boot_timeout or self.boot_timeout
+        started = False
+        while not started:
+            line = qemu.readline(boot_timeout)
+            if line is None or line == vm.EOF:
+                break
+            if line.startswith("# rdcache-guest-start"):
+                started = True
+                k.diag(f"guest up after {qemu.elapsed():.1f} s: {line[2:]}")
+        if not started:
+            status = qemu.wait_exit(5) if line == vm.EOF else None
+            why = (f"guest never reached /init within {boot_timeout:.0f} s" if line is None
+                   else f"QEMU exited (status {status}) before the guest reached /init")
+            splat = classify.summary(classify.classify(qemu.console_lines()))
+            tail = [ln for ln in qemu.console_lines() if ln.strip()][-3:]
+            reasons = [why] + ([f"kernel log: {splat}"] if splat else []) + [f"console: {t}" for t in tail]
+            if boot.expect_noboot:
+                in_time = qemu.elapsed() < boot_timeout + 15
+                k.diag("harness self-test: the boot below never reached /init; the runner must report it")
+                for r in reasons:
+                    k.diag(f"underlying verdict: not ok ({r})")
+                k.result("harness/detects-noboot", in_time,
+                         reasons=[] if in_time else [f"took {qemu.elapsed():.0f} s"])
+                return None
+            for i, t in enumerate(boot.tests):
+                k.result(t.name, False, reasons=reasons if i == 0 else ["not run: the VM never booted"])
+            return why
+        if boot.expect_noboot:
+            k.result("harness/detects-noboot", False, reasons=["the guest booted, so nothing was proven"])
+            return None
+
+        pending = list(boot.tests)
+        done_line = None
+        vm_gone = None  # why the VM stopped early, if it did
+        while pending:
+            t = pending[0]
+            # Wait for the test's begin line.
+            begin = self._wait_for(qemu, lambda ln: ln.startswith("# rdcache-begin "), 60, k)
+            if begin is None or begin == vm.EOF:
+                vm_gone = "the guest stopped before the test began"
+                break
+            rc, taint, reason = None, (0, 0), None
+            nested = []
+            limit = t.guest_timeout() + 20
+            t0 = time.monotonic()
+            while True:
+                line = qemu.readline(max(1, limit - (time.monotonic() - t0)))
+                if line is None:
+                    reason = ("guest-hang", f"the guest said nothing for {limit} s (hung); VM killed")
+                    qemu.kill()
+                    break
+                if line == vm.EOF:
+                    reason = ("vm-down", f"the VM went down during the test (QEMU status {qemu.wait_exit(5)})")
+                    break
+                if line.startswith("# rdcache-end "):
+                    m = re.search(r"rc=(\d+) taint_before=(\d+) taint_after=(\d+)", line)
+                    rc, taint = int(m.group(1)), (int(m.group(2)), int(m.group(3)))
+                    break
+                k.nested(line)
+                nested.append(line)
+            elapsed = time.monotonic() - t0
+            self._settle_console(qemu, t, rc is not None)
+            self.judge.test(qemu, boot, t, rc, taint, reason, elapsed, nested, k)
+            pending.pop(0)
+            if reason:
+                vm_gone = reason[1]
+                expected = set(t.expect or ()) | ({"vm-down"} if "panic" in (t.expect or ()) else set())
+                if not pending and reason[0] in expected:
+                    # A harness self-test that takes the VM down on purpose
+                    # (panic, wedge): its own verdict says whether it did.
+                    return None
+                break
+        if not vm_gone:
+            done_line = self._wait_for(qemu, lambda ln: ln.startswith("# rdcache-done"), 60, k)
+            status = qemu.wait_exit(30)
+            if done_line in (None, vm.EOF) or status not in (1, 3):
+                # Nothing left to blame but the boot itself: outside-tests fails.
+                vm_gone = f"the guest did not finish cleanly (QEMU status {status})"
+                k.diag(f"boot {boot.name}: {vm_gone}")
+                return vm_gone
+            return None
+        for t in pending:
+            k.result(t.name, False, reasons=[f"not run: {vm_gone}"])
+        return f"the VM stopped early: {vm_gone}"
+
+    def _wait_for(self, qemu, pred, timeout, k):
+        while True:
+            line = qemu.readline(timeout)
+            if line is None or line == vm.EOF or pred(line):
+                return line
+            k.nested(line)
+
+    def _settle_console(self, qemu, t, finished):
+        """Give the console a moment to catch up with the test channel."""
+        if not finished:
+            time.sleep(1)
+            return
+        marker = f"kselftest: Finished tests in {t.spec} "
+        for _ in range(100):
+            if any(marker in ln for ln in qemu.console_lines()):
+                return
+            time.sleep(0.1)
+
+    # A broken module must fail fast: only the first few reports of a slice
+    # are decoded, each from its first line to the next report or 80 lines.
+    DECODE_REPORTS = 3
+    DECODE_LINES = 80
+    DECODE_SECONDS = 45
