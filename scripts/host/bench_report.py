@@ -11,13 +11,13 @@ RESULTS_DIR:
 
     bench.json   every raw run, and every figure with its spread
     bench.csv    the figures, one row each
-    table.md     the markdown table the README includes
+    table.md     the markdown table docs/benchmarks.md includes
     *.png        plots (gnuplot from Debian)
 
 Every figure is a median over repeated runs, with min..max.  Times under
 TCG emulation are inflated, so the headline figures are ratios against a peer
 measured in the same run.  --publish also copies table.md and the plots to
-docs/bench/ and the table into README.md between its bench markers.
+docs/bench/ and the table into docs/benchmarks.md between its bench markers.
 """
 
 import argparse
@@ -485,17 +485,18 @@ def publish(outdir, md, plots):
     shutil.copy(os.path.join(outdir, "bench.json"), docs)
     for p in plots:
         shutil.copy(p, docs)
-    readme = os.path.join(TOP, "README.md")
-    with open(readme) as f:
+    page = os.path.join(TOP, "docs", "benchmarks.md")
+    with open(page) as f:
         text = f.read()
     begin, end = "<!-- bench:begin -->", "<!-- bench:end -->"
     if begin in text and end in text:
         head, rest = text.split(begin, 1)
         _, tail = rest.split(end, 1)
-        body = md + "".join(f"\n![{os.path.basename(p)[:-4]}](docs/bench/{os.path.basename(p)})\n" for p in plots)
-        with open(readme, "w") as f:
+        # Relative to docs/benchmarks.md.
+        body = md + "".join(f"\n![{os.path.basename(p)[:-4]}](bench/{os.path.basename(p)})\n" for p in plots)
+        with open(page, "w") as f:
             f.write(head + begin + "\n" + body + end + tail)
-        print(f"bench_report: updated {readme} and {docs}", file=sys.stderr)
+        print(f"bench_report: updated {page} and {docs}", file=sys.stderr)
 
 
 def compare_icount(prev_json, ifig):
@@ -520,7 +521,7 @@ def compare_icount(prev_json, ifig):
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--kdir", default="", help="the benchmarked kernel tree (for its config name)")
-    ap.add_argument("--publish", action="store_true", help="copy to docs/bench/ and README.md")
+    ap.add_argument("--publish", action="store_true", help="copy to docs/bench/ and docs/benchmarks.md")
     ap.add_argument("--icount-only", action="store_true",
                     help="only the instruction counts (BENCH_MODES=icount): their table, written and printed")
     ap.add_argument("results")

@@ -156,6 +156,12 @@ fmt | fmtcheck)
 	"$RUSTFMT" --edition 2021 --config-path "$cfg" $flag $(rs_sources)
 	if [ "$target" = fmtcheck ]; then say "rustfmt: clean"; fi
 	;;
+doc)
+	# The layer's rustdoc, with the flags Kbuild built the module with.
+	prepare
+	build_module
+	python3 scripts/host/rustdoc.py --out "$RDCACHE_TOP/results/doc"
+	;;
 rust-analyzer)
 	prepare
 	kmake rust-analyzer
@@ -239,7 +245,7 @@ bench)
 		echo "cold-setup $(cut -d" " -f1 "$RDCACHE_CACHE/.rdcache-setup-seconds")" >>"$PHASES_FILE"
 		echo "cold-setup-what $(cut -d" " -f2- "$RDCACHE_CACHE/.rdcache-setup-seconds")" >>"$PHASES_FILE"
 	fi
-	# BENCH_PUBLISH=1: also into docs/bench/ and the README's table.
+	# BENCH_PUBLISH=1: also into docs/bench/ and docs/benchmarks.md's table.
 	if [ -z "${BENCH_MODES:-}" ] || { [[ " $BENCH_MODES " == *" wall "* ]] && [[ " $BENCH_MODES " == *" icount "* ]]; }; then
 		python3 scripts/host/bench_report.py --kdir "$KDIR" ${BENCH_PUBLISH:+--publish} "$out"
 	elif [[ " $BENCH_MODES " == *" icount "* ]]; then

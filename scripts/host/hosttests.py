@@ -475,3 +475,121 @@ def decode_bounded():
     return [("harness/decode-is-bounded", ok,
              [f"{len(findings)} findings in {len(lines)} lines: {len(starts)} reports, {len(chunk)} lines "
               f"to decode, chosen in {secs:.2f} s"])]
+
+
+def help_problems(text):
+    """What is wrong with a Makefile's `make help` lines ("#> target  what
+    it does"): a .PHONY target without one, one naming no such target, a
+    target listed twice."""
+    joined = re.sub(r"\\\n", " ", text)
+    phony = set()
+    for m in re.finditer(r"^\.PHONY:(.*)$", joined, re.M):
+        phony.update(m.group(1).split())
+    listed = [ln.split()[1] for ln in text.splitlines() if ln.startswith("#> ") and len(ln.split()) > 2]
+    out = [f"no help line for target '{t}'" for t in sorted(phony - set(listed))]
+    out += [f"help line for '{t}', which is no .PHONY target" for t in sorted(set(listed) - phony)]
+    out += [f"'{t}' listed {listed.count(t)} times" for t in sorted(set(listed)) if listed.count(t) > 1]
+    return out
+
+
+def make_help_selftests():
+    """[(name, ok, reasons)]: `make help` lists every target of the Makefile,
+    one line each, and the check fires on a Makefile whose list lacks one."""
+    path = os.path.join(TOP, "Makefile")
+    with open(path) as f:
+        text = f.read()
+    res = []
+    bad = help_problems(text)
+    try:
+        out = subprocess.run(["make", "-s", "-C", TOP, "help"], capture_output=True, text=True, timeout=30)
+        lines = out.stdout.splitlines()
+    except (OSError, subprocess.TimeoutExpired) as e:
+        lines = []
+        bad.append(f"make help: {e!r}")
+    want = [ln.split()[1] for ln in text.splitlines() if ln.startswith("#> ")]
+    got = [ln.split()[1] for ln in lines if ln.startswith("  make ")]
+    if got != want or len(lines) != len(want):
+        bad.append(f"make help printed {len(lines)} line(s) naming {got[:3]}..., not the {len(want)} targets")
+    res.append(("make-help/lists-every-target-once", not bad, bad[:5]))
+    doctored = re.sub(r"^#> test .*\n", "", text, flags=re.M)
+    fired = help_problems(doctored)
+    ok = fired == ["no help line for target 'test'"]
+    res.append(("make-help/check-fires-on-a-target-left-out", ok, [] if ok else [f"gave {fired}"]))
+    return res
+
+
+def rustdoc_selftests(results):
+    """[(name, ok, reasons)]: make doc's rustdoc of the layer builds with no
+    warning (into <results>/doc), and the same check fails on a copy of the
+    sources whose crate docs hold a broken intra-doc link."""
+    import shutil
+    import tempfile
+
+    import rustdoc
+    ok, lines = rustdoc.build(TOP, os.path.join(results, "doc"))
+    res = [("doc/rustdoc-builds-without-warnings", ok, [] if ok else lines[-12:])]
+    with tempfile.TemporaryDirectory(prefix="rdcache-doc-") as tmp:
+        shutil.copytree(os.path.join(TOP, "rust"), os.path.join(tmp, "rust"),
+                        ignore=shutil.ignore_patterns("*.o", "*.ko"))
+        main = os.path.join(tmp, "rust", "rdcache_main.rs")
+        with open(main) as f:
+            text = f.read()
+        # After the crate's first doc line: a link to nothing.
+        doctored = re.sub(r"^(//!.*\n)", r"\1//! See [`no_such_item_in_rdcache`].\n", text, count=1, flags=re.M)
+        with open(main, "w") as f:
+            f.write(doctored)
+        bad, out = rustdoc.build(tmp, os.path.join(tmp, "doc"))
+    fired = not bad and any("no_such_item_in_rdcache" in ln for ln in out)
+    res.append(("doc/rustdoc-check-fires-on-a-broken-link", fired and doctored != text,
+                [] if fired else ["rustdoc passed a broken intra-doc link: " + " | ".join(out[-4:])]))
+    return res
+
+
+README_LIMIT = 12000
+
+
+def slug(heading):
+    """GitHub's anchor for a markdown heading."""
+    h = re.sub(r"[^\w\- ]", "", heading.strip().lower())
+    return h.replace(" ", "-")
+
+
+def link_problems(path, text):
+    """The relative links of a markdown file (`path`, its `text`) whose file
+    or #anchor does not exist.  Links into results/ (made by a run) and
+    absolute URLs are not checked."""
+    out = []
+    for target in re.findall(r"\]\(([^)\s]+)\)", text):
+        if re.match(r"[a-z]+:", target) or target.startswith("results/") or "/results/" in target:
+            continue
+        file, _, anchor = target.partition("#")
+        dest = os.path.normpath(os.path.join(os.path.dirname(path), file)) if file else path
+        if not os.path.exists(dest):
+            out.append(f"{os.path.relpath(path, TOP)}: {target}: no such file")
+            continue
+        if anchor and dest.endswith(".md"):
+            with open(dest) as f:
+                heads = {slug(m) for m in re.findall(r"^#+ (.*)$", f.read(), re.M)}
+            if anchor not in heads:
+                out.append(f"{os.path.relpath(path, TOP)}: {target}: no such heading")
+    return out
+
+
+def docs_selftests():
+    """[(name, ok, reasons)]: the README stays short, and every relative
+    link of the README and docs/ leads somewhere; the link check fires on a
+    link to nothing."""
+    readme = os.path.join(TOP, "README.md")
+    with open(readme) as f:
+        text = f.read()
+    n = len(text)
+    res = [("docs/readme-at-most-12000-characters", n <= README_LIMIT,
+            [] if n <= README_LIMIT else [f"README.md has {n} characters"])]
+    bad = []
+    for path in [readme] + sorted(glob.glob(os.path.join(TOP, "docs", "*.md"))):
+        with open(path) as f:
+            bad += link_problems(path, f.read())
+    res.append(("docs/relative-links-resolve", not bad, bad[:8]))
+    fired = link_problems(readme, "[a](docs/no-such-file.md) [b](docs/api.md#no-such-heading)")
+    res.append(("docs/link-check-fires-on-a-dead-link", len(fired) == 2, [] if len(fired) == 2 else [f"gave {fired}"]))
+    return res

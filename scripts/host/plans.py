@@ -236,7 +236,7 @@ def plan(name):
     # The attributed stress, on 2 vCPUs and on 4 (oversubscribed: vCPUs are
     # preempted at arbitrary instructions); the big shape every 15th / 10th
     # cycle.  Short: make test stays under 10 minutes; make stress runs 1000.
-    # Beside other boots: its checks are rates with margins (README), and a
+    # Beside other boots: its checks are rates with margins (docs/race-and-interleavings.md), and a
     # boot beside it preempts its vCPUs too.
     stress = [Boot("stress", [Test("stress/stress.sh:30+0+15+2", name="stress/stress-2cpu")], beside=True),
               Boot("stress-smp4", [Test("stress/stress.sh:20+0+10+4", name="stress/stress-4cpu")], smp=4,

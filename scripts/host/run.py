@@ -106,6 +106,9 @@ class Runner:
             setup_order += hosttests.stress_threshold_results(self.args.kdir)
             setup_order += hosttests.stress_judgement_selftests()
             setup_order += hosttests.apifuzz_judge_selftests()
+            setup_order += hosttests.make_help_selftests()
+            setup_order += hosttests.docs_selftests()
+            setup_order += hosttests.rustdoc_selftests(self.results)
         if self.args.plan in ("test", "layout") and not only:
             setup_order += hosttests.bindgen_checks()
             setup_order += hosttests.layout_lie(self.args.kdir, self.args.kmake_args)

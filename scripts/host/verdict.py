@@ -35,7 +35,7 @@ def exit_status_selftests():
 # make run's demonstration: which tests make the two columns.
 RUN_SAFE = "stress/stress-2cpu"
 RUN_CYCLES = 30
-# The interleavings of the table's per-case rows, in the README's order.
+# The interleavings of the table's per-case rows, in the order of docs/race-and-interleavings.md.
 RUN_CASES = ("steal", "wait", "resurrection", "foreign-list", "ancestor", "last-pin")
 RUN_NEG = "harness/negative-control-1"
 # The detectors of the table's rows, by the classifier's kinds.

@@ -15,7 +15,7 @@
 # which umount finds one under way.
 #
 # Each cycle is attributed (rdcachefs counts each case as it happens; see
-# rust/rdcachefs/registry.rs and the README's "Interleavings"):
+# rust/rdcachefs/registry.rs and docs/race-and-interleavings.md):
 #   steal         umount killed an entry on a worker's list (umount_steals)
 #   resurrection  a worker's census found entries in use again (shrink_in_use)
 #   foreign-list  a worker's put left a dentry to another list (put_other_list)
@@ -25,7 +25,7 @@
 # and the run fails unless steal, resurrection, foreign-list and last-pin
 # happened in at least MIN_<CASE> percent of the cycles, and wait and
 # ancestor at least MIN_<CASE> times per 1000 cycles (defaults below, set from
-# measured rates: README).
+# measured rates: docs/race-and-interleavings.md).
 
 . /rdcache/ktap_helpers.sh
 . ../rdcachefs/lib.sh
