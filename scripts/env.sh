@@ -39,8 +39,15 @@ DEB_PACKAGES=(
 	qemu-system-x86 busybox-static
 	bc flex bison libelf-dev libssl-dev cpio xz-utils gzip kmod
 	make python3 git ca-certificates gcc libc6-dev gnuplot-nox
-	b4
+	b4 python3-venv
 )
+
+# kcidb-io (PyPI): validates the KCIDB v5 report of every run (kcidb.json),
+# in a venv of its own in the cache (Debian 12 has no package of it).
+KCIDB_IO_VERSION=141
+KCIDB_VENV=$RDCACHE_CACHE/venv
+KCIDB_PYTHON=$KCIDB_VENV/bin/python3
+export KCIDB_PYTHON
 
 # Kernel configurations: name -> fragment under qemu/.
 KCONFIG_BASE=tinyconfig

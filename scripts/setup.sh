@@ -1,9 +1,10 @@
 #!/bin/bash
 # Install whatever rdcache needs and is missing: Debian packages, bindgen-cli,
+# kcidb-io (PyPI, into a venv in the cache),
 # the Linux source.  Idempotent; quick when everything is present.
 #
 #   scripts/setup.sh            everything
-#   scripts/setup.sh packages   only Debian packages + bindgen, no source (KDIR=)
+#   scripts/setup.sh packages   only Debian packages, bindgen and kcidb-io, no source (KDIR=)
 #   scripts/setup.sh source     only the kernel source
 set -euo pipefail
 . "$(dirname -- "$0")/env.sh"
@@ -54,6 +55,20 @@ setup_bindgen() {
 	did+=" bindgen"
 }
 
+setup_kcidb() {
+	if [ -x "$KCIDB_PYTHON" ] && "$KCIDB_PYTHON" -c "import kcidb_io" 2>/dev/null &&
+		[ "$("$KCIDB_PYTHON" -m pip show kcidb-io 2>/dev/null | sed -n 's/^Version: //p')" = "$KCIDB_IO_VERSION" ]; then
+		return 0
+	fi
+	say "installing kcidb-io $KCIDB_IO_VERSION (PyPI) into $KCIDB_VENV"
+	rm -rf "$KCIDB_VENV"
+	python3 -m venv "$KCIDB_VENV" || die "python3 -m venv failed (Debian package python3-venv)"
+	"$KCIDB_VENV/bin/pip" install --quiet --disable-pip-version-check "kcidb-io==$KCIDB_IO_VERSION" ||
+		die "pip could not install kcidb-io $KCIDB_IO_VERSION from PyPI into $KCIDB_VENV"
+	"$KCIDB_PYTHON" -c "import kcidb_io" || die "kcidb-io installed but does not import"
+	did+=" kcidb-io"
+}
+
 setup_source() {
 	if [ -f "$KERNEL_SRC_DIR/.rdcache-version" ]; then
 		return 0
@@ -102,9 +117,9 @@ setup_source() {
 did=
 start=$(date +%s)
 case ${1:-all} in
-packages) setup_packages; setup_bindgen ;;
+packages) setup_packages; setup_bindgen; setup_kcidb ;;
 source) setup_source ;;
-all) setup_packages; setup_bindgen; setup_source ;;
+all) setup_packages; setup_bindgen; setup_kcidb; setup_source ;;
 *) die "usage: $0 [all|packages|source]" ;;
 esac
 # A set-up that did real work leaves its time for make bench's report.

@@ -386,14 +386,15 @@ class Judge:
             own += exact_problems(t, problems, findings, allowed)
             ok = not missing and not own
             self.seen[t.name]["ok"] = ok
-            k.result(t.name, ok, reasons=own + [f"the runner did not report '{e}'" for e in missing])
+            k.result(t.name, ok, reasons=own + [f"the runner did not report '{e}'" for e in missing],
+                     duration=elapsed)
             return
         if rc == 4 and not problems:
             self.seen[t.name]["skipped"] = "the test skipped itself"
             k.result(t.name, True, directive="SKIP",
-                     reasons=["SKIP: the test skipped itself (its KTAP above says why)"])
+                     reasons=["SKIP: the test skipped itself (its KTAP above says why)"], duration=elapsed)
             return
         self.seen[t.name]["ok"] = not problems
-        k.result(t.name, not problems, reasons=texts)
+        k.result(t.name, not problems, reasons=texts, duration=elapsed)
 
     # ---- host-side tests --------------------------------------------------

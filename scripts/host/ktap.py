@@ -13,6 +13,7 @@ import os
 import re
 import subprocess
 import sys
+import time
 
 
 class Ktap:
@@ -23,6 +24,8 @@ class Ktap:
         self.n = 0
         self.counts = {"pass": 0, "fail": 0, "xfail": 0, "xpass": 0, "skip": 0, "error": 0}
         self.failed = []
+        # Every result as given, for the reports made from the run (kcidb.py).
+        self.records = []
 
     def out(self, line):
         print(line, flush=True)
@@ -47,8 +50,14 @@ class Ktap:
     def nested(self, line):
         self.out("    " + line)
 
-    def result(self, name, ok, directive=None, reasons=()):
+    def result(self, name, ok, directive=None, reasons=(), duration=None, at=None):
+        """One result: ok or not, or a SKIP; `reasons` become diagnostics
+        above it; `duration` (s) and `at` (when it ended, time.time()) go
+        into the records only."""
         self.n += 1
+        self.records.append({"n": self.n, "name": name, "status": "SKIP" if directive == "SKIP" else
+                             "PASS" if ok else "FAIL", "reasons": list(reasons), "duration": duration,
+                             "at": at or time.time()})
         for r in reasons:
             self.diag(f"{name}: {r}")
         if directive == "SKIP":
@@ -107,7 +116,8 @@ class Recorder:
         self.events.append(("nested", (line,), {}))
 
     def result(self, *args, **kw):
-        self.events.append(("result", args, kw))
+        # When it ended, not when it is replayed.
+        self.events.append(("result", args, {"at": time.time(), **kw}))
 
     def replay(self, ktap):
         for what, args, kw in self.events:
@@ -193,4 +203,4 @@ def export_results(k, results, ksrc):
         return
     if n != k.n:
         print(f"rdcache: warning: results.json holds {n} results, the run {k.n}", file=sys.stderr)
-    print(f"rdcache: results: {results}/ktap.log, results.json, junit.xml", file=sys.stderr)
+    print(f"rdcache: results: {results}/ktap.log, results.json, junit.xml, kcidb.json", file=sys.stderr)

@@ -44,6 +44,7 @@ sys.path.insert(0, HERE)
 import compile_fail  # noqa: E402
 import hosttests  # noqa: E402
 import judge  # noqa: E402
+import kcidb  # noqa: E402
 import plans  # noqa: E402
 import verdict  # noqa: E402
 from judge import safe  # noqa: E402
@@ -58,7 +59,8 @@ class Runner:
 
     def __init__(self, args):
         self.args = args
-        stamp = time.strftime("%Y%m%d-%H%M%S")
+        self.started = time.time()
+        stamp = time.strftime("%Y%m%d-%H%M%S", time.localtime(self.started))
         # Absolute: kunit.py changes into the kernel tree before it opens files.
         self.results = os.path.abspath(os.environ.get("RDCACHE_RESULTS")
                                        or os.path.join(TOP, "results", f"{stamp}-{args.plan}"))
@@ -108,6 +110,7 @@ class Runner:
             setup_order += hosttests.apifuzz_judge_selftests()
             setup_order += hosttests.make_help_selftests()
             setup_order += hosttests.docs_selftests()
+            setup_order += kcidb.selftests(self.args.kdir, self.results)
             setup_order += hosttests.rustdoc_selftests(self.results)
         if self.args.plan in ("test", "layout") and not only:
             setup_order += hosttests.bindgen_checks()
@@ -121,7 +124,10 @@ class Runner:
                 raise SystemExit(f"run.py: boot {b.name} runs {', '.join(sorted(dup))} twice")
         del specs
         # The last result: the tree's kunit.py reads the whole run's KTAP.
-        total = len(fixtures) + len(coverage) + len(setup_order) + len(cf) + sum(b.count() for b in boots) + 1
+        # The last results: the run's own KCIDB report validated (make test,
+        # make host), then the tree's kunit.py reading the whole run's KTAP.
+        total = len(fixtures) + len(coverage) + len(setup_order) + len(cf) + sum(b.count() for b in boots) \
+            + int(host) + 1
         self.ktap.header(total)
         self.total = total
         self.ktap.diag(f"rdcache {self.args.plan}: kernel {self.vm.kernel}, results in {self.results}")
@@ -154,12 +160,28 @@ class Runner:
                     rec.replay(self.ktap)
         if self.args.plan == "record-fixtures":
             self.write_fixtures(boots)
+        if host:
+            self.check_kcidb()
         check_whole_ktap(self.ktap, self.results, self.total, self.args.ksrc)
         self.ktap.finish()
         export_results(self.ktap, self.results, self.args.ksrc)
+        self.write_kcidb()
         outcome = verdict.print_verdict(self.seen, self.ktap.failed, self.vm.smp, self.vm.accel,
                                         self.results) if self.args.plan == "run" else None
         return verdict.exit_status(self.args.plan, self.ktap.counts["fail"], outcome)
+
+    def write_kcidb(self):
+        """kcidb.json: the run as a KCIDB v5 report (kcidb.py)."""
+        path = os.path.join(self.results, "kcidb.json")
+        kcidb.write(self.ktap.records, self.args.plan, self.args.kdir, self.started,
+                    os.path.basename(self.results), path)
+        return path
+
+    def check_kcidb(self):
+        """`kcidb/run-report-validates`: the run's report so far (every
+        result before this one) passes kcidb-io's schema."""
+        ok, why = kcidb.validate(self.write_kcidb())
+        self.ktap.result("kcidb/run-report-validates", ok, reasons=[why])
 
     def write_fixtures(self, boots):
         """make record-fixtures: each test's kernel-log slice becomes

@@ -41,8 +41,10 @@ makefile_targets() {
 }
 # setup first: if even it runs the real set-up, the hook is broken, and the
 # other targets are not run (they could install or fetch things).
-mapfile -t targets < <(makefile_targets | grep -vx setup)
-if makefile_targets | grep -qx setup; then targets=(setup "${targets[@]}"); fi
+mapfile -t all < <(makefile_targets)
+targets=()
+for t in "${all[@]}"; do [ "$t" = setup ] || targets+=("$t"); done
+if [[ " ${all[*]} " == *" setup "* ]]; then targets=(setup "${targets[@]}"); fi
 required=(test run module clippy fmt fmtcheck shell bench test-kcsan kernel initramfs setup)
 
 n=0
@@ -67,7 +69,9 @@ echo "1..$((2 + 2 * ${#targets[@]}))"
 
 missing=()
 for t in "${required[@]}"; do
-	printf '%s\n' "${targets[@]}" | grep -qx -- "$t" || missing+=("$t")
+	# Not `printf | grep -q`: grep exits at the first match, printf then
+	# dies of SIGPIPE, and pipefail made that a miss now and then.
+	[[ " ${targets[*]} " == *" $t "* ]] || missing+=("$t")
 done
 if [ ${#missing[@]} -eq 0 ]; then
 	result ok setup-order/makefile-targets "${#targets[@]} targets: ${targets[*]}"
