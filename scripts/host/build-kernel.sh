@@ -16,6 +16,30 @@ frag=$(kconfig_fragment "$cfg")
 [ -x "$BINDGEN" ] || die "no bindgen at $BINDGEN; run scripts/setup.sh"
 
 out=$(kernel_build_dir "$cfg")
+
+# "N s, S of about T steps (P%), about M min left", from the profile of an
+# earlier build ("seconds steps" lines, the last one its end): the time left
+# is what that build took from the same step on, scaled by how this one's
+# pace compares so far.  Without a profile: seconds and steps only.
+progress_line() {
+	awk -v secs="$2" -v steps="$3" '
+		{ t[NR] = $1; s[NR] = $2 }
+		END {
+			if (NR == 0 || s[NR] == 0) {
+				printf "%d s, %d steps (no earlier build to compare)\n", secs, steps
+				exit
+			}
+			total = s[NR]
+			pct = int(100 * steps / total)
+			if (pct > 99) pct = 99
+			at = t[NR]
+			for (i = 1; i <= NR; i++) if (s[i] >= steps) { at = t[i]; break }
+			pace = (at > 0) ? secs / at : 1
+			left = (t[NR] - at) * pace
+			if (left < 0) left = 0
+			printf "%d s, %d of about %d steps (%d%%), about %d min left\n", secs, steps, total, pct, int((left + 59) / 60)
+		}' "$1" 2>/dev/null || echo "$2 s, $3 steps"
+}
 if [ -f "$out/.rdcache-built" ]; then
 	echo "$out"
 	exit 0
@@ -70,10 +94,23 @@ fi
 grep -q '^CONFIG_RUST=y' "$out/.config" ||
 	die "CONFIG_RUST did not stick: is '$RUSTC' usable? try: make -C $KERNEL_SRC_DIR LLVM=$LLVM_SUFFIX RUSTC=$RUSTC rustavailable"
 
-# Progress: one line per minute with the number of objects built so far.
+# Progress: a line a minute with the steps done (Kbuild's "  CC ..." lines),
+# the share of the steps the last build of this configuration took, and the
+# time left by that build's pace at the same step.  Its profile ("seconds
+# steps" every 10 s) is kept in the cache once a build ends;
+# qemu/<config>.progress, committed, serves a machine that never built it.
+profile=$RDCACHE_CACHE/build/$cfg.progress
+[ -s "$profile" ] || profile=$RDCACHE_TOP/qemu/$cfg.progress
+: >"$out/.rdcache-progress"
 (
-	while sleep 60; do
-		say "  kernel build: $(($(date +%s) - start)) s, $(grep -c '^  [A-Z]' "$log" || true) steps"
+	n=0
+	while sleep 10; do
+		secs=$(($(date +%s) - start))
+		steps=$(grep -c '^  [A-Z]' "$log" || true)
+		echo "$secs $steps" >>"$out/.rdcache-progress"
+		n=$((n + 1))
+		[ $((n % 6)) -eq 0 ] || continue
+		say "  kernel build: $(progress_line "$profile" "$secs" "$steps")"
 	done
 ) &
 ticker=$!
@@ -84,6 +121,9 @@ if ! make O="$out" -j"$JOBS" all >>"$log" 2>&1; then
 	die "kernel build failed; full log: $log"
 fi
 kill $ticker 2>/dev/null || true
+echo "$(($(date +%s) - start)) $(grep -c '^  [A-Z]' "$log" || true)" >>"$out/.rdcache-progress"
+mkdir -p "$RDCACHE_CACHE/build"
+cp "$out/.rdcache-progress" "$RDCACHE_CACHE/build/$cfg.progress"
 # Rust helpers' bindings for rust-analyzer of the out-of-tree crate.
 make O="$out" rust-analyzer >>"$log" 2>&1 || say "warning: 'make rust-analyzer' failed in the kernel tree"
 cp "$frag" "$out/rdcache-fragment.config"

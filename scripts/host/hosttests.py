@@ -593,3 +593,31 @@ def docs_selftests():
     fired = link_problems(readme, "[a](docs/no-such-file.md) [b](docs/api.md#no-such-heading)")
     res.append(("docs/link-check-fires-on-a-dead-link", len(fired) == 2, [] if len(fired) == 2 else [f"gave {fired}"]))
     return res
+
+
+def progress_selftests():
+    """[(name, ok, reasons)]: make test's time left, on made-up durations:
+    boots alone add up, boots side by side share the slots, a running boot
+    counts what it has left, one past its figure a tenth of it."""
+    import io
+
+    import progress
+    p = progress.Progress("/x/build/debug-0123456789ab", "test", [["a"], ["b", "c", "d"]], 2, False,
+                          out=io.StringIO())
+    p.known = {"test/a": 100, "test/b": 50, "test/c": 50, "test/d": 100}
+    p.started = []
+    res = []
+    cases = [("nothing-started", p.left(now=1000.0), 250)]
+    # a running for 40 s: 60 left, then the group (150).
+    p.running, p.started = {"a": 960.0}, ["a"]
+    cases.append(("first-boot-40-s-in", p.left(now=1000.0), 210))
+    # a done; b 10 s over its figure (5 s left: a tenth), c 10 s in (40
+    # left); d takes the slot b frees: 5 + 100.
+    p.running, p.started = {"b": 940.0, "c": 990.0}, ["a", "b", "c"]
+    cases.append(("side-by-side-one-over-its-figure", p.left(now=1000.0), 105))
+    for name, v, want in cases:
+        ok = v is not None and abs(v - want) < 0.01
+        res.append((f"progress/time-left/{name}", ok, [] if ok else [f"estimated {v}, want {want}"]))
+    cfg = progress.config_of("/r/build/debug-patched-10383e0569a4")
+    res.append(("progress/durations-kept-per-kernel-configuration", cfg == "debug-patched", [f"got {cfg!r}"]))
+    return res

@@ -46,6 +46,7 @@ import hosttests  # noqa: E402
 import judge  # noqa: E402
 import kcidb  # noqa: E402
 import plans  # noqa: E402
+import progress  # noqa: E402
 import verdict  # noqa: E402
 from judge import safe  # noqa: E402
 import vm  # noqa: E402
@@ -90,6 +91,11 @@ class Runner:
                                  f"{', '.join(sorted(unknown))} (have: {', '.join(b.name for b in boots)})")
             boots = [b for b in boots if b.name in only]
         host = self.args.plan in ("test", "host") and not only
+        groups = self.groups(boots)
+        self.progress = progress.Progress(self.args.kdir, self.args.plan, [[b.name for b in g] for g in groups],
+                                          self.jobs, host)
+        if boots:
+            self.progress.begin()
         fixtures = (hosttests.fixture_tests()
                     if (self.args.plan in ("harness", "classifier") and not only) or host else [])
         cf = compile_fail.cases() if self.args.plan in ("test", "compile-fail") and not only else []
@@ -111,6 +117,7 @@ class Runner:
             setup_order += hosttests.make_help_selftests()
             setup_order += hosttests.docs_selftests()
             setup_order += kcidb.selftests(self.args.kdir, self.results)
+            setup_order += hosttests.progress_selftests()
             setup_order += hosttests.rustdoc_selftests(self.results)
         if self.args.plan in ("test", "layout") and not only:
             setup_order += hosttests.bindgen_checks()
@@ -137,27 +144,21 @@ class Runner:
             self.ktap.result(name, ok, directive=skip[0] if skip else None, reasons=reasons)
         if cf:
             hosttests.run_compile_fail(self.ktap, self.args.kdir, self.args.kmake_args)
-        i = 0
-        while i < len(boots):
-            group = [boots[i]]
-            while self.jobs > 1 and group[0].beside and i + len(group) < len(boots) \
-                    and boots[i + len(group)].beside:
-                group.append(boots[i + len(group)])
-            i += len(group)
+        self.progress.host_done()
+        for group in groups:
             if len(group) == 1:
-                self.vm.run_boot(group[0], self.ktap)
+                self.run_boot(group[0], self.ktap)
                 continue
             self.ktap.diag(f"running {len(group)} boots, {self.jobs} at a time: "
                            + ", ".join(b.name for b in group))
             recs = [Recorder() for _ in group]
             with concurrent.futures.ThreadPoolExecutor(self.jobs) as pool:
-                futs = [pool.submit(self.vm.run_boot, b, r) for b, r in zip(group, recs)]
-                for done, fut in enumerate(concurrent.futures.as_completed(futs), 1):
+                futs = [pool.submit(self.run_boot, b, r) for b, r in zip(group, recs)]
+                for fut in concurrent.futures.as_completed(futs):
                     fut.result()
-                    # Progress while the KTAP of these boots is held back.
-                    print(f"rdcache: {done}/{len(group)} boots done", file=sys.stderr, flush=True)
                 for rec in recs:
                     rec.replay(self.ktap)
+        self.progress.finish()
         if self.args.plan == "record-fixtures":
             self.write_fixtures(boots)
         if host:
@@ -169,6 +170,28 @@ class Runner:
         outcome = verdict.print_verdict(self.seen, self.ktap.failed, self.vm.smp, self.vm.accel,
                                         self.results) if self.args.plan == "run" else None
         return verdict.exit_status(self.args.plan, self.ktap.counts["fail"], outcome)
+
+    def groups(self, boots):
+        """The plan's boots in the groups they run in: one alone, or a run
+        of boots that may run beside each other, self.jobs at a time."""
+        out, i = [], 0
+        while i < len(boots):
+            group = [boots[i]]
+            while self.jobs > 1 and group[0].beside and i + len(group) < len(boots) \
+                    and boots[i + len(group)].beside:
+                group.append(boots[i + len(group)])
+            i += len(group)
+            out.append(group)
+        return out
+
+    def run_boot(self, boot, k):
+        """One boot, its start and end shown with the time left
+        (progress.py; the KTAP of boots side by side is held back)."""
+        self.progress.boot_started(boot.name)
+        try:
+            self.vm.run_boot(boot, k)
+        finally:
+            self.progress.boot_done(boot.name)
 
     def write_kcidb(self):
         """kcidb.json: the run as a KCIDB v5 report (kcidb.py)."""
