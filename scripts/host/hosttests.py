@@ -621,3 +621,43 @@ def progress_selftests():
     cfg = progress.config_of("/r/build/debug-patched-10383e0569a4")
     res.append(("progress/durations-kept-per-kernel-configuration", cfg == "debug-patched", [f"got {cfg!r}"]))
     return res
+
+
+def stage_problems(stages):
+    """What is wrong with mutant stages [(where, plan, only)]: a plan that
+    does not exist, a boot `only` names that its plan does not have (the
+    run would stop before any test: an error, or for the judge a false
+    kill)."""
+    import plans as p
+    out = []
+    for where, plan, only in stages:
+        try:
+            names = {b.name for b in p.plan(plan)}
+        except SystemExit as e:
+            out.append(f"{where}: {e}")
+            continue
+        missing = sorted(set(only) - names)
+        if missing:
+            out.append(f"{where}: plan {plan} has no boot {', '.join(missing)}")
+    return out
+
+
+def mutant_stage_selftests():
+    """[(name, ok, reasons)]: every stage of the hand-made and generated
+    mutants names a plan and boots that exist, and the check fires on one
+    that names a boot the plan lost."""
+    import genmut
+    import mutants
+    stages = [(m["name"], m["plan"], m.get("only", [])) for m in mutants.load()]
+    cfg = genmut.load_map()
+    for area, a in cfg["areas"].items():
+        for st in a["stages"]:
+            stages.append((area, st["plan"], st.get("only", [])))
+        for rule in a.get("stages_by_file", []):
+            for st in rule["stages"]:
+                stages.append((f"{area} {rule['file']}", st["plan"], st.get("only", [])))
+    bad = stage_problems(stages)
+    res = [("mutants/stages-name-boots-their-plans-have", not bad, bad[:6])]
+    fired = stage_problems([("x", "test", ["apifuzz"]), ("y", "no-such-plan", [])])
+    res.append(("mutants/stage-check-fires-on-a-lost-boot", len(fired) == 2, [] if len(fired) == 2 else fired))
+    return res

@@ -108,14 +108,12 @@ class Progress:
               file=self.out, flush=True)
 
     def begin(self):
-        total = self.left() + (self.expected_host() if self.host_tests else 0)
+        # The host-side tests run beside the first boots: not counted.
+        total = self.left()
         print(f"rdcache: {self.plan}: {self.total} boots, {self.jobs} at a time; about {total / 60:.0f} min "
               f"from the last recorded durations ({self.config})", file=self.out, flush=True)
         self.thread = threading.Thread(target=self._ticker, daemon=True)
         self.thread.start()
-
-    def expected_host(self):
-        return float(self.known.get(self.key(HOST), 60))
 
     def host_done(self):
         if self.host_tests:

@@ -41,7 +41,6 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 TOP = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, HERE)
 
-import compile_fail  # noqa: E402
 import hosttests  # noqa: E402
 import judge  # noqa: E402
 import kcidb  # noqa: E402
@@ -96,68 +95,48 @@ class Runner:
                                           self.jobs, host)
         if boots:
             self.progress.begin()
-        fixtures = (hosttests.fixture_tests()
-                    if (self.args.plan in ("harness", "classifier") and not only) or host else [])
-        cf = compile_fail.cases() if self.args.plan in ("test", "compile-fail") and not only else []
-        # Host-side: set-up comes before every toolchain check (quick, so it
-        # runs before the plan line is printed: its results are counted).
-        setup_order = hosttests.run_setup_order() if host else []
-        if (self.args.plan == "run" and not only) or host:
-            setup_order += verdict.verdict_selftests()
-        if host:
-            setup_order += hosttests.decode_bounded()
-            setup_order += hosttests.upstream_docs(self.args.ksrc, self.args.kdir)
-            setup_order += hosttests.exact_selftests()
-            setup_order += hosttests.genmut_selftests()
-            setup_order += hosttests.taint_selftests()
-            setup_order += verdict.exit_status_selftests()
-            setup_order += hosttests.stress_threshold_results(self.args.kdir)
-            setup_order += hosttests.stress_judgement_selftests()
-            setup_order += hosttests.apifuzz_judge_selftests()
-            setup_order += hosttests.make_help_selftests()
-            setup_order += hosttests.docs_selftests()
-            setup_order += kcidb.selftests(self.args.kdir, self.results)
-            setup_order += hosttests.progress_selftests()
-            setup_order += hosttests.rustdoc_selftests(self.results)
-        if self.args.plan in ("test", "layout") and not only:
-            setup_order += hosttests.bindgen_checks()
-            setup_order += hosttests.layout_lie(self.args.kdir, self.args.kmake_args)
-        coverage = hosttests.classifier_coverage() if fixtures else []
-        specs = [t.spec for b in boots for t in b.tests]
         for b in boots:
             dup = {t.spec for t in b.tests if [u.spec for u in b.tests].count(t.spec) > 1}
             if dup:
                 # A test's log slice is found by its markers: one run per boot.
                 raise SystemExit(f"run.py: boot {b.name} runs {', '.join(sorted(dup))} twice")
-        del specs
-        # The last result: the tree's kunit.py reads the whole run's KTAP.
-        # The last results: the run's own KCIDB report validated (make test,
-        # make host), then the tree's kunit.py reading the whole run's KTAP.
-        total = len(fixtures) + len(coverage) + len(setup_order) + len(cf) + sum(b.count() for b in boots) \
-            + int(host) + 1
-        self.ktap.header(total)
-        self.total = total
-        self.ktap.diag(f"rdcache {self.args.plan}: kernel {self.vm.kernel}, results in {self.results}")
-        if fixtures:
-            hosttests.run_fixtures(self.ktap)
-        for name, ok, reasons, *skip in coverage + setup_order:
-            self.ktap.result(name, ok, directive=skip[0] if skip else None, reasons=reasons)
-        if cf:
-            hosttests.run_compile_fail(self.ktap, self.args.kdir, self.args.kmake_args)
-        self.progress.host_done()
+        # The host-side tests run beside the first boots (they are mostly one
+        # process on one core, and the boots two): their results come first
+        # in the KTAP all the same, and the plan line waits for them.
+        host_pool = concurrent.futures.ThreadPoolExecutor(1)
+        host_side = host_pool.submit(self.host_side, host, only)
+
+        def header():
+            if self.total is None:
+                rec = host_side.result()
+                n = sum(1 for what, _, _ in rec.events if what == "result")
+                # The last results: the run's own KCIDB report validated
+                # (make test, make host), then the tree's kunit.py reading
+                # the whole run's KTAP.
+                self.total = n + sum(b.count() for b in boots) + int(host) + 1
+                self.ktap.header(self.total)
+                self.ktap.diag(f"rdcache {self.args.plan}: kernel {self.vm.kernel}, results in {self.results}")
+                rec.replay(self.ktap)
+
+        self.total = None
         for group in groups:
-            if len(group) == 1:
+            if len(group) == 1 and host_side.done():
+                # Alone, and nothing held back: its KTAP as it comes.
+                header()
                 self.run_boot(group[0], self.ktap)
                 continue
-            self.ktap.diag(f"running {len(group)} boots, {self.jobs} at a time: "
-                           + ", ".join(b.name for b in group))
             recs = [Recorder() for _ in group]
             with concurrent.futures.ThreadPoolExecutor(self.jobs) as pool:
                 futs = [pool.submit(self.run_boot, b, r) for b, r in zip(group, recs)]
                 for fut in concurrent.futures.as_completed(futs):
                     fut.result()
-                for rec in recs:
-                    rec.replay(self.ktap)
+            header()
+            if len(group) > 1:
+                self.ktap.diag(f"ran {len(group)} boots, {self.jobs} at a time: " + ", ".join(b.name for b in group))
+            for rec in recs:
+                rec.replay(self.ktap)
+        header()
+        host_pool.shutdown()
         self.progress.finish()
         if self.args.plan == "record-fixtures":
             self.write_fixtures(boots)
@@ -170,6 +149,46 @@ class Runner:
         outcome = verdict.print_verdict(self.seen, self.ktap.failed, self.vm.smp, self.vm.accel,
                                         self.results) if self.args.plan == "run" else None
         return verdict.exit_status(self.args.plan, self.ktap.counts["fail"], outcome)
+
+    def host_side(self, host, only):
+        """The plan's host-side tests, into a Recorder (replayed ahead of
+        the boots' results): recorded kernel logs through the classifier,
+        the judge's and the set-up's self-tests, the compile-fail cases."""
+        rec = Recorder()
+        plan = self.args.plan
+        fixtures = hosttests.fixture_tests() if (plan in ("harness", "classifier") and not only) or host else []
+        # Set-up comes before every toolchain check.
+        results = hosttests.run_setup_order() if host else []
+        if (plan == "run" and not only) or host:
+            results += verdict.verdict_selftests()
+        if host:
+            results += hosttests.decode_bounded()
+            results += hosttests.upstream_docs(self.args.ksrc, self.args.kdir)
+            results += hosttests.exact_selftests()
+            results += hosttests.genmut_selftests()
+            results += hosttests.mutant_stage_selftests()
+            results += hosttests.taint_selftests()
+            results += verdict.exit_status_selftests()
+            results += hosttests.stress_threshold_results(self.args.kdir)
+            results += hosttests.stress_judgement_selftests()
+            results += hosttests.apifuzz_judge_selftests()
+            results += hosttests.make_help_selftests()
+            results += hosttests.docs_selftests()
+            results += kcidb.selftests(self.args.kdir, self.results)
+            results += hosttests.progress_selftests()
+            results += hosttests.rustdoc_selftests(self.results)
+        if plan in ("test", "layout") and not only:
+            results += hosttests.bindgen_checks()
+            results += hosttests.layout_lie(self.args.kdir, self.args.kmake_args)
+        if fixtures:
+            hosttests.run_fixtures(rec)
+            results = hosttests.classifier_coverage() + results
+        for name, ok, reasons, *skip in results:
+            rec.result(name, ok, directive=skip[0] if skip else None, reasons=reasons)
+        if plan in ("test", "compile-fail") and not only:
+            hosttests.run_compile_fail(rec, self.args.kdir, self.args.kmake_args)
+        self.progress.host_done()
+        return rec
 
     def groups(self, boots):
         """The plan's boots in the groups they run in: one alone, or a run
