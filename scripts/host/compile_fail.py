@@ -11,13 +11,22 @@ The case is built with the kernel's own rules (make -C KDIR M=<tmp>), as a
 crate whose root includes rust/dcache/ by path and the case as a submodule.
 A case passes only if the build fails with exactly the expected error (and
 no other error code), or, for 'ok', builds.
+
+A verdict is kept in the cache ($RDCACHE_CACHE/compile-fail/), keyed by a
+hash of everything the build reads that can change: every file under
+rust/dcache/ (the case among them), this script, the kernel tree (its
+path and when it was built) and the make arguments.  A second make test
+on the same sources reuses it and says so; any edit builds again.
 """
 
+import hashlib
+import json
 import os
 import re
 import shutil
 import subprocess
 import tempfile
+import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 TOP = os.path.dirname(os.path.dirname(HERE))
@@ -63,6 +72,48 @@ def expectation(path):
             if m:
                 return m.group(1), m.group(2).strip()
     return None, None
+
+
+def cache_key(path, kdir, kmake_args, top=TOP):
+    """The hash of what building `path` reads (see above)."""
+    h = hashlib.sha256()
+    layer = os.path.join(top, "rust", "dcache")
+    files = sorted(os.path.join(d, f) for d, _, fs in os.walk(layer) for f in fs
+                   if not f.endswith((".o", ".cmd", ".d")))
+    for name, f in [(os.path.relpath(f, top), f) for f in files] + [("compile_fail.py", os.path.abspath(__file__))]:
+        h.update(name.encode() + b"\0")
+        with open(f, "rb") as fh:
+            h.update(fh.read() + b"\0")
+    built = os.path.join(kdir, ".rdcache-built")
+    stamp = os.stat(built).st_mtime_ns if os.path.exists(built) else "unbuilt"
+    h.update(f"{os.path.realpath(kdir)}\0{stamp}\0{kmake_args}\0{os.path.relpath(path, top)}".encode())
+    return h.hexdigest()[:24]
+
+
+def cache_dir():
+    return os.path.join(os.environ.get("RDCACHE_CACHE") or os.path.join(
+        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "rdcache"), "compile-fail")
+
+
+def run_case_cached(path, kdir, kmake_args):
+    """run_case(), or its verdict for the same inputs from the cache:
+    (ok, detail)."""
+    entry = os.path.join(cache_dir(), cache_key(path, kdir, kmake_args) + ".json")
+    try:
+        with open(entry) as f:
+            rec = json.load(f)
+        return rec["ok"], f"{rec['detail']} (cached: the same inputs built on {rec['when']})"
+    except (OSError, ValueError, KeyError):
+        pass
+    ok, detail = run_case(path, kdir, kmake_args)
+    try:
+        os.makedirs(cache_dir(), exist_ok=True)
+        with open(entry + ".tmp", "w") as f:
+            json.dump({"ok": ok, "detail": detail, "when": time.strftime("%Y-%m-%d %H:%M")}, f)
+        os.replace(entry + ".tmp", entry)
+    except OSError:
+        pass
+    return ok, detail
 
 
 def run_case(path, kdir, kmake_args):

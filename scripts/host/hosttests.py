@@ -424,7 +424,7 @@ def run_compile_fail(k, kdir, kmake_args):
     """The layer's misuses must not build; the intended pattern must."""
     for path in compile_fail.cases():
         name = "compile-fail/" + os.path.basename(path)[:-3]
-        ok, detail = compile_fail.run_case(path, kdir, kmake_args)
+        ok, detail = compile_fail.run_case_cached(path, kdir, kmake_args)
         k.diag(f"{name}: {detail}")
         k.result(name, ok)
 
@@ -661,3 +661,25 @@ def mutant_stage_selftests():
     fired = stage_problems([("x", "test", ["apifuzz"]), ("y", "no-such-plan", [])])
     res.append(("mutants/stage-check-fires-on-a-lost-boot", len(fired) == 2, [] if len(fired) == 2 else fired))
     return res
+
+
+def compile_fail_cache_selftests(kdir):
+    """[(name, ok, reasons)]: a compile-fail verdict is reused only for the
+    same inputs: a copy of the layer gives the same key, and one byte
+    changed in any of its files gives another."""
+    import shutil
+    import tempfile
+    case = compile_fail.cases()[0]
+    with tempfile.TemporaryDirectory(prefix="rdcache-cfkey-") as tmp:
+        shutil.copytree(os.path.join(TOP, "rust", "dcache"), os.path.join(tmp, "rust", "dcache"),
+                        ignore=shutil.ignore_patterns("*.o", ".*.cmd", "*.d"))
+        twin = os.path.join(tmp, os.path.relpath(case, TOP))
+        same = compile_fail.cache_key(case, kdir, "") == compile_fail.cache_key(twin, kdir, "", top=tmp)
+        with open(os.path.join(tmp, "rust", "dcache", "helpers", "dcache.c"), "a") as f:
+            f.write(" ")
+        edited = compile_fail.cache_key(twin, kdir, "", top=tmp)
+    differs = edited != compile_fail.cache_key(case, kdir, "")
+    args = compile_fail.cache_key(case, kdir, "") != compile_fail.cache_key(case, kdir, "LLVM=-19")
+    return [("compile-fail/cache-key-is-the-inputs", same and differs and args,
+             [f"same sources: {'same' if same else 'different'} key; a helper edited: "
+              f"{'different' if differs else 'same'} key; other make arguments: {'different' if args else 'same'} key"])]

@@ -7,7 +7,8 @@ bench: the build directory's name without its key) and per plan/boot in
 $RDCACHE_CACHE/durations.json, written as each boot ends.  Where this
 machine has none yet (a first run), scripts/host/durations-default.json
 gives the figures of a warm run of this machine's kind (2 cores, TCG); a
-boot with no figure at all is counted as the longest known.
+boot with no figure at all is counted as the plan's longest known, or two
+minutes.
 """
 
 import json
@@ -79,9 +80,12 @@ class Progress:
         return f"{self.plan}/{name}"
 
     def expected(self, name):
+        """The boot's last duration; else the longest of this plan's; else
+        two minutes."""
         v = self.known.get(self.key(name))
         if v is None:
-            v = max(self.known.values(), default=120)
+            mine = [d for k, d in self.known.items() if k.startswith(self.plan + "/") and not k.endswith(HOST)]
+            v = max(mine, default=120)
         return float(v)
 
     def left(self, now=None):

@@ -177,6 +177,7 @@ class Runner:
             results += kcidb.selftests(self.args.kdir, self.results)
             results += hosttests.progress_selftests()
             results += hosttests.rustdoc_selftests(self.results)
+            results += hosttests.compile_fail_cache_selftests(self.args.kdir)
         if plan in ("test", "layout") and not only:
             results += hosttests.bindgen_checks()
             results += hosttests.layout_lie(self.args.kdir, self.args.kmake_args)
