@@ -75,7 +75,12 @@ def stress_judgement_selftests():
              ("counts-none-consistent", 30, "consistent 0 0 && echo PASS || echo FAIL", "PASS"),
              ("more-cycles-than-run-inconsistent", 30, "consistent 31 40 && echo PASS || echo FAIL", "FAIL"),
              ("more-cycles-than-times-inconsistent", 30, "consistent 5 3 && echo PASS || echo FAIL", "FAIL"),
-             ("times-without-cycles-inconsistent", 30, "consistent 0 2 && echo PASS || echo FAIL", "FAIL")]
+             ("times-without-cycles-inconsistent", 30, "consistent 0 2 && echo PASS || echo FAIL", "FAIL"),
+             # make stress DURATION=S: the loop stops once S seconds passed.
+             ("duration-1-after-1-s-is-up", 30, 'time_up $(($(date +%s) - 1)) 1 && echo PASS || echo FAIL', "PASS"),
+             ("duration-5-after-5-s-is-up", 30, 'time_up $(($(date +%s) - 5)) 5 && echo PASS || echo FAIL', "PASS"),
+             ("duration-5-after-3-s-is-not", 30, 'time_up $(($(date +%s) - 3)) 5 && echo PASS || echo FAIL', "FAIL"),
+             ("duration-0-is-never-up", 30, 'time_up 0 0 && echo PASS || echo FAIL', "FAIL")]
     res = []
     for name, n, call, want in cases:
         try:
@@ -683,3 +688,16 @@ def compile_fail_cache_selftests(kdir):
     return [("compile-fail/cache-key-is-the-inputs", same and differs and args,
              [f"same sources: {'same' if same else 'different'} key; a helper edited: "
               f"{'different' if differs else 'same'} key; other make arguments: {'different' if args else 'same'} key"])]
+
+
+def decoded_frame_selftests():
+    """[(name, ok, reasons)]: the judge counts a frame as decoded only in
+    decode_stacktrace.sh's form ("func (file:line) module"): no line of a
+    raw recorded WARN report passes for one, a decoded RIP line does."""
+    with open(os.path.join(HERE, "fixtures", "splat-warn.log"), errors="replace") as f:
+        raw = [classify.strip_timestamp(ln).strip() for ln in f.read().splitlines() if not ln.startswith("# ")]
+    fooled = [ln for ln in raw if judge.Judge.DECODED_OURS.search(ln)]
+    decoded = "RIP: 0010:init_module (/w/rust/selftest/rdcache_splat.c:416) rdcache_splat"
+    ok = not fooled and bool(judge.Judge.DECODED_OURS.search(decoded))
+    return [("harness/decoded-frame-is-decode-stacktrace-output", ok,
+             [] if ok else [f"raw lines taken for decoded: {fooled[:2]}"] if fooled else ["a decoded line not seen"])]

@@ -44,7 +44,8 @@ RECORD_KIND = {
 class Test:
     """A guest test: `spec` is 'suite/script.sh[:arg]' as /init takes it."""
 
-    def __init__(self, spec, expect=None, name=None, timeout=None, config=None, exact=False, warn_at=(), allow=()):
+    def __init__(self, spec, expect=None, name=None, timeout=None, config=None, exact=False, warn_at=(), allow=(),
+                 decode=False):
         # RDCACHE_TEST_TIMEOUT_CAP=S: no test runs longer than S seconds, in
         # the guest too (generated mutants: one that loops for ever, even
         # printing, is caught at the cap, not after its suite's timeout).
@@ -69,6 +70,11 @@ class Test:
         # seeds decide which leaks they make); the test's own checks say
         # which each run must show.
         self.allow = tuple(allow)
+        # decode: the judge runs decode_stacktrace.sh over its expected
+        # report too, and fails it unless a frame in rdcache's modules is
+        # resolved to file:line (the decoding proven; other self-tests'
+        # expected reports are not decoded).
+        self.decode = decode
         script, _, arg = spec.partition(":")
         script = script.split("@")[0]
         base = script[:-3] if script.endswith(".sh") else script
@@ -275,7 +281,8 @@ def plan(name):
     # kernel "lockdep unreliable" (KASAN's does) turns it off; the hung-task
     # test last, since it shortens the detector's timeout.  panic needs a
     # boot of its own; the leak runs last in the kmemleak boot.
-    harness = [Boot("splats", [Test(f"harness/splat.sh:{k}", expect=SPLAT_KIND[k], name=f"harness/detects-{k}")
+    harness = [Boot("splats", [Test(f"harness/splat.sh:{k}", expect=SPLAT_KIND[k], name=f"harness/detects-{k}",
+                                    decode=k == "warn")
                                for k in ("lockdep", "warn", "sleep", "ubsan", "kasan", "hung")], beside=True),
                Boot("splat-panic", [Test("harness/splat.sh:panic", expect="panic", name="harness/detects-panic")],
                     beside=True)]

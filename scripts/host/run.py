@@ -163,6 +163,7 @@ class Runner:
             results += verdict.verdict_selftests()
         if host:
             results += hosttests.decode_bounded()
+            results += hosttests.decoded_frame_selftests()
             results += hosttests.upstream_docs(self.args.ksrc, self.args.kdir)
             results += hosttests.exact_selftests()
             results += hosttests.genmut_selftests()

@@ -21,7 +21,7 @@
 size=${1:-quick}
 max=${2:-400}
 case $size in
-quick) shape="depth=1,fanout=2,files=1" walk="1 2 1" entries=7 list=1 ;;
+quick) shape="depth=1,fanout=2,files=1" walk="1 2 1" entries=7 list=3 ;;
 full) shape="depth=2,fanout=3,files=2" walk="2 3 2" entries=39 list=20 ;;
 *) ktap_exit_fail_msg "faults.sh: '$size' is neither quick nor full" ;;
 esac

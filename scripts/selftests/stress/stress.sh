@@ -81,14 +81,14 @@ fields() {
 	done
 }
 
-bad=0 husk_cycles=0 i=1
+bad=0 husk_cycles=0 i=1 bigs=0
 c_steal=0 c_res=0 c_for=0 c_pin=0 c_wait=0 c_anc=0
 e_steal=0 e_res=0 e_for=0 e_wait=0 e_anc=0 e_tk=0 e_da=0
 while [ $i -le "$cycles" ]; do
 	# Lets the host put any splat in its cycle.
 	echo "rdcache-stress: cycle $i" >/dev/kmsg
 	shape="depth=2,fanout=3,files=2"
-	[ "$big" -gt 0 ] && [ $((i % big)) -eq 0 ] && shape="depth=4,fanout=5,files=2"
+	[ "$big" -gt 0 ] && [ $((i % big)) -eq 0 ] && shape="depth=4,fanout=5,files=2" && bigs=$((bigs + 1))
 	if ! mount -t rdcachefs -o "$shape,workers=$workers,seed=$i,slow_kill=$(( (i % 4 == 1) * slow ))" none /mnt/stress; then
 		ktap_print_msg "cycle $i: mount failed"
 		bad=$((bad + 1))
@@ -138,7 +138,7 @@ while [ $i -le "$cycles" ]; do
 	fi
 	[ $((i % 50)) -eq 0 ] && ktap_print_msg "progress: $i cycles: steal $c_steal, resurrection $c_res, foreign-list $c_for, last-pin $c_pin, wait $c_wait, ancestor $c_anc; $bad bad"
 	i=$((i + 1))
-	if [ "$duration" -gt 0 ] && [ $(($(date +%s) - start)) -ge "$duration" ]; then
+	if time_up "$start" "$duration"; then
 		cycles=$((i - 1))
 		break
 	fi
@@ -158,7 +158,11 @@ ktap_print_msg "case ancestor cycles=$c_anc events=$e_anc"
 ktap_print_msg "case last-pin cycles=$c_pin events=$c_pin"
 ktap_print_msg "shrink()s of deferred entries while or after umount ran: $e_da, none of them running ->kill_sb()"
 ktap_print_msg "teardown kills by workers: $e_tk; vCPUs: $(nproc), workers: $workers, big shape every ${big} cycles, slow_kill=$slow us every fourth cycle"
-if [ $n -eq "$cycles" ] && [ $bad -eq 0 ]; then
+# The big shape every BIG-th cycle, as asked: no more, no fewer.
+want_bigs=0
+[ "$big" -gt 0 ] && want_bigs=$((n / big))
+ktap_print_msg "cycles of the big shape: $bigs (every ${big}th of $n: $want_bigs)"
+if [ $n -eq "$cycles" ] && [ $bad -eq 0 ] && [ $bigs -eq $want_bigs ]; then
 	ktap_test_pass "$cycles cycles: every superblock dead, inodes balanced, no late callback, no ->kill_sb() in a shrink()"
 else
 	ktap_test_fail "$cycles cycles: every superblock dead, inodes balanced, no late callback, no ->kill_sb() in a shrink()"

@@ -33,3 +33,9 @@ rate() {
 consistent() {
 	[ "$1" -le "$n" ] && [ "$1" -le "$2" ] && { [ "$2" -eq 0 ] || [ "$1" -gt 0 ]; }
 }
+
+# time_up START DURATION: true once DURATION seconds (> 0; 0: no time
+# bound, the run counts cycles) have passed since START (a `date +%s`).
+time_up() {
+	[ "$2" -gt 0 ] && [ $(($(date +%s) - $1)) -ge "$2" ]
+}
