@@ -64,7 +64,11 @@ class Progress:
         self.groups = groups
         self.jobs = jobs
         self.out = out
-        self.known = {**_load(DEFAULTS).get(self.config, {}), **_load(cache_file()).get(self.config, {})}
+        # The defaults' configuration is the build directory's name without
+        # its key; a patched kernel (KPATCH=1) borrows the stock figures.
+        defaults = _load(DEFAULTS)
+        base = defaults.get(self.config) or defaults.get(self.config.split("-")[0], {})
+        self.known = {**base, **_load(cache_file()).get(self.config, {})}
         self.total = sum(len(g) for g in groups)
         self.done = 0
         self.running = {}  # name -> start time
