@@ -32,8 +32,15 @@ progress_line() {
 			total = s[NR]
 			pct = int(100 * steps / total)
 			if (pct > 99) pct = 99
+			# When that build had done as many steps (between two of its
+			# ticks: interpolated).
 			at = t[NR]
-			for (i = 1; i <= NR; i++) if (s[i] >= steps) { at = t[i]; break }
+			for (i = 1; i <= NR; i++) if (s[i] >= steps) {
+				at = t[i]
+				if (i > 1 && s[i] > s[i - 1])
+					at = t[i - 1] + (t[i] - t[i - 1]) * (steps - s[i - 1]) / (s[i] - s[i - 1])
+				break
+			}
 			pace = (at > 0) ? secs / at : 1
 			left = (t[NR] - at) * pace
 			if (left < 0) left = 0

@@ -12,13 +12,18 @@ crate whose root includes rust/dcache/ by path and the case as a submodule.
 A case passes only if the build fails with exactly the expected error (and
 no other error code), or, for 'ok', builds.
 
-A verdict is kept in the cache ($RDCACHE_CACHE/compile-fail/), keyed by a
-hash of everything the build reads that can change: every file under
-rust/dcache/ (the case among them), this script, the kernel tree (its
-path and when it was built) and the make arguments.  A second make test
-on the same sources reuses it and says so; any edit builds again.
+A passing verdict is kept in the cache ($RDCACHE_CACHE/compile-fail/),
+keyed by a hash of everything the build reads that can change: every file
+under rust/dcache/ (the case among them), this script, the kernel tree's
+.config, Module.symvers, rustc cfg and Rust crate metadata (the kernel crate
+a case is checked against), the rustc it names, the make arguments and the
+environment the kernel's make reads (KRUSTFLAGS, KCFLAGS, CLIPPY).  A second
+make test on the same sources reuses it and says so; any edit builds again.
+A failure is never cached (a full disk must not stick).
 """
 
+import functools
+import glob
 import hashlib
 import json
 import os
@@ -74,6 +79,24 @@ def expectation(path):
     return None, None
 
 
+@functools.lru_cache(maxsize=4)
+def tree_digest(kdir):
+    """What Kbuild and rustc read of the kernel tree a case is built against
+    (a KDIR= tree rebuilt in place changes these, not its path).  Once per
+    run: the 16 cases share it."""
+    h = hashlib.sha256()
+    tree = [os.path.join(kdir, f) for f in (".config", "Module.symvers", "include/generated/rustc_cfg")]
+    tree += sorted(glob.glob(os.path.join(kdir, "rust", "*.rmeta")) + glob.glob(os.path.join(kdir, "rust", "*.so")))
+    for f in tree:
+        h.update(os.path.relpath(f, kdir).encode() + b"\0")
+        try:
+            with open(f, "rb") as fh:
+                h.update(hashlib.sha256(fh.read()).digest())
+        except OSError:
+            h.update(b"missing")
+    return h.digest()
+
+
 def cache_key(path, kdir, kmake_args, top=TOP):
     """The hash of what building `path` reads (see above)."""
     h = hashlib.sha256()
@@ -84,9 +107,9 @@ def cache_key(path, kdir, kmake_args, top=TOP):
         h.update(name.encode() + b"\0")
         with open(f, "rb") as fh:
             h.update(fh.read() + b"\0")
-    built = os.path.join(kdir, ".rdcache-built")
-    stamp = os.stat(built).st_mtime_ns if os.path.exists(built) else "unbuilt"
-    h.update(f"{os.path.realpath(kdir)}\0{stamp}\0{kmake_args}\0{os.path.relpath(path, top)}".encode())
+    h.update(tree_digest(kdir))
+    env = " ".join(f"{k}={os.environ.get(k, '')}" for k in ("KRUSTFLAGS", "KCFLAGS", "CLIPPY"))
+    h.update(f"{os.path.realpath(kdir)}\0{kmake_args}\0{env}\0{os.path.relpath(path, top)}".encode())
     return h.hexdigest()[:24]
 
 
@@ -106,6 +129,8 @@ def run_case_cached(path, kdir, kmake_args):
     except (OSError, ValueError, KeyError):
         pass
     ok, detail = run_case(path, kdir, kmake_args)
+    if not ok:
+        return ok, detail
     try:
         os.makedirs(cache_dir(), exist_ok=True)
         with open(entry + ".tmp", "w") as f:

@@ -14,6 +14,7 @@ minutes.
 import json
 import os
 import sys
+import tempfile
 import threading
 import time
 
@@ -125,7 +126,8 @@ class Progress:
 
     def host_done(self):
         if self.host_tests:
-            self.record(HOST, time.monotonic() - self.t_host)
+            with self.lock:
+                self.record(HOST, time.monotonic() - self.t_host)
 
     def boot_started(self, name):
         with self.lock:
@@ -143,15 +145,19 @@ class Progress:
             self.line(f"boot {name} done" + (f" in {secs:.0f} s" if secs is not None else ""))
 
     def record(self, name, secs):
+        """Keeps a duration, here and in the cache file (under self.lock)."""
         self.known[self.key(name)] = round(secs, 1)
         path = cache_file()
         data = _load(path)
         data.setdefault(self.config, {})[self.key(name)] = round(secs, 1)
         try:
             os.makedirs(os.path.dirname(path), exist_ok=True)
-            with open(path + ".tmp", "w") as f:
+            # Two runs at once (a mutant's beside make test) must not share
+            # a temporary file.
+            fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path), prefix=".durations-")
+            with os.fdopen(fd, "w") as f:
                 json.dump(data, f, indent=1, sort_keys=True)
-            os.replace(path + ".tmp", path)
+            os.replace(tmp, path)
         except OSError:
             pass
 

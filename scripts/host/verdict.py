@@ -5,7 +5,6 @@ control side by side): PASS, FAIL or INCOMPLETE.  Each way either must go is
 a host-side test here (exit-status/<case>, make-run-verdict/<case>).
 """
 
-import contextlib
 import io
 import re
 
@@ -47,7 +46,7 @@ RUN_DETECTORS = [
 ]
 
 
-def print_verdict(seen, failed, smp, accel, results):
+def print_verdict(seen, failed, smp, accel, results, out=None):
     """make run: the safe run and the negative control side by side, and
     a verdict computed from the table: PASS only if the safe column shows
     the race happened and nothing was detected, and the negative control
@@ -140,22 +139,23 @@ def print_verdict(seen, failed, smp, accel, results):
     if failed:
         fail.append("failed: " + ", ".join(failed))
     w = max(len(r[0]) for r in rows)
-    print()
-    print(f"{'':{w}}  {'safe run (ShrinkList workers vs umount)':42}  negative control (ref held across ->kill_sb)")
+    print(file=out)
+    print(f"{'':{w}}  {'safe run (ShrinkList workers vs umount)':42}  negative control (ref held across ->kill_sb)",
+          file=out)
     for name, a, b in rows:
-        print(f"{name:{w}}  {str(a):42}  {b}")
+        print(f"{name:{w}}  {str(a):42}  {b}", file=out)
     if fail:
         verdict = "FAIL"
-        print(f"rdcache verdict: FAIL: {'; '.join(fail)} (details in {results})")
+        print(f"rdcache verdict: FAIL: {'; '.join(fail)} (details in {results})", file=out)
     elif incomplete:
         verdict = "INCOMPLETE"
-        print(f"rdcache verdict: INCOMPLETE: {'; '.join(incomplete)}")
+        print(f"rdcache verdict: INCOMPLETE: {'; '.join(incomplete)}", file=out)
     else:
         verdict = "PASS"
         print(f"rdcache verdict: PASS: the {len(RUN_CASES)} interleavings forced, {nums['cycles']} racing cycles "
               f"(umount stole from a worker's list in {nums['with_husks']}), nothing detected; "
               f"the negative control caught by every detector; "
-              f"{smp}-vCPU guest ({accel})")
+              f"{smp}-vCPU guest ({accel})", file=out)
     return verdict
 
 
@@ -239,8 +239,7 @@ def verdict_selftests():
         if neg is not None:
             seen[RUN_NEG] = neg
         out = io.StringIO()
-        with contextlib.redirect_stdout(out):
-            got = print_verdict(seen, list(failed), 2, "tcg", "-")
+        got = print_verdict(seen, list(failed), 2, "tcg", "-", out=out)
         line = next((ln for ln in out.getvalue().splitlines() if ln.startswith("rdcache verdict:")), "")
         ok = got == want and (text is None or text in line)
         res.append((f"make-run-verdict/{name}", ok, [] if ok else [f"wanted {want} ({text}); got: {line}"]))

@@ -29,7 +29,11 @@ F=$RDC_DEBUGFS/apifuzz
 # run_seed SEED OPS [verbose]: runs one sequence; sets $judged to the
 # judge's complaints (empty if clean) and $rc to the write's status.
 run_seed() {
-	dmesg -c >/dev/null
+	# What the log gained since the last judged slice (the insmod, the
+	# script between two sequences, a late report of a test before this
+	# one in the boot) is judged too: a report no sequence announced fails
+	# the seed that follows it.
+	before=$(dmesg -c | awk -f ./judge.awk 2>&1) || before="apifuzz-judge: judge.awk failed: $before"
 	rc=0
 	echo "$1 $2${3:+ $3}" >$F || rc=$?
 	log=$(dmesg)
@@ -38,6 +42,10 @@ run_seed() {
 	judged=$(echo "$log" | awk -f ./judge.awk 2>&1) || judged="apifuzz-judge: judge.awk failed: $judged"
 	if [ $rc -ne 0 ] && [ -z "$judged" ]; then
 		judged="apifuzz-judge: the sequence failed its own checks (write status $rc)"
+	fi
+	if [ -n "$before" ]; then
+		judged="before seed $1: $before${judged:+
+$judged}"
 	fi
 }
 
@@ -52,16 +60,19 @@ show_failure() {
 }
 
 coverage_result() {
+	# And what was logged after the last sequence's slice.
+	after=$(dmesg -c | awk -f ./judge.awk 2>&1) || after="apifuzz-judge: judge.awk failed: $after"
+	[ -z "$after" ] || echo "$after" | while IFS= read -r l; do ktap_print_msg "after the last sequence: $l"; done
 	cov=$(sed -n '/^coverage:/,$p' $F)
 	ktap_print_msg "$(echo "$cov" | head -1)"
 	echo "$cov" | grep -E '^(interleaving|unexercised)' | while IFS= read -r l; do ktap_print_msg "$l"; done
 	ops=$(echo "$cov" | grep -c '^op ')
 	pairs=$(echo "$cov" | grep -c '^pair ')
 	ktap_print_msg "$ops operations, $pairs pairs of operations on one object covered"
-	if echo "$cov" | grep -q '^unexercised: none'; then
-		ktap_test_pass "coverage: every operation and every documented interleaving ran"
+	if echo "$cov" | grep -q '^unexercised: none' && [ -z "$after" ]; then
+		ktap_test_pass "coverage: every operation and every documented interleaving ran; nothing unannounced after"
 	else
-		ktap_test_fail "coverage: every operation and every documented interleaving ran"
+		ktap_test_fail "coverage: every operation and every documented interleaving ran; nothing unannounced after"
 	fi
 }
 
