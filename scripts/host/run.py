@@ -28,7 +28,9 @@ The harness, one concern per file (as tools/testing/kunit splits its own):
   classify.py   what a kernel-log line reports (splats, leaks, taint)
   ktap.py       the run's KTAP stream, kunit.py's parse of it, results.json
   verdict.py    the exit status, and make run's computed verdict
-  hosttests.py  the host-side tests (make host): the judge on made-up input
+  hosttests.py  the host-side tests of the judge, on made-up input
+  projecttests.py  those of the project's machinery (set-up, docs, caches)
+  progress.py   the time left; kcidb.py the KCIDB report; rustdoc.py make doc
 """
 
 import argparse
@@ -46,6 +48,7 @@ import judge  # noqa: E402
 import kcidb  # noqa: E402
 import plans  # noqa: E402
 import progress  # noqa: E402
+import projecttests  # noqa: E402
 import verdict  # noqa: E402
 from judge import safe  # noqa: E402
 import vm  # noqa: E402
@@ -164,30 +167,30 @@ class Runner:
         plan = self.args.plan
         fixtures = hosttests.fixture_tests() if (plan in ("harness", "classifier") and not only) or host else []
         # Set-up comes before every toolchain check.
-        results = hosttests.run_setup_order() if host else []
+        results = projecttests.run_setup_order() if host else []
         if (plan == "run" and not only) or host:
             results += verdict.verdict_selftests()
         if host:
             results += hosttests.decode_bounded()
             results += hosttests.decoded_frame_selftests()
-            results += hosttests.upstream_docs(self.args.ksrc, self.args.kdir)
+            results += projecttests.upstream_docs(self.args.ksrc, self.args.kdir)
             results += hosttests.exact_selftests()
-            results += hosttests.genmut_selftests()
-            results += hosttests.mutant_stage_selftests()
+            results += projecttests.genmut_selftests()
+            results += projecttests.mutant_stage_selftests()
             results += hosttests.taint_selftests()
             results += verdict.exit_status_selftests()
             results += hosttests.stress_threshold_results(self.args.kdir)
             results += hosttests.stress_judgement_selftests()
             results += hosttests.apifuzz_judge_selftests()
-            results += hosttests.make_help_selftests()
-            results += hosttests.docs_selftests()
+            results += projecttests.make_help_selftests()
+            results += projecttests.docs_selftests()
             results += kcidb.selftests(self.args.kdir, self.results)
-            results += hosttests.progress_selftests()
-            results += hosttests.rustdoc_selftests(self.results)
-            results += hosttests.compile_fail_cache_selftests(self.args.kdir)
+            results += projecttests.progress_selftests()
+            results += projecttests.rustdoc_selftests(self.results)
+            results += projecttests.compile_fail_cache_selftests(self.args.kdir)
         if plan in ("test", "layout") and not only:
-            results += hosttests.bindgen_checks()
-            results += hosttests.layout_lie(self.args.kdir, self.args.kmake_args)
+            results += projecttests.bindgen_checks()
+            results += projecttests.layout_lie(self.args.kdir, self.args.kmake_args)
         if fixtures:
             hosttests.run_fixtures(rec)
             results = hosttests.classifier_coverage() + results
