@@ -54,6 +54,7 @@ use crate::dcache::{
     ActiveSuper, Census, DentryRef, Foreign, Inode, InodeRef, KernMount, PutResult, ShrinkList,
     WeakSuper,
 };
+use core::cmp::Ordering;
 use core::fmt::{self, Write};
 use kernel::{
     debugfs, new_mutex, new_spinlock,
@@ -632,10 +633,23 @@ fn snapshot(dir: &mut DentryRef<'_, RdcacheFs>) -> Result<KVec<ChildState>> {
     }
     // Same-name children (an unhashed one a lookup replaced) pair up by
     // hashedness, then count: never by the order d_children happens to have.
-    out.sort_unstable_by(|x, y| {
-        (x.name(), x.unhashed, x.count).cmp(&(y.name(), y.unhashed, y.count))
-    });
+    // An insertion sort of at most CHILDREN_MAX entries, not core's
+    // sort_unstable_by(): under rustc 1.85 (Debian 12's rustc-web) its
+    // small-sort falls through to the next function as 7.3's objtool reads
+    // it, and objtool's warnings fail the build here.
+    for i in 1..out.len() {
+        let mut j = i;
+        while j > 0 && child_order(&out[j - 1], &out[j]) == Ordering::Greater {
+            out.swap(j - 1, j);
+            j -= 1;
+        }
+    }
     Ok(out)
+}
+
+/// The order of `snapshot()`: name, then hashed before unhashed, then count.
+fn child_order(x: &ChildState, y: &ChildState) -> Ordering {
+    (x.name(), x.unhashed, x.count).cmp(&(y.name(), y.unhashed, y.count))
 }
 
 /// One sequence's state outside the mounts: what outlives them.
