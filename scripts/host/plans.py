@@ -113,8 +113,12 @@ def suite_config(suite):
 
 class Boot:
     def __init__(self, name, tests, cmdline="", boot_timeout=None, expect_noboot=False, beside=False,
-                 mem="2G", outside_expect=None, outside_name=None, smp=None, icount=False):
+                 mem="2G", outside_expect=None, outside_name=None, smp=None, icount=False, timed=False):
         self.name = name
+        # Its checks depend on timing (rates at random, a hang or a boot
+        # noticed in time): it starts only once the host-side tests, which
+        # run beside the other boots, are done.
+        self.timed = timed
         # Guest time counts guest instructions (QEMU -icount, one vCPU).
         self.icount = icount
         # vCPUs of this boot (default: the run's SMP).
@@ -253,9 +257,10 @@ def plan(name):
     # cycle.  Short: make test stays under 10 minutes; make stress runs 1000.
     # Beside other boots: its checks are rates with margins (docs/race-and-interleavings.md), and a
     # boot beside it preempts its vCPUs too.
-    stress = [Boot("stress", [Test("stress/stress.sh:30+0+15+2", name="stress/stress-2cpu")], beside=True),
+    stress = [Boot("stress", [Test("stress/stress.sh:30+0+15+2", name="stress/stress-2cpu")], beside=True,
+                   timed=True),
               Boot("stress-smp4", [Test("stress/stress.sh:20+0+10+4", name="stress/stress-4cpu")], smp=4,
-                   beside=True)]
+                   beside=True, timed=True)]
     # Leaks from safe code cause only the reports C gives for the same leak
     # (rust/rdcachefs/sound.rs): a boot of its own, since the leaked dentry
     # stays in the dcache for ever.  Exactly these kinds, nothing else (no
@@ -283,7 +288,8 @@ def plan(name):
     # boot of its own; the leak runs last in the kmemleak boot.
     harness = [Boot("splats", [Test(f"harness/splat.sh:{k}", expect=SPLAT_KIND[k], name=f"harness/detects-{k}",
                                     decode=k == "warn")
-                               for k in ("lockdep", "warn", "sleep", "ubsan", "kasan", "hung")], beside=True),
+                               for k in ("lockdep", "warn", "sleep", "ubsan", "kasan", "hung")], beside=True,
+                    timed=True),
                Boot("splat-panic", [Test("harness/splat.sh:panic", expect="panic", name="harness/detects-panic")],
                     beside=True)]
     # kmemleak's scans take long on the KASAN kernel under TCG beside other
@@ -299,7 +305,7 @@ def plan(name):
         Test("harness-status/exit.sh:dup-marker", expect="marker", name="harness/detects-duplicate-marker"),
         Test("harness-timeout/overrun.sh", expect="timeout", name="harness/detects-timeout"),
         Test("harness-timeout/wedge.sh", expect="guest-hang", name="harness/detects-guest-hang"),
-    ], beside=True))
+    ], beside=True, timed=True))
     # A splat printed after the last test has ended (a work item's WARN,
     # while the guest lingers): the runner must find it outside the slices.
     harness.append(Boot("late-splat", [Test("harness/splat.sh:delayed-warn", name="harness/arms-delayed-warn")],
@@ -309,7 +315,7 @@ def plan(name):
     # /bin/sh on the console and sits there.  The runner must say so in time.
     # panic=0 keeps the panicked guest sitting there instead of rebooting.
     harness.append(Boot("noboot", [], cmdline="rdinit=/nonexistent panic=0", boot_timeout=20,
-                        expect_noboot=True, beside=True))
+                        expect_noboot=True, beside=True, timed=True))
     # Hostile input and faults.  Fault injection and the load/unload cycles
     # run with kmemleak on (about 2.5x slower boots), the fuzzer without;
     # none needs the KUnit suites to run at every insmod.

@@ -103,11 +103,12 @@ class Runner:
             if dup:
                 # A test's log slice is found by its markers: one run per boot.
                 raise SystemExit(f"run.py: boot {b.name} runs {', '.join(sorted(dup))} twice")
-        # The host-side tests run beside the first boots of a group that may
-        # run beside others (they are mostly one process on one core); the
-        # group's later boots (the stress and its rates among them) and any
-        # boot that must run alone start once they are done.  Their results
-        # come first in the KTAP all the same: the plan line waits for them.
+        # The host-side tests run beside the boots that may run beside others
+        # (they are mostly one process on one core); a boot whose checks
+        # depend on timing (Boot.timed: the stress and its rates, the hang
+        # and boot timeouts) and any boot that must run alone start once
+        # they are done.  Their results come first in the KTAP all the same:
+        # the plan line waits for them.
         host_pool = concurrent.futures.ThreadPoolExecutor(1)
         host_side = host_pool.submit(self.host_side, host, only)
 
@@ -124,21 +125,18 @@ class Runner:
                 rec.replay(self.ktap)
 
         self.total = None
-        first = True
         for group in groups:
             if len(group) == 1 and not group[0].beside:
                 # Alone, after the host side: its KTAP as it comes.
                 header()
                 self.run_boot(group[0], self.ktap)
-                first = False
                 continue
             recs = [Recorder() for _ in group]
             with concurrent.futures.ThreadPoolExecutor(self.jobs) as pool:
-                futs = [pool.submit(self.run_boot, b, r, None if first and i < self.jobs else host_side)
-                        for i, (b, r) in enumerate(zip(group, recs))]
+                futs = [pool.submit(self.run_boot, b, r, host_side if b.timed else None)
+                        for b, r in zip(group, recs)]
                 for fut in concurrent.futures.as_completed(futs):
                     fut.result()
-            first = False
             header()
             if len(group) > 1:
                 self.ktap.diag(f"ran {len(group)} boots, {self.jobs} at a time: " + ", ".join(b.name for b in group))

@@ -107,7 +107,7 @@ class BootRunner:
         boot = Boot(boot.name, runnable, cmdline=boot.cmdline, boot_timeout=boot.boot_timeout,
                     expect_noboot=boot.expect_noboot, beside=boot.beside, mem=boot.mem,
                     outside_expect=boot.outside_expect, outside_name=boot.outside_name, smp=boot.smp,
-                    icount=boot.icount)
+                    icount=boot.icount, timed=boot.timed)
         smp = boot.smp or self.smp
         qemu = vm.Boot(self.kernel, self.initrd, bdir, self.cmdline(boot, boot.tests), smp,
                        mem=boot.mem, accel="tcg" if boot.icount else self.accel, icount=boot.icount)
