@@ -75,11 +75,15 @@ fi
 sweep "mount with 4 workers" unmount $M -- mount rdcachefs $M $shape,workers=4,seed=7
 sweep "lookup (walk of $entries entries)" mount rdcachefs $M $shape -- walk $M $walk
 sweep "umount" mount rdcachefs $M $shape walk $walk -- umount $M
-sweep "shrink lists (bench dispose $list)" -- write $RDC_DEBUGFS/bench "dispose $list"
-# The chain benchmark (KernMount with options, lookups, put, shrink) only in full.
+# The benchmarks (dispose; chain: KernMount with options, lookups, put,
+# shrink) only in full: their shrink lists allocate nothing (put and shrink
+# never do), so their fault points are their trees' set-up, which the sweeps
+# above cover; in make test they took 153 to 179 points, half the time.
 if [ "$size" = full ]; then
+	sweep "shrink lists (bench dispose $list)" -- write $RDC_DEBUGFS/bench "dispose $list"
 	sweep "shrink lists (bench chain $list)" -- write $RDC_DEBUGFS/bench "chain $list"
 else
+	ktap_test_skip "faults: shrink lists (bench dispose): make hostile only"
 	ktap_test_skip "faults: shrink lists (bench chain): make hostile only"
 fi
 
