@@ -152,7 +152,7 @@ def run_case(path, kdir, kmake_args):
             f.write("rustflags-y += -Dwarnings\nobj-m := rdcache_cf.o\n"
                     "rdcache_cf-y := cf_main.o glue.o helpers/dcache.o helpers/fs_type.o\n"
                     f"include {os.path.join(TOP, 'rust', 'dcache', 'dput_to_list.mk')}\n"
-                    "rustflags-y += $(rdc_dput_to_list_rustflags)\n"
+                    "rustflags-y += $(rdc_dput_to_list_rustflags) $(rdc_rustc_rustflags)\n"
                     "rdcache_cf-$(rdc_fallback) += fallback.o\n")
             for o in ("helpers/dcache.o", "helpers/fs_type.o"):
                 f.write(f"CFLAGS_{o} += -D__rust_helper=\n"

@@ -128,7 +128,8 @@ class Boot:
         self.outside_expect = outside_expect
         self.outside_name = outside_name or f"{name}/outside-tests"
         self.mem = mem
-        # May run beside other such boots (nothing in it is timing-sensitive).
+        # May run beside other such boots (its checks allow for a busy host;
+        # the stress's rates have margins).
         self.beside = beside
         self.tests = tests
         self.cmdline = cmdline
@@ -310,7 +311,7 @@ def plan(name):
     # while the guest lingers): the runner must find it outside the slices.
     harness.append(Boot("late-splat", [Test("harness/splat.sh:delayed-warn", name="harness/arms-delayed-warn")],
                         cmdline="rdcache_linger=4", outside_expect=("warning",),
-                        outside_name="harness/detects-splat-after-last-test", beside=True))
+                        outside_name="harness/detects-splat-after-last-test", beside=True, timed=True))
     # A kernel command line that never reaches /init: the kernel falls back to
     # /bin/sh on the console and sits there.  The runner must say so in time.
     # panic=0 keeps the panicked guest sitting there instead of rebooting.

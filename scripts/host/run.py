@@ -105,8 +105,9 @@ class Runner:
                 raise SystemExit(f"run.py: boot {b.name} runs {', '.join(sorted(dup))} twice")
         # The host-side tests run beside the boots that may run beside others
         # (they are mostly one process on one core); a boot whose checks
-        # depend on timing (Boot.timed: the stress and its rates, the hang
-        # and boot timeouts) and any boot that must run alone start once
+        # depend on timing (Boot.timed: the stress and its rates, the
+        # hung-task, hang and boot timeouts, the splat after the last test)
+        # and any boot that must run alone start once
         # they are done.  Their results come first in the KTAP all the same:
         # the plan line waits for them.
         host_pool = concurrent.futures.ThreadPoolExecutor(1)
