@@ -87,17 +87,23 @@ rdc_kmemleak_clear() {
 }
 
 # Scan for unreferenced objects now (in a boot with kmemleak=on).  Objects
-# younger than 5 s are not reported, hence the wait; two scans, as
-# Documentation/dev-tools/kmemleak.rst advises.  Any report is copied to the
-# kernel log, where the host's classifier turns "unreferenced object" into a
+# younger than 5 s are not reported (mm/kmemleak.c: jiffies_min_age), hence
+# the wait; two scans, as Documentation/dev-tools/kmemleak.rst advises (the
+# report read after them lists only what the last one still found
+# unreferenced: kmemleak_seq_show()).  Any report is copied to the kernel
+# log, where the host's classifier turns "unreferenced object" into a
 # failure.  Returns 0 if clean, 1 if something leaked, 2 if kmemleak is off,
 # 3 if the boot asked for it (kmemleak=on) but it is off: it disables itself
 # for good on an internal error, such as a failed allocation of its own.
 rdc_kmemleak_scan() {
 	_rdc_off=2
 	grep -qw kmemleak=on /proc/cmdline && _rdc_off=3
-	# A kernel with kmemleak disabled keeps the file but refuses writes (EPERM).
-	[ -w $RDC_KMEMLEAK ] && echo scan >$RDC_KMEMLEAK 2>/dev/null || return $_rdc_off
+	# A kernel with kmemleak disabled keeps the file but refuses every
+	# write but "clear" (kmemleak_write(): EPERM).  "stack=on" is the
+	# default already: a probe that costs nothing, where a scan before the
+	# wait cost 7 s on the KASAN kernel under TCG and could report nothing
+	# the two after it do not (min_unref_scans is 1).
+	[ -w $RDC_KMEMLEAK ] && echo stack=on >$RDC_KMEMLEAK 2>/dev/null || return $_rdc_off
 	sleep 6
 	echo scan >$RDC_KMEMLEAK || return $_rdc_off
 	echo scan >$RDC_KMEMLEAK || return $_rdc_off
