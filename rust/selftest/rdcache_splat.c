@@ -966,11 +966,22 @@ static void delayed_warn_fn(struct work_struct *work)
 }
 static DECLARE_DELAYED_WORK(delayed_warn, delayed_warn_fn);
 
-/* Every CPU spins with interrupts off: the guest stops answering at all. */
+/*
+ * Every CPU stops with interrupts off: the guest stops answering at all.
+ * On x86 each halts (hlt with IF clear resumes only for an NMI, and halts
+ * again), so that the wedged vCPUs cost the host no CPU while the runner
+ * waits out the silence (QEMU sleeps a halted vCPU with no interrupt it can
+ * take); elsewhere each spins.
+ */
 static void wedge_fn(void *unused)
 {
-	for (;;)
+	for (;;) {
+#ifdef CONFIG_X86
+		halt();
+#else
 		cpu_relax();
+#endif
+	}
 }
 
 static int __init splat_init(void)

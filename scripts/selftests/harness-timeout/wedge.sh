@@ -1,7 +1,7 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 #
-# Harness self-test: every vCPU spins with interrupts off, so the guest can
+# Harness self-test: every vCPU stops (halts) with interrupts off, so the guest can
 # answer nothing, not even its own timeout.  The host must notice the silence
 # and fail the test.
 
