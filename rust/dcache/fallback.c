@@ -203,24 +203,25 @@ size_t rdc_shrink_keep(struct list_head *keep)
 			rust_shrink_one(dentry);
 			continue;
 		}
+		/*
+		 * super_trylock_shared()'s tests.  The second (dying, no root,
+		 * not born) is not reachable on 7.3 with an unused, alive
+		 * entry: s_umount is held for writing from alloc_super() until
+		 * the superblock is born and mounted, or killed, and
+		 * generic_shutdown_super() clears s_root and sets SB_DYING under
+		 * it only after shrink_dcache_for_umount() has killed every
+		 * unused dentry of the superblock, those on shrink lists too
+		 * (select_collect2()); every dentry the layer makes is in the
+		 * tree (d_alloc_name(), lookups).  Kept for a kernel that could
+		 * get there: such an entry is killed with the rest, never kept
+		 * through dput().
+		 */
 		sb = dentry->d_sb;
 		if (!down_read_trylock(&sb->s_umount)) {
 			list_move(&dentry->d_lru, &kill);
 			spin_unlock(&dentry->d_lock);
 			continue;
 		}
-		/*
-		 * super_trylock_shared()'s test.  Not reachable on 7.3 with an
-		 * unused, alive entry: s_umount is held for writing from
-		 * alloc_super() until the superblock is born and mounted, or
-		 * killed, and generic_shutdown_super() clears s_root and sets
-		 * SB_DYING under it only after shrink_dcache_for_umount() has
-		 * killed every unused dentry of the superblock, those on
-		 * shrink lists too (select_collect2()); every dentry the layer
-		 * makes is in the tree (d_alloc_name(), lookups).  Kept for a
-		 * kernel that could get there: such an entry is killed with the
-		 * rest, never kept through dput().
-		 */
 		if ((sb->s_flags & SB_DYING) || !sb->s_root || !(sb->s_flags & SB_BORN)) {
 			up_read(&sb->s_umount);
 			list_move(&dentry->d_lru, &kill);
