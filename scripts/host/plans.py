@@ -113,8 +113,14 @@ def suite_config(suite):
 
 class Boot:
     def __init__(self, name, tests, cmdline="", boot_timeout=None, expect_noboot=False, beside=False,
-                 mem="2G", outside_expect=None, outside_name=None, smp=None, icount=False, timed=False):
+                 mem="2G", outside_expect=None, outside_name=None, smp=None, icount=False, timed=False,
+                 light=False):
         self.name = name
+        # Mostly waits (a timeout run out on purpose): it runs in a lane of
+        # its own beside the others of its group, so that its waiting holds
+        # none of the slots the busy boots share (a busy boot keeps a host
+        # core busy; this one, a few seconds of boot).
+        self.light = light
         # Its checks depend on timing (rates at random, a hang or a boot
         # noticed in time): it starts only once the host-side tests, which
         # run beside the other boots, are done.
@@ -282,17 +288,17 @@ def plan(name):
     negctl = [Boot(f"negctl-{i}", [Test("negctl/negctl.sh", expect=negctl_expect,
                                         name=f"harness/negative-control-{i}")], beside=True)
               for i in range(1, 6)]
-    # Splats that leave the kernel running share a boot, each judged on its
-    # own slice of the log: lockdep first, since any report that taints the
-    # kernel "lockdep unreliable" (KASAN's does) turns it off; the hung-task
-    # test last, since it shortens the detector's timeout.  panic needs a
-    # boot of its own; the leak runs last in the kmemleak boot.
+    # Splats share a boot, each judged on its own slice of the log: lockdep
+    # first, since any report that taints the kernel "lockdep unreliable"
+    # (KASAN's does) turns it off; the hung-task test after the others,
+    # since it shortens the detector's timeout; panic last, since it ends
+    # the boot (the runner takes a VM gone with the last test as that
+    # test's to judge).  The leak runs last in the kmemleak boot.
     harness = [Boot("splats", [Test(f"harness/splat.sh:{k}", expect=SPLAT_KIND[k], name=f"harness/detects-{k}",
                                     decode=k == "warn")
-                               for k in ("lockdep", "warn", "sleep", "ubsan", "kasan", "hung")], beside=True,
-                    timed=True),
-               Boot("splat-panic", [Test("harness/splat.sh:panic", expect="panic", name="harness/detects-panic")],
-                    beside=True)]
+                               for k in ("lockdep", "warn", "sleep", "ubsan", "kasan", "hung")]
+                    + [Test("harness/splat.sh:panic", expect="panic", name="harness/detects-panic")],
+                    beside=True, timed=True)]
     # kmemleak's scans take long on the KASAN kernel under TCG beside other
     # boots: 60 s ran out once (2026-12-04, 14 boots) with the leak found.
     leak = Test("harness/splat.sh:leak", expect="kmemleak", name="harness/detects-leak", timeout=180)
@@ -306,7 +312,7 @@ def plan(name):
         Test("harness-status/exit.sh:dup-marker", expect="marker", name="harness/detects-duplicate-marker"),
         Test("harness-timeout/overrun.sh", expect="timeout", name="harness/detects-timeout"),
         Test("harness-timeout/wedge.sh", expect="guest-hang", name="harness/detects-guest-hang"),
-    ], beside=True, timed=True))
+    ], beside=True, timed=True, light=True))
     # A splat printed after the last test has ended (a work item's WARN,
     # while the guest lingers): the runner must find it outside the slices.
     harness.append(Boot("late-splat", [Test("harness/splat.sh:delayed-warn", name="harness/arms-delayed-warn")],
@@ -316,13 +322,15 @@ def plan(name):
     # /bin/sh on the console and sits there.  The runner must say so in time.
     # panic=0 keeps the panicked guest sitting there instead of rebooting.
     harness.append(Boot("noboot", [], cmdline="rdinit=/nonexistent panic=0", boot_timeout=20,
-                        expect_noboot=True, beside=True, timed=True))
+                        expect_noboot=True, beside=True, timed=True, light=True))
     # Hostile input and faults.  Fault injection and the load/unload cycles
     # run with kmemleak on (about 2.5x slower boots), the fuzzer without;
     # none needs the KUnit suites to run at every insmod.
     hostile = [
+        # 1 GiB: every kmemleak scan reads every struct page (kmemleak_scan()),
+        # and the sweeps need far less.
         Boot("faults", [Test("hostile/faults.sh:quick"), Test("hostile/cycles.sh:5"), leak],
-             cmdline="kmemleak=on kunit.enable=0", beside=True),
+             cmdline="kmemleak=on kunit.enable=0", mem="1G", beside=True),
         # One seed, of a typical run's cost (36 s on 2026-12-07): fresh seeds
         # once made a run take 295 s and 888 s (the shapes they mount);
         # make hostile explores fresh seeds, 50,000 cases.  The safe-API

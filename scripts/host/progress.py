@@ -58,8 +58,10 @@ class Progress:
     """Tracks one run's boots; prints a line to stderr as each starts and
     ends, and once a minute while any runs."""
 
-    def __init__(self, kdir, plan, groups, jobs, host_tests, out=sys.stderr, tick=60):
+    def __init__(self, kdir, plan, groups, jobs, host_tests, out=sys.stderr, tick=60, light=()):
         self.config = config_of(kdir)
+        # Boots that run in a lane of their own beside their group (Boot.light).
+        self.light = set(light)
         self.plan = plan
         # [[boot name, ...], ...]: the boots in the groups the run takes them.
         self.groups = groups
@@ -97,7 +99,14 @@ class Progress:
         """Estimated seconds left: what the running boots have left (at least
         a tenth of their figure, once past it), then the groups not started."""
         now = now or time.monotonic()
-        run_left = [max(self.expected(n) - (now - t0), 0.1 * self.expected(n)) for n, t0 in self.running.items()]
+
+        def left_of(n):
+            return max(self.expected(n) - (now - self.running[n]), 0.1 * self.expected(n))
+
+        def lanes(busy, light):
+            # The light boots' lane runs beside the pool's.
+            return max(schedule(busy, self.jobs), sum(light))
+
         started = set(self.started)
         rest = 0.0
         current = []
@@ -106,8 +115,16 @@ class Progress:
             if len(todo) < len(g):
                 current = todo
                 continue
-            rest += schedule([self.expected(n) for n in g], self.jobs if len(g) > 1 else 1)
-        return schedule(run_left + [self.expected(n) for n in current], self.jobs) + rest
+            if len(g) > 1:
+                rest += lanes([self.expected(n) for n in g if n not in self.light],
+                              [self.expected(n) for n in g if n in self.light])
+            else:
+                rest += self.expected(g[0])
+        busy = [left_of(n) for n in self.running if n not in self.light] + \
+            [self.expected(n) for n in current if n not in self.light]
+        light = [left_of(n) for n in self.running if n in self.light] + \
+            [self.expected(n) for n in current if n in self.light]
+        return lanes(busy, light) + rest
 
     def line(self, what):
         left = self.left()

@@ -325,8 +325,9 @@ def docs_selftests():
 
 def progress_selftests():
     """[(name, ok, reasons)]: make test's time left, on made-up durations:
-    boots alone add up, boots side by side share the slots, a running boot
-    counts what it has left, one past its figure a tenth of it."""
+    boots alone add up, boots side by side share the slots, a light boot
+    has a lane of its own, a running boot counts what it has left, one past
+    its figure a tenth of it."""
     import io
 
     import progress
@@ -343,6 +344,19 @@ def progress_selftests():
     # left); d takes the slot b frees: 5 + 100.
     p.running, p.started = {"b": 940.0, "c": 990.0}, ["a", "b", "c"]
     cases.append(("side-by-side-one-over-its-figure", p.left(now=1000.0), 105))
+    # A light boot (h, 120 s) in its lane beside the pool: the group takes
+    # the longer of the pool's 150 s and the lane's 120 s; with h 100 s in
+    # and the pool's b and c 30 s in, d still to come: max(20 + 100, 20).
+    p = progress.Progress("/x/build/debug-0123456789ab", "test", [["a"], ["b", "c", "d", "h"]], 2, False,
+                          out=io.StringIO(), light={"h"})
+    p.known = {"test/a": 100, "test/b": 50, "test/c": 50, "test/d": 100, "test/h": 120}
+    p.started = []
+    cases.append(("light-boot-in-a-lane-of-its-own", p.left(now=1000.0), 250))
+    p.known["test/h"] = 200
+    cases.append(("light-boot-longer-than-the-pool", p.left(now=1000.0), 300))
+    p.known["test/h"] = 120
+    p.running, p.started = {"b": 970.0, "c": 970.0, "h": 900.0}, ["a", "b", "c", "h"]
+    cases.append(("light-boot-running-beside-the-pool", p.left(now=1000.0), 120))
     for name, v, want in cases:
         ok = v is not None and abs(v - want) < 0.01
         res.append((f"progress/time-left/{name}", ok, [] if ok else [f"estimated {v}, want {want}"]))

@@ -95,7 +95,8 @@ class Runner:
         host = self.args.plan in ("test", "host") and not only
         groups = self.groups(boots)
         self.progress = progress.Progress(self.args.kdir, self.args.plan, [[b.name for b in g] for g in groups],
-                                          self.jobs, host)
+                                          self.jobs, host,
+                                          light={b.name for g in groups if len(g) > 1 for b in g if b.light})
         if boots:
             self.progress.begin()
         for b in boots:
@@ -133,14 +134,21 @@ class Runner:
                 self.run_boot(group[0], self.ktap)
                 continue
             recs = [Recorder() for _ in group]
-            with concurrent.futures.ThreadPoolExecutor(self.jobs) as pool:
-                futs = [pool.submit(self.run_boot, b, r, host_side if b.timed else None)
+            # The light boots (Boot.light: they mostly wait) in a lane of
+            # their own beside the pool; their KTAP keeps its place.
+            with concurrent.futures.ThreadPoolExecutor(self.jobs) as pool, \
+                    concurrent.futures.ThreadPoolExecutor(1) as side:
+                futs = [(side if b.light and len(group) > 1 else pool).submit(
+                            self.run_boot, b, r, host_side if b.timed else None)
                         for b, r in zip(group, recs)]
                 for fut in concurrent.futures.as_completed(futs):
                     fut.result()
             header()
             if len(group) > 1:
-                self.ktap.diag(f"ran {len(group)} boots, {self.jobs} at a time: " + ", ".join(b.name for b in group))
+                light = [b.name for b in group if b.light]
+                self.ktap.diag(f"ran {len(group)} boots, {self.jobs} at a time"
+                               + (f" and {', '.join(light)} beside them (light)" if light else "") + ": "
+                               + ", ".join(b.name for b in group))
             for rec in recs:
                 rec.replay(self.ktap)
         header()
