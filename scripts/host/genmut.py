@@ -26,7 +26,8 @@ Verdicts: killed (a mapped test failed: which, at which stage), survived
 compiler caught it, which says nothing of the tests; not scored), error
 (the run broke before any test ran).  A survivor is triaged by hand in
 docs/mutants.md: equivalent (and why), or killed by a test added since
-(named), after which `genmut.py run --again ID` runs it again.
+(named), after which `genmut.py run --again ID` runs it again (only the
+mutants --again names run then, sampled or not).
 
 The operators (per language; a site is one occurrence on one code line,
 never in a comment):
@@ -394,7 +395,7 @@ def main():
     ap.add_argument("--test", help="triage: the test added that kills it (run it --again to prove it)")
     ap.add_argument("--seed", type=int, default=int(os.environ.get("SEED", "1")))
     ap.add_argument("--n", type=int, default=int(os.environ.get("GENERATED", "50")))
-    ap.add_argument("--again", action="append", default=[], help="run this mutant id again")
+    ap.add_argument("--again", action="append", default=[], help="run this mutant id again (sampled or not)")
     ap.add_argument("--area", action="append", default=os.environ.get("AREAS", "").split(),
                     help="run/list only this area's share of the sample (repeatable; AREAS='a b' in make)")
     args = ap.parse_args()
@@ -440,6 +441,15 @@ def main():
         # The sample is drawn over every area first, so that naming one
         # does not change which of its mutants are picked.
         picked = [m for m in picked if m["area"] in args.area]
+    if args.again:
+        # A survivor triaged "test added" may have left the sample since (the
+        # sample is drawn anew as files change): it runs all the same.
+        cands = {m["id"]: m for lst in candidates(cfg).values() for m in lst}
+        unknown = [i for i in args.again if i not in cands]
+        if unknown:
+            ap.error(f"--again: no such mutant now: {' '.join(unknown)} (its line changed: see genmut.py survivors)")
+        have = {m["id"] for m in picked}
+        picked += [cands[i] for i in args.again if i not in have]
     if args.cmd == "list":
         for m in picked:
             v = store["mutants"].get(m["id"], {}).get("verdict", "-")
@@ -447,7 +457,9 @@ def main():
         return 0
     base = os.path.abspath(os.environ.get("MUTANTS_DIR", "/var/tmp/rdcache-mutants"))
     os.makedirs(base, exist_ok=True)
-    todo = [m for m in picked if m["id"] not in store["mutants"] or m["id"] in args.again]
+    # --again: those mutants, and only them.
+    todo = [m for m in picked if m["id"] in args.again] if args.again else \
+        [m for m in picked if m["id"] not in store["mutants"]]
     # Round-robin over the areas, so that a run cut short leaves a score
     # for each of them.
     by_area = {}
