@@ -205,16 +205,21 @@ size_t rdc_shrink_keep(struct list_head *keep)
 		}
 		/*
 		 * super_trylock_shared()'s tests.  The second (dying, no root,
-		 * not born) is not reachable on 7.3 with an unused, alive
-		 * entry: s_umount is held for writing from alloc_super() until
-		 * the superblock is born and mounted, or killed, and
-		 * generic_shutdown_super() clears s_root and sets SB_DYING under
-		 * it only after shrink_dcache_for_umount() has killed every
-		 * unused dentry of the superblock, those on shrink lists too
-		 * (select_collect2()); every dentry the layer makes is in the
-		 * tree (d_alloc_name(), lookups).  Kept for a kernel that could
-		 * get there: such an entry is killed with the rest, never kept
-		 * through dput().
+		 * not born) cannot pass on 7.3 for an entry that is unused and
+		 * alive here.  A superblock not born yet has s_umount held for
+		 * writing (from alloc_super() until vfs_get_tree() has set
+		 * SB_BORN, or until it is killed).  s_root is cleared
+		 * (shrink_dcache_for_umount()) and SB_DYING set
+		 * (generic_shutdown_super()) under that lock, and before umount
+		 * lets it go it has killed every unused dentry of the superblock,
+		 * those on shrink lists too (select_collect2()); every dentry the
+		 * layer makes is in the tree (d_alloc_name(), lookups).  One in
+		 * use then survives (umount_check() reports it), but no reference
+		 * to it can reach put() after umount: a DentryRef keeps its
+		 * superblock active for its 'pin, a forgotten one is never put,
+		 * and one given up with into_raw() goes back through C's dput().
+		 * Kept for a kernel that could get there: such an entry is killed
+		 * with the rest, never kept through dput().
 		 */
 		sb = dentry->d_sb;
 		if (!down_read_trylock(&sb->s_umount)) {

@@ -449,7 +449,7 @@ def main():
         if unknown:
             ap.error(f"--again: no such mutant now: {' '.join(unknown)} (its line changed: see genmut.py survivors)")
         have = {m["id"] for m in picked}
-        picked += [cands[i] for i in args.again if i not in have]
+        picked += [cands[i] for i in dict.fromkeys(args.again) if i not in have]
     if args.cmd == "list":
         for m in picked:
             v = store["mutants"].get(m["id"], {}).get("verdict", "-")
@@ -466,8 +466,12 @@ def main():
     for m in todo:
         by_area.setdefault(m["area"], []).append(m)
     todo = [m for group in itertools.zip_longest(*by_area.values()) for m in group if m]
-    print(f"rdcache: generated mutants: seed {args.seed}, {len(picked)} sampled, {len(picked) - len(todo)} "
-          f"already judged, {len(todo)} to run", file=sys.stderr, flush=True)
+    if args.again:
+        print(f"rdcache: generated mutants: {len(todo)} to run again ({' '.join(args.again)})",
+              file=sys.stderr, flush=True)
+    else:
+        print(f"rdcache: generated mutants: seed {args.seed}, {len(picked)} sampled, {len(picked) - len(todo)} "
+              f"already judged, {len(todo)} to run", file=sys.stderr, flush=True)
     t_start = time.monotonic()
     for i, m in enumerate(todo, 1):
         done = time.monotonic() - t_start

@@ -108,6 +108,24 @@ def taint_selftests():
     return res
 
 
+def noboot_selftests():
+    """[(name, ok, reasons)]: the noboot self-test counts only the boot it
+    stands for (vmrun.noboot_as_meant()): its recorded kernel log passes;
+    one where an init ran, or where no root-fs panic came, does not."""
+    from vmrun import noboot_as_meant
+    panic = "[    5.902732] Kernel panic - not syncing: VFS: Unable to mount root fs on \"\" or unknown-block(0,0)"
+    check = "[    5.700000] check access for rdinit=/nonexistent failed: -2, ignoring"
+    init = "[    5.800000] Run /sbin/init as init process"
+    cases = [("root-fs-panic-is-the-boot-meant", [check, panic], True),
+             ("an-init-that-ran-is-not", [check, init, panic], False),
+             ("no-root-fs-panic-is-not", [check], False)]
+    res = []
+    for name, lines, want in cases:
+        ok, why = noboot_as_meant(lines)
+        res.append((f"harness/noboot/{name}", ok == want, [] if ok == want else [f"got {ok} ({why})"]))
+    return res
+
+
 def exact_selftests():
     """[(name, ok, reasons)]: exact_problems() on made-up findings, one case
     per way it must go (harness/exact-expect/<case>)."""

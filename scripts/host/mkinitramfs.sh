@@ -34,7 +34,7 @@ trap 'rm -f "$spec" "$spec".*' EXIT
 	echo "nod /dev/null 0666 0 0 c 1 3"
 	echo "file /bin/busybox $busybox 0755 0 0"
 	# Every applet's link made here, not by 'busybox --install' at boot
-	# (270 symlink() calls: a second of every boot under TCG and KASAN).
+	# (some 270 symlink() calls: a second of every boot under TCG and KASAN).
 	"$busybox" --list-full | while read -r applet; do
 		[ "$applet" = bin/busybox ] || echo "slink /$applet /bin/busybox 0777 0 0"
 	done

@@ -116,10 +116,10 @@ class Boot:
                  mem="2G", outside_expect=None, outside_name=None, smp=None, icount=False, timed=False,
                  light=False):
         self.name = name
-        # Mostly waits (a timeout run out on purpose): it runs in a lane of
-        # its own beside the others of its group, so that its waiting holds
-        # none of the slots the busy boots share (a busy boot keeps a host
-        # core busy; this one, a few seconds of boot).
+        # Mostly waits (a timeout run out on purpose): it runs in the light
+        # lane, one beside the slots the busy boots of its group share (the
+        # light boots take turns in it), so that its waiting holds none of
+        # those slots.  Its boot and tests still take some CPU beside them.
         self.light = light
         # Its checks depend on timing (rates at random, a hang or a boot
         # noticed in time): it starts only once the host-side tests, which
@@ -288,17 +288,20 @@ def plan(name):
     negctl = [Boot(f"negctl-{i}", [Test("negctl/negctl.sh", expect=negctl_expect,
                                         name=f"harness/negative-control-{i}")], beside=True)
               for i in range(1, 6)]
-    # Splats share a boot, each judged on its own slice of the log: lockdep
-    # first, since any report that taints the kernel "lockdep unreliable"
-    # (KASAN's does) turns it off; the hung-task test after the others,
-    # since it shortens the detector's timeout; panic last, since it ends
-    # the boot (the runner takes a VM gone with the last test as that
-    # test's to judge).  The leak runs last in the kmemleak boot.
+    # Splats that leave the kernel running share a boot, each judged on its
+    # own slice of the log: lockdep first, since any report that taints the
+    # kernel "lockdep unreliable" (KASAN's does) turns it off; the hung-task
+    # test last, since it shortens the detector's timeout.  panic needs a
+    # boot of its own (as the last test of this one, its slice would run to
+    # the end of the log and take in a late report of the others', and the
+    # boot's clean end would go unchecked); the leak runs last in the
+    # kmemleak boot.
     harness = [Boot("splats", [Test(f"harness/splat.sh:{k}", expect=SPLAT_KIND[k], name=f"harness/detects-{k}",
                                     decode=k == "warn")
-                               for k in ("lockdep", "warn", "sleep", "ubsan", "kasan", "hung")]
-                    + [Test("harness/splat.sh:panic", expect="panic", name="harness/detects-panic")],
-                    beside=True, timed=True)]
+                               for k in ("lockdep", "warn", "sleep", "ubsan", "kasan", "hung")], beside=True,
+                    timed=True),
+               Boot("splat-panic", [Test("harness/splat.sh:panic", expect="panic", name="harness/detects-panic")],
+                    beside=True)]
     # kmemleak's scans take long on the KASAN kernel under TCG beside other
     # boots: 60 s ran out once (2026-12-04, 14 boots) with the leak found.
     leak = Test("harness/splat.sh:leak", expect="kmemleak", name="harness/detects-leak", timeout=180)
@@ -318,9 +321,10 @@ def plan(name):
     harness.append(Boot("late-splat", [Test("harness/splat.sh:delayed-warn", name="harness/arms-delayed-warn")],
                         cmdline="rdcache_linger=4", outside_expect=("warning",),
                         outside_name="harness/detects-splat-after-last-test", beside=True, timed=True))
-    # A kernel command line that never reaches /init: the kernel falls back to
-    # /bin/sh on the console and sits there.  The runner must say so in time.
-    # panic=0 keeps the panicked guest sitting there instead of rebooting.
+    # A kernel command line that never reaches /init: rdinit= names no file,
+    # so the kernel ignores it, looks for a root filesystem, finds none and
+    # panics (kernel_init_freeable()); panic=0 keeps the panicked guest
+    # sitting there instead of rebooting.  The runner must say so in time.
     harness.append(Boot("noboot", [], cmdline="rdinit=/nonexistent panic=0", boot_timeout=20,
                         expect_noboot=True, beside=True, timed=True, light=True))
     # Hostile input and faults.  Fault injection and the load/unload cycles

@@ -185,6 +185,7 @@ class Runner:
             results += projecttests.genmut_selftests()
             results += projecttests.mutant_stage_selftests()
             results += hosttests.taint_selftests()
+            results += hosttests.noboot_selftests()
             results += verdict.exit_status_selftests()
             results += hosttests.stress_threshold_results(self.args.kdir)
             results += hosttests.stress_judgement_selftests()

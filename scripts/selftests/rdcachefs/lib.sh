@@ -87,10 +87,12 @@ rdc_kmemleak_clear() {
 }
 
 # Scan for unreferenced objects now (in a boot with kmemleak=on).  Objects
-# younger than 5 s are not reported (mm/kmemleak.c: jiffies_min_age), hence
-# the wait; two scans, as Documentation/dev-tools/kmemleak.rst advises (the
-# report read after them lists only what the last one still found
-# unreferenced: kmemleak_seq_show()).  Any report is copied to the kernel
+# younger than 5 s are not reported (mm/kmemleak.c: MSECS_MIN_AGE), hence
+# the wait; two scans, since the report read after them lists only what
+# the last one still found unreferenced (kmemleak_seq_show()): an object
+# that only looked leaked, its pointer in a register or on a stack for a
+# moment (the transient false positives of kmemleak.rst), drops out of
+# it.  Any report is copied to the kernel
 # log, where the host's classifier turns "unreferenced object" into a
 # failure.  Returns 0 if clean, 1 if something leaked, 2 if kmemleak is off,
 # 3 if the boot asked for it (kmemleak=on) but it is off: it disables itself
