@@ -50,7 +50,7 @@ def stress_threshold_results(kdir):
                     res.append((name, True, [f"SKIP: not judged yet: {why}"], "SKIP"))
                 else:
                     ok = prob < stress_rates.MAX_FALSE_FAILURE
-                    res.append((name, ok, [] if ok else [f"{why}, over {stress_rates.MAX_FALSE_FAILURE}"]))
+                    res.append((name, ok, [why] if ok else [f"{why}, over {stress_rates.MAX_FALSE_FAILURE}"]))
     # The computation itself, on a threshold known to flake: 6 of 30
     # cycles (20%) against a 5% threshold fails a 30-cycle run 1% of the time.
     p = stress_rates.lower_bound(200, 1000)
