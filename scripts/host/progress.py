@@ -60,7 +60,7 @@ class Progress:
 
     def __init__(self, kdir, plan, groups, jobs, host_tests, out=sys.stderr, tick=60, light=()):
         self.config = config_of(kdir)
-        # Boots that run in a lane of their own beside their group (Boot.light).
+        # Boots that take turns in one lane beside their group's pool (Boot.light).
         self.light = set(light)
         self.plan = plan
         # [[boot name, ...], ...]: the boots in the groups the run takes them.

@@ -134,8 +134,8 @@ class Runner:
                 self.run_boot(group[0], self.ktap)
                 continue
             recs = [Recorder() for _ in group]
-            # The light boots (Boot.light: they mostly wait) in a lane of
-            # their own beside the pool; their KTAP keeps its place.
+            # The light boots (Boot.light: they mostly wait) take turns in
+            # one lane beside the pool; their KTAP keeps its place.
             with concurrent.futures.ThreadPoolExecutor(self.jobs) as pool, \
                     concurrent.futures.ThreadPoolExecutor(1) as side:
                 futs = [(side if b.light and len(group) > 1 else pool).submit(

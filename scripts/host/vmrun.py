@@ -6,6 +6,7 @@ what the VM did: its exit status and taint, or a hang, a timeout, the VM
 gone.  Every boot reports exactly Boot.count() results, whatever happens.
 """
 
+import copy
 import os
 import re
 import time
@@ -14,7 +15,6 @@ import classify
 import judge
 import vm
 from ktap import Counting
-from plans import Boot
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 TOP = os.path.dirname(os.path.dirname(HERE))
@@ -117,10 +117,10 @@ class BootRunner:
             k.result(boot.outside_name, True, directive="SKIP",
                      reasons=["SKIP: every test of this boot was skipped, so it did not boot"])
             return
-        boot = Boot(boot.name, runnable, cmdline=boot.cmdline, boot_timeout=boot.boot_timeout,
-                    expect_noboot=boot.expect_noboot, beside=boot.beside, mem=boot.mem,
-                    outside_expect=boot.outside_expect, outside_name=boot.outside_name, smp=boot.smp,
-                    icount=boot.icount, timed=boot.timed)
+        # The same boot with the runnable tests only (a copy: every field
+        # of Boot carried, not a list of them to keep in step).
+        boot = copy.copy(boot)
+        boot.tests = runnable
         smp = boot.smp or self.smp
         qemu = vm.Boot(self.kernel, self.initrd, bdir, self.cmdline(boot, boot.tests), smp,
                        mem=boot.mem, accel="tcg" if boot.icount else self.accel, icount=boot.icount)
@@ -156,13 +156,13 @@ class BootRunner:
             reasons = [why] + ([f"kernel log: {splat}"] if splat else []) + [f"console: {t}" for t in tail]
             if boot.expect_noboot:
                 in_time = qemu.elapsed() < boot_timeout + 15
-                fell_back, what = noboot_as_meant(qemu.console_lines())
+                as_meant, what = noboot_as_meant(qemu.console_lines())
                 k.diag("harness self-test: the boot below never reached /init; the runner must report it")
                 for r in reasons:
                     k.diag(f"underlying verdict: not ok ({r})")
-                k.result("harness/detects-noboot", in_time and fell_back,
+                k.result("harness/detects-noboot", in_time and as_meant,
                          reasons=([] if in_time else [f"took {qemu.elapsed():.0f} s"])
-                         + ([] if fell_back else [what]))
+                         + ([] if as_meant else [what]))
                 return None
             for i, t in enumerate(boot.tests):
                 k.result(t.name, False, reasons=reasons if i == 0 else ["not run: the VM never booted"])
