@@ -54,12 +54,6 @@ class Boot:
             "-kernel", kernel, "-initrd", initrd,
             "-append", cmdline,
             "-device", EXIT_PORT,
-            # No ACPI PCI hotplug on the root bus: its AML (a slot method for
-            # each of 32 slots) takes 5 s of every boot to interpret under
-            # TCG with KASAN; the guest still gets ACPI (MADT: every vCPU)
-            # and PCI, and nothing here hotplugs.
-            "-global", "PIIX4_PM.acpi-root-pci-hotplug=off",
-            "-global", "PIIX4_PM.acpi-pci-hotplug-with-bridge-support=off",
         ]
         if accel == "kvm":
             self.cmd += ["-cpu", "host"]
