@@ -110,7 +110,7 @@ use kernel::{
 /// the reference's lifetime, and its superblock, one of `T`'s type, is kept
 /// active meanwhile (so not shut down).
 #[repr(transparent)]
-pub struct Dentry<T>(Opaque<bindings::dentry>, PhantomData<fn() -> T>);
+pub struct Dentry<T>(Opaque<bindings::dentry>, PhantomData<fn(T) -> T>);
 
 // SAFETY: `&Dentry` reads only under the dcache's own locks, atomics or `READ_ONCE`.
 unsafe impl<T> Sync for Dentry<T> {}
@@ -146,6 +146,21 @@ impl<T> Dentry<T> {
     pub fn count(&self) -> i32 {
         // SAFETY: `self` is alive; `d_count()` is a plain read.
         unsafe { glue::rdc_d_count(self.as_raw()) }
+    }
+
+    /// Sets the count to `count` under `d_lock` and returns the old one:
+    /// for the tests of saturation, a stand-in for 2^30 leaked references.
+    ///
+    /// # Safety
+    ///
+    /// Until the caller sets the old count back, the dentry is not killed
+    /// and no reference counted before is dropped: the count it sets
+    /// must not fall to zero under them.
+    #[cfg_attr(not(CONFIG_RUST_FS_DCACHE_KUNIT_TEST), allow(dead_code))]
+    pub(crate) unsafe fn test_set_count(&self, count: i32) -> i32 {
+        // SAFETY: `self` is alive; the count is changed under `d_lock`, as
+        // lockref allows, and the caller answers for its value.
+        unsafe { glue::rdc_test_d_set_count(self.as_raw(), count) }
     }
 
     /// Whether `DCACHE_SHRINK_LIST` is set: the dentry sits on some thread's
@@ -214,6 +229,7 @@ impl DentryName {
 // helpers; see the module docs).
 pub(crate) const LOCK_OK: ffi::c_int = 0;
 pub(crate) const LOCK_GUARD: ffi::c_int = 1;
+pub(crate) const LOCK_NOT_TASK: ffi::c_int = 2;
 /// `rdc_ref_context()` only: this task's guard holds the dentry's own `d_lock`.
 pub(crate) const LOCK_HELD: ffi::c_int = 4;
 
@@ -331,14 +347,25 @@ impl<'pin, T> DentryRef<'pin, T> {
                     )
                 };
             }
-            // SAFETY: The caller guarantees `ptr` is alive, so not null:
-            // `dget()` of it is `lockref_get(&dentry->d_lockref)`
-            // (include/linux/dcache.h), called here as C's inlined `dget()`
-            // calls it, with no helper call in between (lib/lockref.c
-            // exports it).
-            unsafe { bindings::lockref_get(&raw mut (*ptr).d_lockref) };
+            // SAFETY: The caller guarantees `ptr` is alive.
+            if unsafe { glue::rdc_d_saturated(ptr) } {
+                // SAFETY: Alive (caller); `rdc_dget_saturating()` takes its
+                // `d_lock` as `lockref_get()` would when the lockless path fails.
+                unsafe { glue::rdc_dget_saturating(ptr) };
+            } else {
+                // SAFETY: The caller guarantees `ptr` is alive, so not null:
+                // `dget()` of it is `lockref_get(&dentry->d_lockref)`
+                // (include/linux/dcache.h), called here as C's inlined
+                // `dget()` calls it (lib/lockref.c exports it).  A count that
+                // reached `RUST_REF_SATURATE` meanwhile, racing, goes past it
+                // by at most one per task: the gap to `RUST_REF_SATURATED` and
+                // to `INT_MAX` absorbs that (helpers/dcache.c).
+                unsafe { bindings::lockref_get(&raw mut (*ptr).d_lockref) };
+            }
         }
-        // INVARIANT: `dget()` gave us a count; the caller covers it with the pin.
+        // INVARIANT: `dget()` gave us a count, or the count is saturated and
+        // will never fall to zero (helpers/dcache.c); the caller covers it
+        // with the pin.
         Self {
             // SAFETY: `ptr` is alive (caller), so not null.
             ptr: unsafe { NonNull::new_unchecked(ptr) },
@@ -352,8 +379,17 @@ impl<'pin, T> DentryRef<'pin, T> {
     ///
     /// `ptr` is a non-null dentry on which the caller owns a count, which it
     /// hands over; its superblock, of `T`'s type, is kept active for `'pin`.
+    /// The caller may take `ptr`'s `d_lock` (task context, no dentry guard).
     unsafe fn from_raw_owned(ptr: *mut bindings::dentry) -> Self {
-        // INVARIANT: The caller hands over its count, covered by the pin.
+        // SAFETY: We own a count on `ptr` (caller), so it is alive.
+        if unsafe { glue::rdc_d_saturated(ptr) } {
+            // SAFETY: Alive, and the caller may take its `d_lock`: the
+            // count we were given goes back into the saturated count.
+            unsafe { glue::rdc_d_absorb(ptr) };
+        }
+        // INVARIANT: The caller hands over its count (or it was absorbed
+        // into a saturated count, which never falls to zero), covered by the
+        // pin.
         Self {
             // SAFETY: The caller guarantees `ptr` is not null.
             ptr: unsafe { NonNull::new_unchecked(ptr) },
@@ -362,9 +398,20 @@ impl<'pin, T> DentryRef<'pin, T> {
     }
 
     /// Gives up ownership of the count without dropping it: the caller owns
-    /// that count now, and must give it back (`dput()`) or leak it.
-    pub fn into_raw(self) -> *mut bindings::dentry {
-        ManuallyDrop::new(self).ptr.as_ptr()
+    /// that count now, and must give it back (`dput()`) or leak it.  `None`
+    /// if the count is saturated (helpers/dcache.c): there is none to hand
+    /// over, and the reference is gone.
+    // Used by `ShrinkList::put()`, which comes in a later patch upstream.
+    #[allow(dead_code)]
+    pub(crate) fn into_raw(self) -> Option<*mut bindings::dentry> {
+        let d = ManuallyDrop::new(self).ptr.as_ptr();
+        // SAFETY: We own a count on `d` until we return.  Below
+        // `RUST_REF_SATURATE` every reference is counted, and a saturated
+        // count does not fall back below it (every give-back is checked
+        // just before it is made: helpers/dcache.c), so a count that reads
+        // below is one of ours.  The caller gives it back at once, or
+        // checks again just before (`DputBatch`).
+        (!unsafe { glue::rdc_d_saturated(d) }).then_some(d)
     }
 
     /// A counted reference to the parent (`dget_parent()`); the root's parent
@@ -374,7 +421,8 @@ impl<'pin, T> DentryRef<'pin, T> {
     pub fn parent(&self) -> Result<DentryRef<'pin, T>> {
         may_lock(c"DentryRef::parent() (dget_parent())")?;
         might_sleep();
-        // SAFETY: `dget_parent()` gives a counted, non-null dentry of our superblock: same pin.
+        // SAFETY: `dget_parent()` gives a counted, non-null dentry of our
+        // superblock: same pin; no guard is held (`may_lock()` above).
         Ok(unsafe { DentryRef::from_raw_owned(bindings::dget_parent(self.as_raw())) })
     }
 
@@ -501,7 +549,8 @@ impl<'pin, T: FileSystem> DentryRef<'pin, T> {
         // SAFETY: `self` is alive and `name` is NUL-terminated.
         let d = from_err_ptr(unsafe { glue::rdc_try_lookup(self.as_raw(), name.as_char_ptr()) })?;
         Ok(NonNull::new(d).map(|d| {
-            // SAFETY: The lookup gave us a count on a child in our superblock.
+            // SAFETY: The lookup gave us a count on a child in our
+            // superblock; no guard is held (`may_lock()` above).
             unsafe { DentryRef::from_raw_owned(d.as_ptr()) }
         }))
     }
@@ -518,7 +567,8 @@ impl<'pin, T: FileSystem> DentryRef<'pin, T> {
         might_sleep();
         // SAFETY: `self` is alive, `name` NUL-terminated; the caller may sleep (see above).
         let d = from_err_ptr(unsafe { glue::rdc_lookup(self.as_raw(), name.as_char_ptr()) })?;
-        // SAFETY: The lookup gave us a count on a child in our superblock.
+        // SAFETY: The lookup gave us a count on a child in our superblock;
+        // no guard is held (`may_lock()` above).
         Ok(unsafe { DentryRef::from_raw_owned(d) })
     }
 
@@ -575,7 +625,8 @@ impl<'pin, T: FileSystem> DentryRef<'pin, T> {
         let d = from_err_ptr(unsafe {
             glue::rdc_create_child(self.as_raw(), name.as_char_ptr(), mode)
         })?;
-        // SAFETY: The new dentry comes with the count we now own, in our superblock.
+        // SAFETY: The new dentry comes with the count we now own, in our
+        // superblock; no guard is held (`may_lock()` above).
         Ok(unsafe { DentryRef::from_raw_owned(d) })
     }
 
@@ -630,9 +681,15 @@ impl<T> Drop for DentryRef<'_, T> {
     /// count is not the last, it is dropped under that lock.  Otherwise,
     /// under a dentry guard or outside task context, the reference is
     /// leaked with a `WARN` naming the rule, as a `mem::forget()` would leak
-    /// it: umount then reports the dentry busy, as in C.
+    /// it: umount then reports the dentry busy, as in C.  A count saturated
+    /// by leaks (2^30, helpers/dcache.c) is not given back either.
     fn drop(&mut self) {
         let d = self.ptr.as_ptr();
+        // SAFETY: We own one count (invariant), so `d` is alive.
+        if unsafe { glue::rdc_d_saturated(d) } {
+            // Saturated: nothing is given back (helpers/dcache.c).
+            return;
+        }
         // SAFETY: We own one count (invariant).
         match unsafe { ref_context(d, c"dput() (DentryRef drop)") } {
             // Dropped under this task's guard, or refused (leaked).

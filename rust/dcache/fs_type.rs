@@ -183,7 +183,7 @@ pub(crate) unsafe fn dentry_data<'a, T: FileSystem>(
 
 /// A callback handle's markers: valid for the call (`'a`), of brand `T`,
 /// neither `Send` nor `Sync` (the raw pointer beside it).
-type CallMarker<'a, T> = PhantomData<(&'a (), fn() -> T)>;
+type CallMarker<'a, T> = PhantomData<(&'a (), fn(T) -> T)>;
 
 /// A dentry in `->d_delete()`: its `d_lock` is held and its count is not
 /// dead, so it is not being killed for the call.  Offers its name and data,
@@ -523,7 +523,7 @@ const DONE: u32 = 3;
 pub struct Type<T: FileSystem> {
     t: Opaque<RawFsType>,
     state: Atomic<u32>,
-    _p: PhantomData<fn() -> T>,
+    _p: PhantomData<fn(T) -> T>,
 }
 
 // SAFETY: After its one initialisation `t` is only read (invariant); `state` is atomic.

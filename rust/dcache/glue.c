@@ -50,13 +50,20 @@ void rdc_peer_dget_put_or_lock(struct dentry *dentry, u64 n)
 	}
 }
 
-/* dput() each of the @n references in @v, in order.  May sleep. */
+/*
+ * dput() each of the @n references in @v, in order.  May sleep.  Like a
+ * Rust reference's drop, each is checked for a saturated count just before
+ * (helpers/dcache.c): one checked when the batch was made could be given
+ * back long after a pump, and enough of them would bring a saturated count
+ * back below the limit under references that were never counted.
+ */
 void rdc_peer_dput_each(struct dentry **v, size_t n)
 {
 	size_t i;
 
 	for (i = 0; i < n; i++)
-		dput(v[i]);
+		if (!rdc_d_saturated(v[i]))
+			dput(v[i]);
 }
 
 #ifdef RDC_DPUT_TO_LIST
@@ -71,7 +78,8 @@ void rdc_peer_dput_to_list_each(struct dentry **v, size_t n)
 	size_t i;
 
 	for (i = 0; i < n; i++)
-		dput_to_list(v[i], &list);
+		if (!rdc_d_saturated(v[i]))	/* as in rdc_peer_dput_each() */
+			dput_to_list(v[i], &list);
 	shrink_dentry_list(&list);
 }
 #endif

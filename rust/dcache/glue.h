@@ -21,6 +21,9 @@ void rdc_peer_dput_to_list_each(struct dentry **v, size_t n);
 #endif
 u32 rdc_dying_state(struct dentry *dentry);
 
+/* The layer's helper (helpers/dcache.c) the batch loops check with. */
+bool rdc_d_saturated(const struct dentry *dentry);
+
 /* fallback.c: only on a kernel that does not export dput_to_list(). */
 int rdc_dput_last_to_list(struct dentry *dentry, struct list_head *kill, struct list_head *keep);
 size_t rdc_shrink_keep(struct list_head *keep);

@@ -14,6 +14,24 @@ use kernel::{bindings, ffi};
 #[allow(improper_ctypes)]
 extern "C" {
     pub(crate) fn rdc_d_count(dentry: *const bindings::dentry) -> ffi::c_int;
+    pub(crate) fn rdc_d_saturated(dentry: *const bindings::dentry) -> bool;
+    pub(crate) fn rdc_d_absorb(dentry: *mut bindings::dentry);
+    pub(crate) fn rdc_dget_saturating(dentry: *mut bindings::dentry);
+    pub(crate) fn rdc_ihold_saturating(inode: *mut bindings::inode);
+    pub(crate) fn rdc_i_saturated(inode: *mut bindings::inode) -> bool;
+    pub(crate) fn rdc_sb_active_saturated(sb: *mut bindings::super_block) -> bool;
+    pub(crate) fn rdc_test_d_set_count(
+        dentry: *mut bindings::dentry,
+        count: ffi::c_int,
+    ) -> ffi::c_int;
+    pub(crate) fn rdc_test_i_set_count(
+        inode: *mut bindings::inode,
+        count: ffi::c_int,
+    ) -> ffi::c_int;
+    pub(crate) fn rdc_test_sb_set_active(
+        sb: *mut bindings::super_block,
+        count: ffi::c_int,
+    ) -> ffi::c_int;
     pub(crate) fn rdc_d_inode(dentry: *const bindings::dentry) -> *mut bindings::inode;
     pub(crate) fn rdc_d_unhashed(dentry: *const bindings::dentry) -> bool;
     pub(crate) fn rdc_d_name(dentry: *const bindings::dentry, len: *mut ffi::c_uint) -> *const u8;

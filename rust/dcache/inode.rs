@@ -12,7 +12,10 @@
 //! on a dead superblock), so [`InodeRef`] borrows the superblock pin too.
 //! Dropping it is `iput()`: it may evict the inode and **may sleep**.
 
-use super::super_block::{ActiveSuper, SuperBlock};
+use super::{
+    glue,
+    super_block::{ActiveSuper, SuperBlock},
+};
 use core::{marker::PhantomData, ops::Deref, ptr::NonNull};
 use kernel::{bindings, task::might_sleep, types::Opaque};
 
@@ -25,7 +28,7 @@ use kernel::{bindings, task::might_sleep, types::Opaque};
 /// under `d_lock`) for the reference's lifetime, and its superblock is of
 /// `T`'s type.
 #[repr(transparent)]
-pub struct Inode<T>(Opaque<bindings::inode>, PhantomData<fn() -> T>);
+pub struct Inode<T>(Opaque<bindings::inode>, PhantomData<fn(T) -> T>);
 
 // SAFETY: `&Inode` reads fields fixed at set-up; the reference count is atomic.
 unsafe impl<T> Sync for Inode<T> {}
@@ -64,10 +67,28 @@ impl<T> Inode<T> {
         unsafe { (*self.as_raw()).i_generation }
     }
 
-    /// `i_mode` (file type and permission bits).
+    /// `i_mode` (file type and permission bits): a snapshot, as the
+    /// permission bits may change (`chmod`) as soon as it is read.
     pub fn mode(&self) -> u32 {
-        // SAFETY: Reading `i_mode` of a live inode; the file type never changes.
-        u32::from(unsafe { (*self.as_raw()).i_mode })
+        // SAFETY: `self` is alive.  A volatile read, as C's `READ_ONCE()`:
+        // the permission bits may be written meanwhile under locks this does
+        // not take, by `setattr_copy()` (fs/attr.c, under the inode lock)
+        // and, on a foreign kernfs mount such as sysfs, by
+        // `kernfs_refresh_inode()` (fs/kernfs/inode.c) at every permission
+        // check; the file type never changes.
+        u32::from(unsafe { core::ptr::read_volatile(&raw const (*self.as_raw()).i_mode) })
+    }
+
+    /// Sets `i_count` to `count` and returns the old one: for the tests of
+    /// saturation, a stand-in for 2^30 leaked references.
+    ///
+    /// # Safety
+    ///
+    /// As [`Dentry::test_set_count`](super::Dentry::test_set_count).
+    #[cfg_attr(not(CONFIG_RUST_FS_DCACHE_KUNIT_TEST), allow(dead_code))]
+    pub(crate) unsafe fn test_set_count(&self, count: i32) -> i32 {
+        // SAFETY: `self` is alive; the caller answers for the value.
+        unsafe { glue::rdc_test_i_set_count(self.as_raw(), count) }
     }
 
     /// Whether this is a directory.
@@ -107,9 +128,12 @@ impl<T> InodeRef<'_, T> {
     /// may only add to a reference someone holds, `fs/inode.c`), and its
     /// superblock is kept active for `'pin`.
     pub(crate) unsafe fn ihold<'pin>(inode: &Inode<T>) -> InodeRef<'pin, T> {
-        // SAFETY: `inode` is alive with a reference held (contract) to add to.
-        unsafe { bindings::ihold(inode.as_raw()) };
-        // INVARIANT: We just took the reference; the caller covers it with the pin.
+        // SAFETY: `inode` is alive with a reference held (contract) to add
+        // to: `rdc_ihold_saturating()` is `ihold()`, saturating
+        // (helpers/dcache.c).
+        unsafe { glue::rdc_ihold_saturating(inode.as_raw()) };
+        // INVARIANT: We just took the reference, or `i_count` is saturated
+        // and never falls to zero; the caller covers it with the pin.
         InodeRef {
             ptr: NonNull::from(inode).cast(),
             _pin: PhantomData,
@@ -130,8 +154,13 @@ impl<T> Drop for InodeRef<'_, T> {
     /// `iput()`: may evict the inode, and may sleep.  Under a dentry guard
     /// or outside task context (`iput()` takes `i_lock`, and may sleep) the
     /// reference is leaked with a `WARN` naming the rule, as a
-    /// `mem::forget()` would leak it.
+    /// `mem::forget()` would leak it.  A count saturated by leaks (2^30,
+    /// helpers/dcache.c) is not given back either.
     fn drop(&mut self) {
+        // SAFETY: We own one reference (invariant), so the inode is alive.
+        if unsafe { glue::rdc_i_saturated(self.ptr.as_ptr()) } {
+            return;
+        }
         if super::dentry::may_lock(c"iput() (InodeRef drop)").is_err() {
             return;
         }

@@ -43,7 +43,9 @@
 //!    late `->d_iput()`).  This holds for code that does not leak: a
 //!    `mem::forget()` of a [`DentryRef`] (safe in Rust, as every leak is)
 //!    keeps its count for ever, and umount reports that dentry as busy and
-//!    frees the superblock anyway, as it does for the same leak in C.  So
+//!    frees the superblock anyway, as it does for the same leak in C (2^30
+//!    leaks to one dentry, inode or superblock saturate its count instead
+//!    of wrapping it, as `refcount_t` does: `helpers/dcache.c`).  So
 //!    the layer never follows a dentry to its superblock unless a pin keeps
 //!    that superblock.  An entry with a count (maybe a leaked one) is never
 //!    followed there, so a leak leads to those reports and to nothing
@@ -96,7 +98,9 @@
 //!    `s_type`.  Work items that hold these objects must have returned
 //!    before module exit (a workqueue the module destroys in its exit waits
 //!    for them); a registration, like every owner of such work, must be
-//!    dropped by module exit (a leaked one outlives the module).
+//!    dropped by module exit: a leaked one outlives the module, and the
+//!    filesystem list or the queue then reads unloaded memory (not closed
+//!    yet: a module-exit step would have to unregister what was leaked).
 //!
 //! # Brands
 //!
@@ -105,7 +109,12 @@
 //! through this layer, or [`Foreign`].  A `KernMount<T>` comes only from
 //! `T`'s registered static type; every other object is reached from one
 //! (or from the [`WeakSuper`] the layer gives `T`), so the brand is always
-//! right.  Looking a tree up, evicting from it or building on it
+//! right.  Every brand is invariant in `T` (`PhantomData<fn(T) -> T>`):
+//! with a covariant one, a `KernMount<A>` would pass for a `KernMount<B>`
+//! wherever `A` is a subtype of `B`, and such pairs can both be filesystems
+//! (`for<'a> fn(&'a ())` and `fn(&'static ())`: rustc accepts an impl for
+//! each, with only the `coherence_leak_check` warning), so `B`'s code would
+//! read `A`'s data as its own.  Looking a tree up, evicting from it or building on it
 //! ([`DentryRef::lookup`], [`DentryRef::try_lookup`],
 //! [`DentryRef::shrink_dcache_parent`], [`DentryRef::d_invalidate`],
 //! [`DentryRef::create_child`], [`DentryRef::mark_dontcache`]) needs

@@ -32,7 +32,7 @@ use kernel::{bindings, error::from_err_ptr, prelude::*, task::might_sleep};
 /// object owns, of a superblock of `T`'s type.
 pub struct KernMount<T> {
     mnt: NonNull<bindings::vfsmount>,
-    _brand: PhantomData<fn() -> T>,
+    _brand: PhantomData<fn(T) -> T>,
 }
 
 // SAFETY: `kern_unmount()` may be called from any thread.

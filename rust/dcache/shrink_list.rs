@@ -260,7 +260,15 @@ impl ShrinkList {
     // a shrink list already).
     // } rdcache-only
     pub fn put<T>(self: Pin<&mut Self>, dentry: DentryRef<'_, T>) -> PutResult {
-        let d = dentry.into_raw();
+        let Some(d) = dentry.into_raw() else {
+            // A saturated count: nothing to give back, so not the last.
+            // rdcache-only {
+            #[cfg(not(rdc_dput_to_list))]
+            return PutResult::Dropped;
+            // } rdcache-only
+            #[cfg(rdc_dput_to_list)]
+            return PutResult::Released;
+        };
         // SAFETY: We own a count on `d` (the caller's).
         match unsafe { ref_context(d, c"ShrinkList::put()") } {
             // rdcache-only {

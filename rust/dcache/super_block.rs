@@ -22,7 +22,10 @@
 //! owned form: the *pin* that every counted dentry reference must be covered
 //! by (rule 5 in the [module docs](super)).
 
-use super::{dentry::DentryRef, glue};
+use super::{
+    dentry::{DentryRef, LOCK_NOT_TASK},
+    glue,
+};
 use core::{marker::PhantomData, ptr::NonNull};
 use kernel::task::might_sleep;
 use kernel::{
@@ -40,7 +43,7 @@ use kernel::{
 /// memory is not freed) for at least the reference's lifetime, and it is a
 /// superblock of `T`'s type (any type for [`Foreign`](super::fs_type::Foreign)).
 #[repr(transparent)]
-pub struct SuperBlock<T>(Opaque<bindings::super_block>, PhantomData<fn() -> T>);
+pub struct SuperBlock<T>(Opaque<bindings::super_block>, PhantomData<fn(T) -> T>);
 
 // SAFETY: `&SuperBlock` reads fields fixed at set-up, or `s_active` atomically.
 unsafe impl<T> Sync for SuperBlock<T> {}
@@ -63,13 +66,26 @@ impl<T> SuperBlock<T> {
         self.0.get()
     }
 
+    /// Sets `s_active` to `count` and returns the old one: for the tests of
+    /// saturation, a stand-in for 2^30 leaked pins.
+    ///
+    /// # Safety
+    ///
+    /// As [`Dentry::test_set_count`](super::Dentry::test_set_count).
+    #[cfg_attr(not(CONFIG_RUST_FS_DCACHE_KUNIT_TEST), allow(dead_code))]
+    pub(crate) unsafe fn test_set_active(&self, count: i32) -> i32 {
+        // SAFETY: `self` is alive; the caller answers for the value.
+        unsafe { glue::rdc_test_sb_set_active(self.as_raw(), count) }
+    }
+
     /// `s_id`: the device or instance name, as in `/proc/mounts` messages.
     pub fn id(&self) -> &CStr {
         // SAFETY: `s_id` is NUL-terminated, fixed before the sb is visible, lives as `self`.
         unsafe { CStr::from_char_ptr((*self.as_raw()).s_id.as_ptr()) }
     }
 
-    /// Takes an active reference (`atomic_inc_not_zero(&s_active)`).
+    /// Takes an active reference (`atomic_inc_not_zero(&s_active)`, which
+    /// saturates at 2^30 instead of wrapping: helpers/dcache.c).
     ///
     /// `None` if the superblock is not fully set up or is already being shut
     /// down: a filesystem on its way out cannot be pinned again.  Never sleeps.
@@ -118,7 +134,7 @@ impl<T> SuperBlock<T> {
 /// reference holds off.
 pub struct ActiveSuper<T> {
     sb: NonNull<bindings::super_block>,
-    _brand: PhantomData<fn() -> T>,
+    _brand: PhantomData<fn(T) -> T>,
 }
 
 // SAFETY: `deactivate_super()` may be called from any thread.
@@ -151,6 +167,11 @@ impl<T> Drop for ActiveSuper<T> {
     /// naming the rule: the superblock then stays up for ever, as after a
     /// `mem::forget()`.
     fn drop(&mut self) {
+        // SAFETY: We own one active reference (invariant): the superblock is alive.
+        if unsafe { glue::rdc_sb_active_saturated(self.sb.as_ptr()) } {
+            // Saturated by leaks (2^30, helpers/dcache.c): nothing is given back.
+            return;
+        }
         if super::dentry::may_lock(c"deactivate_super() (ActiveSuper drop)").is_err() {
             return;
         }
@@ -161,6 +182,16 @@ impl<T> Drop for ActiveSuper<T> {
 }
 
 pub(crate) use kernel::types::NotThreadSafe;
+
+/// Whether this runs in task context; if not, logs that `op` is refused.
+fn in_task(op: &CStr) -> bool {
+    // SAFETY: No preconditions: reads `in_task()` and this CPU's records.
+    if unsafe { glue::rdc_lock_context() } != LOCK_NOT_TASK {
+        return true;
+    }
+    pr_warn!("dcache: {op} outside task context refused: its lock is not IRQ-safe\n");
+    false
+}
 
 /// A superblock handle that may outlive the superblock (`WeakSuper`).
 ///
@@ -175,7 +206,7 @@ pub(crate) use kernel::types::NotThreadSafe;
 ///
 /// The anchor's pointer is null, or a live superblock of `T`'s type whose
 /// `->kill_sb()` has not begun.
-pub struct WeakSuper<T>(Arc<SbAnchor>, PhantomData<fn() -> T>);
+pub struct WeakSuper<T>(Arc<SbAnchor>, PhantomData<fn(T) -> T>);
 
 impl<T> Clone for WeakSuper<T> {
     fn clone(&self) -> Self {
@@ -233,12 +264,23 @@ impl<T> WeakSuper<T> {
     }
 
     /// Whether `->kill_sb()` has begun (the superblock is going or gone).
+    /// Outside task context it cannot tell (see [`WeakSuper::try_activate`])
+    /// and says `true`, with a warning.
     pub fn is_gone(&self) -> bool {
+        if !in_task(c"WeakSuper::is_gone()") {
+            return true;
+        }
         self.0.sb.lock().0.is_null()
     }
 
     /// An active reference if the superblock is still up.  Never sleeps.
+    /// `None`, with a warning, outside task context: the anchor's lock is
+    /// not IRQ-safe, and the interrupted task may hold it (`clear()`, or a
+    /// worker's `try_activate()`).
     pub fn try_activate(&self) -> Option<ActiveSuper<T>> {
+        if !in_task(c"WeakSuper::try_activate()") {
+            return None;
+        }
         let guard = self.0.sb.lock();
         if guard.0.is_null() {
             return None;

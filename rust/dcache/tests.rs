@@ -616,6 +616,114 @@ mod dcache {
         })
     }
 
+    /// `RUST_REF_SATURATE` and `RUST_REF_SATURATED` (helpers/dcache.c); the
+    /// test below fails if C's differ.
+    const SATURATE: i32 = 1 << 30;
+    const SATURATED: i32 = 3 << 29;
+
+    /// Leaked references saturate a dentry's, an inode's and a superblock's
+    /// count instead of wrapping it: otherwise 2^32 `mem::forget()`s of
+    /// clones, all safe, would bring the count back to zero under live
+    /// references, and the next drop would free what they point to.  Each
+    /// count is set near the limit (a stand-in for 2^30 leaks, which a loop
+    /// would take minutes to make), then references are taken, leaked,
+    /// dropped and put in every way the layer offers: below the limit each
+    /// counts; from it on, the count is set to the saturated value and
+    /// neither moves nor falls.  The old counts are set back, so nothing
+    /// leaks.
+    #[test]
+    fn leaked_references_saturate_counts_instead_of_wrapping() -> Result {
+        with_root!(|root| {
+            let d = root.create_child(c"sat", false)?;
+            // SAFETY: Set back below, before `d` and `below` are dropped; `d`
+            // keeps the dentry from being killed meanwhile.
+            let old = unsafe { d.test_set_count(SATURATE - 1) };
+            // Below the limit, a reference counts.
+            let below = d.clone();
+            assert_eq!(d.count(), SATURATE);
+            // At it, the count saturates, and nothing counts any more.
+            let at = d.clone();
+            assert_eq!(d.count(), SATURATED);
+            for _ in 0..1000 {
+                core::mem::forget(d.clone());
+            }
+            // A count a C call gives (a lookup's) is taken back.
+            for _ in 0..10 {
+                core::mem::forget(root.lookup(c"sat")?);
+            }
+            assert_eq!(d.count(), SATURATED);
+            // Nothing is given back: a drop, a put into a shrink list.
+            drop(at);
+            drop(root.lookup(c"sat")?);
+            stack_pin_init!(let list = ShrinkList::new());
+            let put = list.as_mut().put(d.clone());
+            assert!(put != PutResult::Listed && put != PutResult::Refused);
+            list.as_mut().shrink();
+            // SAFETY: `d` and `below` are the only counted references left.
+            assert_eq!(unsafe { d.test_set_count(old + 1) }, SATURATED);
+            drop(below);
+            assert_eq!(d.count(), old);
+
+            let inode = d.inode().ok_or(ENOENT)?;
+            // SAFETY: Set back below, before `inode` is dropped; `d`'s alias
+            // and `inode` keep the inode meanwhile.
+            let old = unsafe { inode.test_set_count(SATURATE) };
+            let at = d.inode().ok_or(ENOENT)?;
+            for _ in 0..1000 {
+                core::mem::forget(d.inode());
+            }
+            drop(at);
+            // SAFETY: `d`'s alias and `inode` are the only counted ones left.
+            assert_eq!(unsafe { inode.test_set_count(old) }, SATURATED);
+            drop(inode);
+
+            let sb = root.sb();
+            // SAFETY: Set back below; the test's mount and pin keep the
+            // superblock up meanwhile, and nothing drops them.
+            let old = unsafe { sb.test_set_active(SATURATE) };
+            let at = sb.try_activate().ok_or(EINVAL)?;
+            for _ in 0..1000 {
+                core::mem::forget(sb.try_activate());
+            }
+            drop(at);
+            // SAFETY: The mount's and the pin's are the only counted ones left.
+            assert_eq!(unsafe { sb.test_set_active(old) }, SATURATED);
+            Ok(())
+        })
+    }
+
+    // rdcache-only {
+    /// A `DputBatch` (the benchmarks' C loop, `peer.rs`) checks each entry
+    /// for a saturated count just before it gives it back, as a drop does:
+    /// an entry counted when the batch was made gives nothing back once the
+    /// count has saturated.  Checked only when the batch was made, 2^29
+    /// such entries would bring a saturated count back below the limit
+    /// under references that were never counted.
+    #[test]
+    fn a_batch_gives_back_nothing_once_the_count_saturated() -> Result {
+        with_root!(|root| {
+            let d = root.create_child(c"sat-batch", false)?;
+            // SAFETY: Set back below, before `d` is dropped; `d` keeps the
+            // dentry from being killed meanwhile.
+            let old = unsafe { d.test_set_count(SATURATE - 2) };
+            let mut v = VVec::new();
+            v.push(d.clone(), GFP_KERNEL)?;
+            // Made below the limit: its entry is counted.
+            let batch = crate::dcache::peer::DputBatch::new(&mut v)?;
+            let last = d.clone();
+            assert_eq!(d.count(), SATURATE);
+            let at = d.clone();
+            assert_eq!(d.count(), SATURATED);
+            batch.run();
+            drop(last);
+            drop(at);
+            // SAFETY: `d` is the only counted reference left.
+            assert_eq!(unsafe { d.test_set_count(old) }, SATURATED);
+            Ok(())
+        })
+    }
+    // } rdcache-only
+
     #[test]
     fn a_second_children_guard_is_refused() -> Result {
         with_root!(|root| {

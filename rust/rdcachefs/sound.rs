@@ -16,7 +16,7 @@ use super::{
     scenario::{HAS_DEFERRED_STEP, NOT_LAST},
     RdcacheFs, TYPE,
 };
-use crate::dcache::{hardirq::in_hardirq, Census, Foreign, KernMount, PutResult, ShrinkList};
+use crate::dcache::{hardirq::in_hardirq, peer, Census, Foreign, KernMount, PutResult, ShrinkList};
 use kernel::{
     prelude::*,
     sync::{
@@ -183,6 +183,14 @@ pub(crate) fn guard_misuse() -> Result {
                 "parent() refused (EDEADLK)",
                 d0.parent().err() == Some(EDEADLK),
             );
+            // The benchmarks' C loops: refused, doing nothing.
+            let before = d0.count();
+            peer::dget_dput_loop(&d0, 1);
+            peer::dget_put_or_lock_loop(&d0, 1);
+            c.check(
+                "peer loops refused: the count unchanged",
+                d0.count() == before,
+            );
             let before = d0.count();
             d0.shrink_dcache_parent();
             d0.d_invalidate();
@@ -244,7 +252,9 @@ pub(crate) fn guard_misuse() -> Result {
 /// callback), `lock_children()` is `None`, `try_lookup()` is refused
 /// (`EDEADLK`, with a `WARN` naming the rule) and `put()` is refused
 /// (`PutResult::Refused`, with a `WARN`), its reference leaked: `d_lock` is
-/// not IRQ-safe, and the interrupted task may hold it.
+/// not IRQ-safe, and the interrupted task may hold it.  `WeakSuper`'s anchor
+/// lock is not either: `try_activate()` is `None` and `is_gone()` `true`,
+/// each with a warning line (no `WARN`).
 ///
 /// The leaked reference to d0 makes the umount at the end report it: the
 /// only report besides the two `WARN`s.  `EINVAL` (logged) if a call does
@@ -254,9 +264,17 @@ pub(crate) fn irq_refusals() -> Result {
     let pin = mnt.sb().try_activate().ok_or(EINVAL)?;
     let mut root = pin.root();
     let d0 = root.lookup(c"d0")?;
+    let weak = pin.weak();
     let seen = Atomic::new(0u32);
     in_hardirq(|| {
         let mut r = 0;
+        // The anchor's lock is not IRQ-safe either: refused, with a warning.
+        if weak.try_activate().is_none() {
+            r |= 8;
+        }
+        if weak.is_gone() {
+            r |= 16;
+        }
         if root.lock_children().is_none() {
             r |= 1;
         }
@@ -277,6 +295,18 @@ pub(crate) fn irq_refusals() -> Result {
         r & 2 != 0,
     );
     c.check("put() in a hard interrupt refused (leaked)", r & 4 != 0);
+    c.check(
+        "WeakSuper::try_activate() in a hard interrupt refused (None)",
+        r & 8 != 0,
+    );
+    c.check(
+        "WeakSuper::is_gone() in a hard interrupt cannot tell: true",
+        r & 16 != 0,
+    );
+    c.check(
+        "back in the task, WeakSuper::try_activate() works",
+        weak.try_activate().is_some(),
+    );
     c.check(
         "back in the task, lock_children() works",
         root.lock_children().is_some(),

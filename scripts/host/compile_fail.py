@@ -7,6 +7,10 @@ built as a module beside the real layer:
     //! expect: E0597 does not live long enough     (error code and message)
     //! expect: ok                                   (positive control)
 
+A case may also mark lines with `//~ ERROR` (as rustc's own UI tests do): each
+marked line must then be where one of the errors is reported, so a case that
+tries several misuses fails if any one of them builds.
+
 The case is built with the kernel's own rules (make -C KDIR M=<tmp>), as a
 crate whose root includes rust/dcache/ by path and the case as a submodule.
 A case passes only if the build fails with exactly the expected error (and
@@ -70,6 +74,22 @@ def cases():
     return sorted(os.path.join(CASES, f) for f in os.listdir(CASES) if f.endswith(".rs"))
 
 
+def marked_lines(path):
+    """The line numbers a case marks with `//~ ERROR` after code (not in
+    a comment line, such as the case's own description)."""
+    with open(path) as f:
+        return [n for n, line in enumerate(f, 1)
+                if not line.lstrip().startswith("//") and re.search(r"//~\s*ERROR\b", line)]
+
+
+def unmarked_misuses(path, out):
+    """The lines marked `//~ ERROR` in case `path` that no error of the
+    build output `out` is reported at (rustc's `--> file:line:col`)."""
+    base = re.escape(os.path.basename(path))
+    seen = {int(n) for n in re.findall(r"^\s*--> \S*" + base + r":(\d+):\d+", out, re.M)}
+    return [n for n in marked_lines(path) if n not in seen]
+
+
 def expectation(path):
     with open(path) as f:
         for line in f:
@@ -83,7 +103,7 @@ def expectation(path):
 def tree_digest(kdir):
     """What Kbuild and rustc read of the kernel tree a case is built against
     (a KDIR= tree rebuilt in place changes these, not its path).  Once per
-    run: the 16 cases share it."""
+    run: the cases share it."""
     h = hashlib.sha256()
     tree = [os.path.join(kdir, f) for f in (".config", "Module.symvers", "include/generated/rustc_cfg")]
     tree += sorted(glob.glob(os.path.join(kdir, "rust", "*.rmeta")) + glob.glob(os.path.join(kdir, "rust", "*.so")))
@@ -177,6 +197,9 @@ def run_case(path, kdir, kmake_args):
             return False, f"expected only {code}, got {errors or 'no error code'}: {first}"
         if message and message not in out:
             return False, f"{code} without '{message}': {first}"
+        missed = unmarked_misuses(path, out)
+        if missed:
+            return False, f"built without an error at line(s) {', '.join(map(str, missed))} marked //~ ERROR"
         return True, first
     finally:
         shutil.rmtree(tmp, ignore_errors=True)

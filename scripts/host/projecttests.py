@@ -426,6 +426,24 @@ def mutant_stage_selftests():
     return res
 
 
+def compile_fail_marks_selftests():
+    """[(name, ok, reasons)]: a case's `//~ ERROR` lines are each checked
+    (compile_fail.unmarked_misuses()): with an error reported at every
+    marked line, none is missed; with one line's error gone (that misuse
+    built), that line is named."""
+    case = os.path.join(compile_fail.CASES, "brand_is_invariant.rs")
+    marked = compile_fail.marked_lines(case)
+    rel = os.path.relpath(case, TOP)
+    out = "".join(f"error[E0308]: mismatched types\n   --> {rel}:{n}:5\n" for n in marked)
+    dropped = "".join(f"error[E0308]: mismatched types\n   --> {rel}:{n}:5\n" for n in marked[1:])
+    every = compile_fail.unmarked_misuses(case, out)
+    one_built = compile_fail.unmarked_misuses(case, dropped)
+    return [("compile-fail/marks/every-marked-line-has-its-error", len(marked) >= 2 and every == [],
+             [f"{len(marked)} marked lines; missed: {every}"]),
+            ("compile-fail/marks/a-marked-line-that-built-is-named", one_built == marked[:1],
+             [f"first marked line {marked[:1]}; named: {one_built}"])]
+
+
 def compile_fail_cache_selftests(kdir):
     """[(name, ok, reasons)]: a compile-fail verdict is reused only for the
     same inputs: a copy of the layer gives the same key, and one byte

@@ -196,6 +196,7 @@ class Runner:
             results += projecttests.progress_selftests()
             results += projecttests.rustdoc_selftests(self.results)
             results += projecttests.compile_fail_cache_selftests(self.args.kdir)
+            results += projecttests.compile_fail_marks_selftests()
         if plan in ("test", "layout") and not only:
             results += projecttests.bindgen_checks()
             results += projecttests.layout_lie(self.args.kdir, self.args.kmake_args)

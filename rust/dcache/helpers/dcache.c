@@ -23,6 +23,170 @@ __rust_helper int rdc_d_count(const struct dentry *dentry)
 }
 
 /*
+ * Saturating reference counts.  d_lockref.count, i_count and s_active are
+ * plain ints that wrap: lockref_get() is a bare increment, ihold() and
+ * atomic_inc_not_zero() are atomic_t's.  Leaking a reference is safe Rust
+ * (mem::forget()), so 2^32 leaked references would bring a count back to 0
+ * under live ones, and the next put would free what they point to.  As
+ * refcount_t does (include/linux/refcount.h), the Rust layer stops counting
+ * instead:
+ *
+ * - a count a Rust reference is taken on that reads RUST_REF_SATURATE or
+ *   more is set to RUST_REF_SATURATED (if below), and the new reference
+ *   adds nothing to it (one a C call gave, a lookup's, is taken back out);
+ * - a Rust reference dropped, or put into a shrink list, while its count
+ *   reads RUST_REF_SATURATE or more gives nothing back.
+ *
+ * The object is then leaked for ever, which is what the leaks asked for:
+ * busy at umount, as in C.  Below RUST_REF_SATURATE every Rust reference is
+ * counted, so one that gives nothing back was counted or was taken after the
+ * count was set to RUST_REF_SATURATED, and once set the count stays at or
+ * above RUST_REF_SATURATE: every Rust give-back is checked just before it
+ * is made (a drop, a put, each entry of a batch), so at most one per task
+ * is in flight past its check, and the gap of 2^29 between the two absorbs
+ * those, the racing increments of tasks that read the count just below,
+ * and the C references then held (as for refcount_t, C would need 2^29
+ * references to one object to cross it; a KernMount holds one on its
+ * root's count and s_active, and 2^29 of them would take some 100 GiB).
+ */
+#define RUST_REF_SATURATE	0x40000000	/* 2^30 */
+#define RUST_REF_SATURATED	0x60000000	/* 3 * 2^29 */
+
+static inline void rust_ref_saturated(const char *what)
+{
+	pr_warn_ratelimited("dcache: %s reference count saturated: it no longer counts Rust references, and the object is leaked for ever\n",
+			    what);
+}
+
+/* Whether @dentry's count, on which the caller holds one, reads saturated. */
+__rust_helper bool rdc_d_saturated(const struct dentry *dentry)
+{
+	return READ_ONCE(dentry->d_lockref.count) >= RUST_REF_SATURATE;
+}
+
+/*
+ * Take back into @dentry's saturated count the reference a C call just gave
+ * the caller (a lookup's, dget_parent()'s), under its d_lock, which the
+ * caller may take: the reference then counts for nothing, like one taken
+ * on the saturated count.  A count that fell below RUST_REF_SATURATE
+ * meanwhile keeps the reference counted.
+ */
+__rust_helper void rdc_d_absorb(struct dentry *dentry)
+{
+	int *count = &dentry->d_lockref.count;
+
+	spin_lock(&dentry->d_lock);
+	if (*count > RUST_REF_SATURATED) {
+		(*count)--;
+	} else if (*count >= RUST_REF_SATURATE) {
+		*count = RUST_REF_SATURATED;
+		rust_ref_saturated("a dentry's");
+	}
+	spin_unlock(&dentry->d_lock);
+}
+
+/*
+ * Whether the reference @count, atomic_t, reads saturated; the caller holds
+ * one on it.
+ */
+static inline bool rust_ref_count_saturated(atomic_t *count)
+{
+	return atomic_read(count) >= RUST_REF_SATURATE;
+}
+
+/*
+ * Take a reference on the atomic_t @count: false if it is 0, else counted
+ * up to RUST_REF_SATURATE, from there saturated (see above).  @what names the
+ * count in the warning.
+ */
+static inline bool rust_ref_get_not_zero(atomic_t *count, const char *what)
+{
+	int c = atomic_read(count), new;
+
+	do {
+		if (!c)
+			return false;
+		if (likely(c < RUST_REF_SATURATE))
+			new = c + 1;
+		else if (c < RUST_REF_SATURATED)
+			new = RUST_REF_SATURATED;
+		else
+			return true;
+	} while (!atomic_try_cmpxchg(count, &c, new));
+	if (new == RUST_REF_SATURATED)
+		rust_ref_saturated(what);
+	return true;
+}
+
+/*
+ * ihold() that saturates: @inode is alive with i_count > 0 (a reference the
+ * caller holds, or its dentry's alias), as ihold() requires.
+ */
+__rust_helper void rdc_ihold_saturating(struct inode *inode)
+{
+	/* A count of 0 breaks the caller's promise: counted anyway, as ihold(). */
+	if (WARN_ON(!rust_ref_get_not_zero(&inode->i_count, "an inode's")))
+		atomic_inc(&inode->i_count);
+}
+
+/* Whether @inode's i_count, on which the caller holds one, reads saturated. */
+__rust_helper bool rdc_i_saturated(struct inode *inode)
+{
+	return rust_ref_count_saturated(&inode->i_count);
+}
+
+/*
+ * Take an active reference if @sb is set up and not being shut down.  The
+ * caller guarantees @sb is not freed meanwhile.
+ */
+__rust_helper bool rdc_sb_try_activate(struct super_block *sb)
+{
+	/*
+	 * SB_BORN is set by super_wake() with smp_store_release(), which
+	 * vfs_get_tree() calls after fill_super set s_root (fs/super.c); the
+	 * acquire pairs with it, as super_flags() does.
+	 */
+	if (!(smp_load_acquire(&sb->s_flags) & SB_BORN) || !READ_ONCE(sb->s_root))
+		return false;
+	/* atomic_inc_not_zero(), saturating. */
+	return rust_ref_get_not_zero(&sb->s_active, "a superblock's active");
+}
+
+/* Whether @sb's s_active, on which the caller holds one, reads saturated. */
+__rust_helper bool rdc_sb_active_saturated(struct super_block *sb)
+{
+	return rust_ref_count_saturated(&sb->s_active);
+}
+
+/*
+ * Tests only: set @dentry's count to @count, under its d_lock, and return
+ * the old one: a stand-in for 2^30 leaked references, which a loop of
+ * mem::forget() would take minutes to make.
+ */
+__rust_helper int rdc_test_d_set_count(struct dentry *dentry, int count)
+{
+	int old;
+
+	spin_lock(&dentry->d_lock);
+	old = dentry->d_lockref.count;
+	dentry->d_lockref.count = count;
+	spin_unlock(&dentry->d_lock);
+	return old;
+}
+
+/* Tests only: as rdc_test_d_set_count(), for @inode's i_count. */
+__rust_helper int rdc_test_i_set_count(struct inode *inode, int count)
+{
+	return atomic_xchg(&inode->i_count, count);
+}
+
+/* Tests only: as rdc_test_d_set_count(), for @sb's s_active. */
+__rust_helper int rdc_test_sb_set_active(struct super_block *sb, int count)
+{
+	return atomic_xchg(&sb->s_active, count);
+}
+
+/*
  * d_inode, read once.  For a dentry the caller holds a count on, a non-NULL
  * value stays: a positive dentry turns negative only in dentry_unlink_inode(),
  * from d_delete() with a count of 1 (the unlinker's own) or from the kill of
@@ -330,11 +494,33 @@ __rust_helper void rdc_d_unlock(struct dentry *dentry)
 	spin_unlock(&dentry->d_lock);
 }
 
-/* dget_dlock(): a reference taken under the d_lock the caller holds. */
+/*
+ * dget_dlock(): a reference taken under the d_lock the caller holds,
+ * saturating (see RUST_REF_SATURATE).
+ */
 __rust_helper void rdc_dget_dlock(struct dentry *dentry)
 {
+	int *count = &dentry->d_lockref.count;
+
 	lockdep_assert_held(&dentry->d_lock);
-	dget_dlock(dentry);
+	if (likely(*count < RUST_REF_SATURATE)) {
+		dget_dlock(dentry);
+	} else if (*count < RUST_REF_SATURATED) {
+		*count = RUST_REF_SATURATED;
+		rust_ref_saturated("a dentry's");
+	}
+}
+
+/*
+ * dget() of @dentry, alive, whose count read saturated: under its d_lock,
+ * which the caller may take (or, warned, takes anyway, as lockref_get()
+ * would: see rdc_lock_rule_warn()).
+ */
+__rust_helper void rdc_dget_saturating(struct dentry *dentry)
+{
+	spin_lock(&dentry->d_lock);
+	rdc_dget_dlock(dentry);
+	spin_unlock(&dentry->d_lock);
 }
 
 /*

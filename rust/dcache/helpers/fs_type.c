@@ -271,23 +271,10 @@ __rust_helper void rdc_evict_inode_common(struct inode *inode)
 	clear_inode(inode);
 }
 
-/* ---- superblocks ------------------------------------------------------- */
-
 /*
- * Take an active reference if @sb is set up and not being shut down.  The
- * caller guarantees @sb is not freed meanwhile.
+ * Superblocks: rdc_sb_try_activate() and rdc_sb_active_saturated() are in
+ * helpers/dcache.c, beside the saturating counts they share.
  */
-__rust_helper bool rdc_sb_try_activate(struct super_block *sb)
-{
-	/*
-	 * SB_BORN is set by super_wake() with smp_store_release(), which
-	 * vfs_get_tree() calls after fill_super set s_root (fs/super.c); the
-	 * acquire pairs with it, as super_flags() does.
-	 */
-	if (!(smp_load_acquire(&sb->s_flags) & SB_BORN) || !READ_ONCE(sb->s_root))
-		return false;
-	return atomic_inc_not_zero(&sb->s_active);
-}
 
 /* ---- internal mounts ---------------------------------------------------- */
 
