@@ -309,8 +309,10 @@ fn guard_holds(dentry: *mut bindings::dentry) -> bool {
 ///
 /// # Invariants
 ///
-/// `ptr` points to a dentry on which this object owns one count, and the
-/// dentry's superblock is kept active for `'pin`.
+/// `ptr` points to a dentry on which this object owns one count, or whose
+/// count is saturated (at least `RUST_REF_SATURATE`, helpers/dcache.c) and
+/// so never falls to zero; the dentry's superblock is kept active for
+/// `'pin`.
 pub struct DentryRef<'pin, T> {
     ptr: NonNull<bindings::dentry>,
     _pin: PhantomData<&'pin ActiveSuper<T>>,

@@ -108,7 +108,8 @@ impl<T> Inode<T> {
 /// # Invariants
 ///
 /// `ptr` points to an inode on which this object owns one `i_count`
-/// reference, and whose superblock is kept active for `'pin`.
+/// reference, or whose `i_count` is saturated (helpers/dcache.c) and so
+/// never falls to zero; its superblock is kept active for `'pin`.
 pub struct InodeRef<'pin, T> {
     ptr: NonNull<bindings::inode>,
     _pin: PhantomData<&'pin ActiveSuper<T>>,

@@ -40,7 +40,10 @@ pub fn dget_put_or_lock_loop<T>(dentry: &DentryRef<'_, T>, n: u64) {
 ///
 /// # Invariants
 ///
-/// Each pointer in `raw` carries one count, covered by the pin `'pin`.
+/// Each pointer in `raw` carries one count, or points to a dentry whose
+/// count has saturated since (helpers/dcache.c: it never falls to zero, and
+/// each entry is checked for it just before it is given back), covered by
+/// the pin `'pin`.
 pub struct DputBatch<'pin, T> {
     raw: VVec<*mut bindings::dentry>,
     _pin: core::marker::PhantomData<DentryRef<'pin, T>>,

@@ -248,7 +248,9 @@ impl ShrinkList {
     /// reference, contention, lockdep, PREEMPT_RT), and taking a `d_lock`
     /// under another can deadlock, as C's `dput()` there would.  There it
     /// is refused ([`PutResult::Refused`]), except for a non-last reference
-    /// to a dentry the guard holds locked, dropped under that lock.  Because
+    /// to a dentry the guard holds locked, dropped under that lock.  A
+    /// reference whose count has saturated (2^30, helpers/dcache.c) gives
+    /// nothing back anywhere, and is reported as not the last.  Because
     /// the reference is consumed, its superblock pin may be dropped right
     /// after; the list itself needs none.
     // rdcache-only {

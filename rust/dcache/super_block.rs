@@ -125,7 +125,8 @@ impl<T> SuperBlock<T> {
 /// # Invariants
 ///
 /// `sb` points to a superblock of `T`'s type on which this object owns one
-/// `s_active` reference, and which is born (`SB_BORN`, set by
+/// `s_active` reference (or whose `s_active` is saturated, helpers/dcache.c,
+/// and so never falls to zero), and which is born (`SB_BORN`, set by
 /// `vfs_get_tree()` only after the type's `->get_tree()`, and so its
 /// `fill_super`, succeeded) with its root set: the only constructor,
 /// [`SuperBlock::try_activate`], takes the reference only then

@@ -426,6 +426,64 @@ def mutant_stage_selftests():
     return res
 
 
+def sourced_scripts(script, seen=None):
+    """`script` (a path under scripts/selftests/) and every file it
+    sources (`. ./lib.sh`, `. ../rdcachefs/lib.sh`), transitively."""
+    seen = set() if seen is None else seen
+    if script in seen or not os.path.isfile(os.path.join(TOP, script)):
+        return seen
+    seen.add(script)
+    with open(os.path.join(TOP, script)) as f:
+        for line in f:
+            m = re.match(r"\s*\.\s+(\.\.?/\S+)\s*$", line)
+            if m:
+                dep = os.path.normpath(os.path.join(os.path.dirname(script), m.group(1)))
+                sourced_scripts(dep, seen)
+    return seen
+
+
+def guest_map_gaps(boots, rules, default):
+    """The boots of make test that run a guest script (or source it) but
+    that no stage of that script's rule in the generated mutants' map
+    boots: a mutant there would be called a survivor without ever running.
+    `boots`: make test's boots; `rules`: [(file regex, stages)]; `default`:
+    the area's stages."""
+    runs = {}
+    for b in boots:
+        for t in b.tests:
+            script = "scripts/selftests/" + t.spec.split(":")[0].split("@")[0]
+            for f in sourced_scripts(script):
+                runs.setdefault(f, set()).add(b.name)
+    gaps = []
+    for f, names in sorted(runs.items()):
+        stages = next((st for rx, st in rules if re.fullmatch(rx, f)), default)
+        covered = set()
+        for st in stages:
+            if st["plan"] == "test":
+                covered |= set(st.get("only") or names)
+        lost = sorted(names - covered)
+        if lost:
+            gaps.append(f"{f}: run in {', '.join(lost)}, which no stage of its map boots")
+    return gaps
+
+
+def guest_map_selftests():
+    """[(name, ok, reasons)]: every make test boot that runs a guest
+    script, or a file it sources, is among the stages the generated
+    mutants' map gives that file; and the check fires on a map that leaves
+    one out."""
+    import genmut
+    import plans as p
+    a = genmut.load_map()["areas"]["guest-scripts"]
+    rules = [(r["file"], r["stages"]) for r in a.get("stages_by_file", [])]
+    gaps = guest_map_gaps(p.plan("test"), rules, a["stages"])
+    lost = guest_map_gaps(p.plan("test"), [(r"scripts/selftests/rdcachefs/lib\.sh",
+                                             [{"plan": "test", "only": ["main"]}])] + rules, a["stages"])
+    return [("mutants/guest-map-boots-every-boot-that-runs-the-file", not gaps, gaps[:6]),
+            ("mutants/guest-map-check-fires-on-a-lost-boot",
+             any(g.startswith("scripts/selftests/rdcachefs/lib.sh:") for g in lost), lost[:3])]
+
+
 def compile_fail_marks_selftests():
     """[(name, ok, reasons)]: a case's `//~ ERROR` lines are each checked
     (compile_fail.unmarked_misuses()): with an error reported at every

@@ -184,6 +184,7 @@ class Runner:
             results += hosttests.exact_selftests()
             results += projecttests.genmut_selftests()
             results += projecttests.mutant_stage_selftests()
+            results += projecttests.guest_map_selftests()
             results += hosttests.taint_selftests()
             results += hosttests.noboot_selftests()
             results += verdict.exit_status_selftests()

@@ -124,7 +124,11 @@ static inline bool rust_ref_get_not_zero(atomic_t *count, const char *what)
  */
 __rust_helper void rdc_ihold_saturating(struct inode *inode)
 {
-	/* A count of 0 breaks the caller's promise: counted anyway, as ihold(). */
+	/*
+	 * A count of 0 breaks the caller's promise: warned, and counted
+	 * anyway (7.3's ihold() would BUG with CONFIG_DEBUG_VFS, else warn and
+	 * count).
+	 */
 	if (WARN_ON(!rust_ref_get_not_zero(&inode->i_count, "an inode's")))
 		atomic_inc(&inode->i_count);
 }
