@@ -21,7 +21,8 @@ interrupted run goes on where it stopped, across sessions.  A verdict stays
 valid while the mutated line still reads the same in its file; one whose
 text is gone is dropped from the score (reported as stale).
 
-Verdicts: killed (a mapped test failed: which, at which stage), survived
+Verdicts: killed (a mapped test failed that passes in the same stage
+without the mutant, the stage's baseline: which, at which stage), survived
 (every mapped stage passed), stillborn (the mutant does not build: the
 compiler caught it, which says nothing of the tests; not scored), error
 (the run broke before any test ran).  A survivor is triaged by hand in
@@ -313,6 +314,36 @@ def stages_for(cfg, area, path):
     return cfg["areas"][area]["stages"]
 
 
+def say(msg):
+    print(f"rdcache: {msg}", file=sys.stderr, flush=True)
+
+
+# {stage key: the tests that fail in that stage on the unmutated tree}: a
+# mutant is killed only by a test that passes there (a check the scratch
+# copy or the stage's settings break is not the mutant's doing).  Run once
+# per stage and process, the first time a mutant fails that stage.
+BASELINE = {}
+
+
+def stage_key(st):
+    return json.dumps([st["plan"], st.get("only", []), st.get("env", {})], sort_keys=True)
+
+
+def baseline_failures(st, m, base, hm):
+    key = stage_key(st)
+    if key not in BASELINE:
+        say(f"baseline of stage {st['plan']} {','.join(st.get('only', []))}: the tree without a mutant")
+        same = dict(hm, name="baseline", new=m["old"])
+        verdict, detail, failed = handmade.run_one(same, base)
+        if verdict == "ERROR":
+            raise SystemExit(f"genmut: the baseline of stage {key} failed to run: {detail}")
+        BASELINE[key] = set(failed)
+        if failed:
+            say(f"baseline of stage {key}: {len(failed)} test(s) fail without a mutant, "
+                f"so they kill nothing: {', '.join(failed[:6])}")
+    return BASELINE[key]
+
+
 def run_mutant(cfg, m, base):
     """Runs `m` through its stages; returns the record to store."""
     rec = {k: m[k] for k in ("area", "file", "line", "op", "show")}
@@ -324,6 +355,10 @@ def run_mutant(cfg, m, base):
               "plan": st["plan"], "only": st.get("only", []),
               "env": {"RDCACHE_TEST_TIMEOUT_CAP": "300", **st.get("env", {})}}
         verdict, detail, failed = handmade.run_one(hm, base)
+        if verdict == "CAUGHT":
+            failed = [t for t in failed if t not in baseline_failures(st, m, base, hm)]
+            if not failed:
+                verdict = "SURVIVED"
         if verdict == "ERROR" and "does not build" in detail:
             rec.update(verdict="stillborn", detail="the mutant does not build")
             break

@@ -34,12 +34,23 @@ def load():
 
 
 def scratch_copy(dest):
-    """The work tree as it is (tracked and untracked files, not ignored ones)."""
+    """The work tree as it is (tracked and untracked files, not ignored
+    ones), in a clone that shares the repository's objects: the checks that
+    read the history (upstream.py's series dates, the layout builds) then
+    work there as in the work tree, where a bare copy failed them and every
+    mutant whose stage ran them looked killed."""
     if os.path.exists(dest):
         shutil.rmtree(dest)
-    os.makedirs(dest)
+    subprocess.run(["git", "clone", "-q", "--shared", TOP, dest], check=True)
     files = subprocess.run(["git", "-C", TOP, "ls-files", "-z", "-co", "--exclude-standard"],
                            capture_output=True, check=True).stdout.split(b"\0")
+    # Files the work tree deleted: not in the copy either.
+    gone = subprocess.run(["git", "-C", TOP, "ls-files", "-z", "-d"], capture_output=True,
+                          check=True).stdout.split(b"\0")
+    for rel in filter(None, gone):
+        path = os.path.join(dest, rel.decode())
+        if os.path.exists(path):
+            os.remove(path)
     for rel in filter(None, files):
         rel = rel.decode()
         src = os.path.join(TOP, rel)
