@@ -376,6 +376,23 @@ def progress_selftests():
     res.append(("progress/kernel-build-share-and-time-left", got == want, [] if got == want else [f"got {got}"]))
     cfg = progress.config_of("/r/build/debug-patched-10383e0569a4")
     res.append(("progress/durations-kept-per-kernel-configuration", cfg == "debug-patched", [f"got {cfg!r}"]))
+    # Progress is for a person watching a long run: each line must reach a
+    # pipe as it is printed, not when the buffer fills or the run ends.
+    r, w = os.pipe()
+    # The reader outlives the writer, whose close flushes what is left.
+    with os.fdopen(r) as inp, os.fdopen(w, "w") as out:
+        os.set_blocking(r, False)
+        p3 = progress.Progress("/x/build/debug-0123456789ab", "test", [["a"]], 2, False, out=out)
+        p3.known, p3.started = {"test/a": 100}, []
+        seen = {}
+        for name, call in (("begin", p3.begin), ("line", lambda: p3.line("boot a started"))):
+            call()
+            try:
+                seen[name] = inp.read()
+            except (BlockingIOError, TypeError):
+                seen[name] = ""
+    ok = all(v.startswith("rdcache: ") for v in seen.values())
+    res.append(("progress/each-line-reaches-a-pipe-at-once", ok, [f"read at once: {seen}"]))
     return res
 
 
