@@ -395,6 +395,13 @@ class Judge:
                    + (f" (allowed: {', '.join(t.allow)})" if t.allow else "") + "; "
                    f"seen {', '.join(dict.fromkeys(kinds)) or 'nothing'}")
             own += exact_problems(t, problems, findings, allowed)
+            if "guest-hang" in expect:
+                # The wedge halts every vCPU: the hang report must say where
+                # each was (the QEMU monitor's registers, vmrun.where_vcpus()).
+                hang = next((text for kind, text in problems if kind == "guest-hang"), "")
+                said = re.findall(r"vCPU \d+ at [^;]*", hang)
+                if not said or not all(w.endswith("(halted)") for w in said):
+                    own.append(f"the hang report does not say each vCPU sat halted: {hang!r}")
             if findings and (own or missing or t.decode):
                 ours = self.decode(sl, findings, decoded, k)
                 if t.decode and not ours:

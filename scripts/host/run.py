@@ -43,6 +43,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 TOP = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, HERE)
 
+import boottests  # noqa: E402
 import hosttests  # noqa: E402
 import judge  # noqa: E402
 import kcidb  # noqa: E402
@@ -187,9 +188,11 @@ class Runner:
             results += projecttests.guest_map_selftests()
             results += hosttests.taint_selftests()
             results += hosttests.noboot_selftests()
+            results += boottests.early_hang_selftests()
             results += verdict.exit_status_selftests()
             results += hosttests.stress_threshold_results(self.args.kdir)
             results += hosttests.stress_judgement_selftests()
+            results += boottests.kunit_script_selftests()
             results += hosttests.apifuzz_judge_selftests()
             results += projecttests.make_help_selftests()
             results += projecttests.docs_selftests()

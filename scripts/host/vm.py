@@ -12,7 +12,9 @@ import re
 import selectors
 import shutil
 import signal
+import socket
 import subprocess
+import tempfile
 import time
 
 EXIT_PORT = "isa-debug-exit,iobase=0xf4,iosize=0x04"
@@ -48,9 +50,14 @@ class Boot:
         # icount: guest time counts instructions (shift=0: 1 ns each), idle
         # time is skipped (sleep=off), and one thread runs the vCPU.
         accel_opts = ["-accel", "tcg,thread=single", "-icount", "shift=0,sleep=off"] if icount else ["-accel", accel]
+        # The monitor, on a socket of its own (a path short enough for
+        # sun_path, whatever outdir is): where the vCPUs are, when a boot hangs.
+        self.monitor = None if interactive else os.path.join(
+            tempfile.mkdtemp(prefix="rdcache-mon."), "monitor.sock")
+        monitor = f"unix:{self.monitor},server=on,wait=off" if self.monitor else "none"
         self.cmd = [
             qemu, *accel_opts, "-smp", str(smp), "-m", mem,
-            "-nodefaults", "-display", "none", "-monitor", "none", "-no-reboot",
+            "-nodefaults", "-display", "none", "-monitor", monitor, "-no-reboot",
             "-kernel", kernel, "-initrd", initrd,
             "-append", cmdline,
             "-device", EXIT_PORT,
@@ -133,6 +140,34 @@ class Boot:
         self.kill()
         if getattr(self, "_log", None):
             self._log.close()
+        if self.monitor:
+            shutil.rmtree(os.path.dirname(self.monitor), ignore_errors=True)
+
+    def vcpus(self, timeout=5):
+        """[(cpu, rip, halted)] of a running VM, from the monitor's 'info
+        registers -a'; [] if QEMU did not answer."""
+        if not self.monitor or not self.proc or self.proc.poll() is not None:
+            return []
+        out = b""
+        try:
+            with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as mon:
+                mon.settimeout(timeout)
+                mon.connect(self.monitor)
+                deadline = time.monotonic() + timeout
+                sent = False
+                while time.monotonic() < deadline:
+                    chunk = mon.recv(65536)
+                    if not chunk:
+                        break
+                    out += chunk
+                    if out.endswith(b"(qemu) "):
+                        if sent:
+                            break
+                        mon.sendall(b"info registers -a\n")
+                        sent, out = True, b""
+        except OSError:
+            return []
+        return parse_vcpus(out.decode("utf-8", "replace"))
 
     def console_lines(self):
         try:
@@ -140,3 +175,18 @@ class Boot:
                 return [line.rstrip("\r\n") for line in f]
         except OSError:
             return []
+
+
+def parse_vcpus(text):
+    """[(cpu, rip, halted)] from the text of QEMU's 'info registers -a'."""
+    res, cpu = [], None
+    for line in text.splitlines():
+        m = re.match(r"\s*CPU#(\d+)", line)
+        if m:
+            cpu = int(m.group(1))
+            continue
+        m = re.search(r"\bRIP=([0-9a-f]+)\b.*\bHLT=(\d)", line)
+        if m and cpu is not None:
+            res.append((cpu, int(m.group(1), 16), m.group(2) == "1"))
+            cpu = None
+    return res

@@ -25,15 +25,17 @@ if [ $loaded = 0 ]; then
 	exit 1
 fi
 # Suites run synchronously during the load; their KTAP is in the log now.
-dmesg | sed -e 's/^\[ *[0-9.]*\] //' | sed -n '/^KTAP version 1$/,$p' >/tmp/kunit.ktap
+# (KUNIT_KTAP: where the host's self-tests of this script keep it.)
+ktap=${KUNIT_KTAP:-/tmp/kunit.ktap}
+dmesg | sed -e 's/^\[ *[0-9.]*\] //' | sed -n '/^KTAP version 1$/,$p' >"$ktap"
 unloaded=1
 rmmod rdcache || unloaded=0
-cat /tmp/kunit.ktap
-if ! grep -q '^ok ' /tmp/kunit.ktap; then
+cat "$ktap"
+if ! grep -q '^ok ' "$ktap"; then
 	echo "# no KUnit results in the kernel log"
 	exit 1
 fi
-if grep -q '^not ok ' /tmp/kunit.ktap; then
+if grep -q '^not ok ' "$ktap"; then
 	exit 1
 fi
 if [ $unloaded = 0 ] || grep -qw rdcache /proc/modules; then
