@@ -232,6 +232,9 @@ pub(crate) const LOCK_GUARD: ffi::c_int = 1;
 pub(crate) const LOCK_NOT_TASK: ffi::c_int = 2;
 /// `rdc_ref_context()` only: this task's guard holds the dentry's own `d_lock`.
 pub(crate) const LOCK_HELD: ffi::c_int = 4;
+/// For `rdc_lock_rule_warn()` only: the task is in a callback the VFS calls
+/// under a directory's `i_rwsem` of the same superblock (`rdc_in_dir_callback()`).
+pub(crate) const LOCK_DIR_CALLBACK: ffi::c_int = 5;
 
 /// The context rules for dropping a counted reference to `d`, in one
 /// helper call (every put and drop pays it): `Ok(true)` if this task's
@@ -285,6 +288,26 @@ pub(crate) fn may_lock(op: &CStr) -> Result {
     }
     // SAFETY: `op` is NUL-terminated; `WARN()` may be called anywhere.
     unsafe { glue::rdc_lock_rule_warn(op.as_char_ptr(), why) };
+    Err(EDEADLK)
+}
+
+/// `Ok` unless the running task is in a callback of `sb`'s type that the VFS
+/// calls with a directory's `i_rwsem` held ([`FileSystem::lookup`] and what
+/// it calls, [`FileSystem::child`]): there `op`, which takes a directory's
+/// `i_rwsem` of `sb`, could wait for the task itself, so it `WARN`s naming
+/// `op` and the rule, and returns `EDEADLK`.  May sleep: called only where
+/// `op` may.
+///
+/// [`FileSystem::lookup`]: super::FileSystem::lookup
+/// [`FileSystem::child`]: super::FileSystem::child
+fn may_lock_dir(sb: *const bindings::super_block, op: &CStr) -> Result {
+    // SAFETY: Compares `sb` and `current` with the listed records; no
+    // dereference of `sb`.
+    if !unsafe { glue::rdc_in_dir_callback(sb) } {
+        return Ok(());
+    }
+    // SAFETY: `op` is NUL-terminated; `WARN()` may be called anywhere.
+    unsafe { glue::rdc_lock_rule_warn(op.as_char_ptr(), LOCK_DIR_CALLBACK) };
     Err(EDEADLK)
 }
 
@@ -567,6 +590,10 @@ impl<'pin, T: FileSystem> DentryRef<'pin, T> {
         check_name(name)?;
         may_lock(c"DentryRef::lookup() (lookup_noperm_unlocked())")?;
         might_sleep();
+        may_lock_dir(
+            self.sb().as_raw(),
+            c"DentryRef::lookup() (lookup_noperm_unlocked())",
+        )?;
         // SAFETY: `self` is alive, `name` NUL-terminated; the caller may sleep (see above).
         let d = from_err_ptr(unsafe { glue::rdc_lookup(self.as_raw(), name.as_char_ptr()) })?;
         // SAFETY: The lookup gave us a count on a child in our superblock;
@@ -616,6 +643,7 @@ impl<'pin, T: FileSystem> DentryRef<'pin, T> {
         }
         may_lock(c"DentryRef::create_child()")?;
         might_sleep();
+        may_lock_dir(self.sb().as_raw(), c"DentryRef::create_child()")?;
         let mode = if dir {
             bindings::S_IFDIR | 0o755
         } else {

@@ -366,10 +366,24 @@ pub trait FileSystem: Sized + 'static {
     /// The root directory.
     fn root(data: &Self::Data) -> Node;
     /// The child `name` of directory `dir`, if it exists.  May sleep.
+    ///
+    /// Runs with `dir`'s `i_rwsem` held shared and `name`'s dentry pending
+    /// (`lookup_slow()`, `d_alloc_parallel()`), as do the
+    /// [`Self::dentry_data`] and [`Self::inode_data`] of the lookup: a
+    /// [`DentryRef::lookup`](super::DentryRef::lookup) or
+    /// [`DentryRef::create_child`](super::DentryRef::create_child) on this
+    /// superblock made in them could wait for this task itself (the same
+    /// name in `d_wait_lookup()`, `inode_lock()` behind its own read hold, a
+    /// second read hold behind a queued writer), so the layer refuses those
+    /// there, with a `WARN` naming the rule, and `EDEADLK`.  What it cannot
+    /// see is left to the filesystem: waiting here for another task that
+    /// takes this directory's `i_rwsem` deadlocks too.
     fn lookup(data: &Self::Data, dir: u64, name: &[u8]) -> Option<Node>;
     /// The `index`-th child of `dir`: its name written to `name` (its length
     /// returned) and its node.  A length over [`CHILD_NAME_MAX`] is clamped
     /// to it; an empty name, or one with a `/`, ends the listing with `EIO`.
+    /// Runs with `dir`'s `i_rwsem` held shared (`iterate_dir()`): the same
+    /// calls as in [`Self::lookup`] are refused in it.
     fn child(
         data: &Self::Data,
         dir: u64,
@@ -903,6 +917,11 @@ unsafe extern "C" fn fill_super<T: FileSystem>(
             &Ops::<T>::DENTRY,
         )
     };
+    // `d_make_root()` below wants a directory: a root that is a file would
+    // only fail later, in `graft_tree()`, for every mount of it.
+    if !root.dir {
+        return mount_failed::<T>(EINVAL, "root() gave a node that is not a directory");
+    }
     // SAFETY: `sb` has its data now.
     let inode = match unsafe { new_inode::<T>(sb, &root) } {
         Ok(i) => i,
@@ -917,7 +936,8 @@ unsafe extern "C" fn fill_super<T: FileSystem>(
             return mount_failed::<T>(e, "no data for the root dentry");
         }
     };
-    // SAFETY: `inode` is a new directory inode; `d_make_root()` consumes it.
+    // SAFETY: `inode` is a new directory inode (`root.dir`, checked above,
+    // and `new_inode()` gives it `S_IFDIR`); `d_make_root()` consumes it.
     let dentry = unsafe { bindings::d_make_root(inode) };
     if dentry.is_null() {
         return mount_failed::<T>(ENOMEM, "no memory for the root dentry");
@@ -946,7 +966,38 @@ fn mount_failed<T: FileSystem>(e: Error, why: &str) -> ffi::c_int {
     e.to_errno()
 }
 
-/// `inode_operations.lookup` of our directories.
+/// Runs `f`, a callback of ours that the VFS calls with a directory's
+/// `i_rwsem` of `sb` held (`->lookup()`, `->iterate_shared()`), with the
+/// running task listed as in one (`rdc_dir_callback_run()`): in it,
+/// [`DentryRef::lookup`] and [`DentryRef::create_child`] on `sb` are
+/// refused, as they could wait for the task itself.  `None` only if the
+/// helper did not call `f`, which it always does.
+///
+/// [`DentryRef::lookup`]: super::DentryRef::lookup
+/// [`DentryRef::create_child`]: super::DentryRef::create_child
+fn in_dir_callback<R, F: FnOnce() -> R>(sb: *const bindings::super_block, f: F) -> Option<R> {
+    /// Runs the closure of the `(Option<F>, Option<R>)` behind `p` once,
+    /// keeping its result there.
+    ///
+    /// # Safety
+    ///
+    /// `p` points to a live `(Option<F>, Option<R>)` that nothing else uses
+    /// during the call.
+    unsafe extern "C" fn run<R, F: FnOnce() -> R>(p: *mut c_void) {
+        // SAFETY: Per the function's contract.
+        let (f, out) = unsafe { &mut *p.cast::<(Option<F>, Option<R>)>() };
+        *out = f.take().map(|f| f());
+    }
+    let mut call: (Option<F>, Option<R>) = (Some(f), None);
+    // SAFETY: `run::<R, F>` gets the `(Option<F>, Option<R>)` it expects,
+    // which nothing else uses until `rdc_dir_callback_run()` returns; that
+    // calls it once, in this task, before returning.  `sb` is only compared.
+    unsafe { glue::rdc_dir_callback_run(sb, Some(run::<R, F>), (&raw mut call).cast()) };
+    call.1
+}
+
+/// `inode_operations.lookup` of our directories: [`lookup_in`], listed as
+/// a callback under the directory's `i_rwsem` ([`in_dir_callback`]).
 ///
 /// # Safety
 ///
@@ -956,6 +1007,22 @@ unsafe extern "C" fn lookup<T: FileSystem>(
     dir: *mut bindings::inode,
     dentry: *mut bindings::dentry,
     _flags: ffi::c_uint,
+) -> *mut bindings::dentry {
+    // SAFETY: The VFS calls `->lookup()` on a live directory of a live superblock.
+    let sb = unsafe { (*dir).i_sb };
+    // SAFETY: Called as `->lookup()` (this function's contract), as
+    // `lookup_in()` requires, and within this call.
+    in_dir_callback(sb, || unsafe { lookup_in::<T>(dir, dentry) }).unwrap_or_else(|| EIO.to_ptr())
+}
+
+/// The body of [`lookup`].
+///
+/// # Safety
+///
+/// As for [`lookup`]: called from it, within its call.
+unsafe fn lookup_in<T: FileSystem>(
+    dir: *mut bindings::inode,
+    dentry: *mut bindings::dentry,
 ) -> *mut bindings::dentry {
     // SAFETY: The VFS calls `->lookup()` on a live directory of a live superblock.
     let sb = unsafe { (*dir).i_sb };
@@ -994,13 +1061,32 @@ unsafe extern "C" fn lookup<T: FileSystem>(
     unsafe { bindings::d_splice_alias(inode, dentry) }
 }
 
-/// `file_operations.iterate_shared` of our directories.
+/// `file_operations.iterate_shared` of our directories: [`iterate_in`],
+/// listed as a callback under the directory's `i_rwsem`
+/// ([`in_dir_callback`]).
 ///
 /// # Safety
 ///
 /// Only the C side calls it, as that callback, with the guarantees the VFS
 /// (or the helpers' fs_context plumbing) gives it; `T` is the type the callback was registered for.
 unsafe extern "C" fn iterate_shared<T: FileSystem>(
+    file: *mut bindings::file,
+    ctx: *mut bindings::dir_context,
+) -> ffi::c_int {
+    // SAFETY: `file` is an open directory of ours, so its inode and
+    // superblock are live.
+    let sb = unsafe { (*glue::rdc_file_inode(file)).i_sb };
+    // SAFETY: Called as `->iterate_shared()` (this function's contract), as
+    // `iterate_in()` requires, and within this call.
+    in_dir_callback(sb, || unsafe { iterate_in::<T>(file, ctx) }).unwrap_or(EIO.to_errno())
+}
+
+/// The body of [`iterate_shared`].
+///
+/// # Safety
+///
+/// As for [`iterate_shared`]: called from it, within its call.
+unsafe fn iterate_in<T: FileSystem>(
     file: *mut bindings::file,
     ctx: *mut bindings::dir_context,
 ) -> ffi::c_int {

@@ -59,12 +59,16 @@ impl<T> Inode<T> {
     }
 
     /// `i_generation`, as the filesystem set it (0 for the inodes of this
-    /// layer's [`FileSystem`](super::fs_type::FileSystem)s).
+    /// layer's [`FileSystem`](super::fs_type::FileSystem)s): a snapshot, as
+    /// some filesystems change it on a live inode.
     pub fn generation(&self) -> u32 {
-        // SAFETY: `self` is alive; filesystems set `i_generation` once, when
-        // they set the inode up, and never change it while it lives: it
-        // names the inode in NFS file handles.
-        unsafe { (*self.as_raw()).i_generation }
+        // SAFETY: `self` is alive.  A volatile read, as C's `READ_ONCE()`:
+        // most filesystems set `i_generation` once, but some rewrite it on a
+        // live inode under its inode lock, which this does not take
+        // (`FS_IOC_SETVERSION` in ext2_ioctl() and __ext4_ioctl(), and
+        // swap_inode_boot_loader(), in fs/ext2/ioctl.c and fs/ext4/ioctl.c),
+        // for a foreign mount of such a filesystem.
+        unsafe { core::ptr::read_volatile(&raw const (*self.as_raw()).i_generation) }
     }
 
     /// `i_mode` (file type and permission bits): a snapshot, as the

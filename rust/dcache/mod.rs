@@ -49,7 +49,10 @@
 //!    the layer never follows a dentry to its superblock unless a pin keeps
 //!    that superblock.  An entry with a count (maybe a leaked one) is never
 //!    followed there, so a leak leads to those reports and to nothing
-//!    worse.
+//!    worse (C's reports: on a kernel with
+//!    `CONFIG_BUG_ON_DATA_CORRUPTION=y` the busy inodes are a `BUG()` in
+//!    `generic_shutdown_super()`, and `panic_on_warn` makes
+//!    `umount_check()`'s `WARN` a panic, as for the same leak in C).
 // rdcache-only {
 //!    (The fallback's deferred step of rule 6 follows one more: an entry,
 //!    unused and alive under its `d_lock`, which umount's
@@ -90,7 +93,12 @@
 //!    (`iput()`), an [`ActiveSuper`] (`deactivate_super()`) or a
 //!    [`KernMount`] may sleep, say so, and call `might_sleep()`.  Nothing
 //!    that takes a `d_lock` is reachable through a reference whose
-//!    [`ChildrenGuard`] is held (see [`dentry`]).
+//!    [`ChildrenGuard`] is held (see [`dentry`]).  Nothing that takes a
+//!    directory's `i_rwsem` (`DentryRef::lookup()`, `create_child()`) is
+//!    reachable from the callbacks the VFS runs under one of the same
+//!    superblock ([`fs_type::FileSystem::lookup`],
+//!    [`fs_type::FileSystem::child`]): refused
+//!    there with a `WARN`.
 //! 8. **Module exit.** A [`fs_type::Registration`] makes the module the
 //!    filesystem type's owner, so it cannot be unloaded while a superblock
 //!    of the type exists; the type itself is static ([`fs_type::Type`]), so a

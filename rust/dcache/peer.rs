@@ -9,7 +9,7 @@ use super::{
     dentry::{may_lock, DentryRef},
     glue,
 };
-use kernel::{alloc::VVec, bindings, prelude::*};
+use kernel::{alloc::VVec, bindings, prelude::*, task::might_sleep};
 
 /// `n` times `dput(dget(dentry))`, in C.  Never drops the last reference
 /// (the caller holds one), so it never sleeps.
@@ -51,8 +51,13 @@ pub struct DputBatch<'pin, T> {
 
 impl<'pin, T> DputBatch<'pin, T> {
     /// Takes the references out of `refs` (which is left empty).  Allocates;
-    /// the references are dropped if that fails.
+    /// the references are dropped if that fails.  **May sleep**: `EDEADLK`
+    /// (and a `WARN`), `refs` untouched, under a dentry guard or outside task
+    /// context.
     pub fn new(refs: &mut VVec<DentryRef<'pin, T>>) -> Result<Self> {
+        // `GFP_KERNEL` may sleep: not under a `d_lock` nor in an interrupt.
+        may_lock(c"DputBatch::new()")?;
+        might_sleep();
         let mut raw = VVec::with_capacity(refs.len(), GFP_KERNEL)?;
         for d in refs.drain_all() {
             // INVARIANT: Each count moves from a `DentryRef` under the same

@@ -49,13 +49,15 @@ static INODE_DATA_EVICTED: Atomic<u64> = Atomic::new(0);
 static INODE_DATA_CALLS: Atomic<u64> = Atomic::new(0);
 static INODES_EVICTED: Atomic<u64> = Atomic::new(0);
 
-/// Which of [`TestFs`]'s data hooks fail, for the error-path tests:
-/// [`FAIL_ROOT_DATA`], [`FAIL_INODE_DATA`].
+/// Which of [`TestFs`]'s hooks fail, for the error-path tests:
+/// [`FAIL_ROOT_DATA`], [`FAIL_INODE_DATA`], [`FAIL_ROOT_FILE`].
 static FAIL: Atomic<u32> = Atomic::new(0);
 /// `dentry_data()` of the root fails.
 const FAIL_ROOT_DATA: u32 = 1;
 /// `inode_data()` fails.
 const FAIL_INODE_DATA: u32 = 2;
+/// `root()` gives a file.
+const FAIL_ROOT_FILE: u32 = 4;
 /// The errno the failing hooks give.
 const HOOK_ERROR: Error = ENOSPC;
 
@@ -83,7 +85,7 @@ impl FileSystem for TestFs {
     fn root(_data: &()) -> Node {
         Node {
             id: 0,
-            dir: true,
+            dir: FAIL.load(Relaxed) & FAIL_ROOT_FILE == 0,
             size: 0,
         }
     }
@@ -301,6 +303,21 @@ mod dcache {
             assert!(ok.inode().is_some_and(|i| i.data() == Some(&INODE_WORD)));
             Ok(())
         })?;
+        balanced(before);
+        Ok(())
+    }
+
+    #[test]
+    fn a_root_that_is_not_a_directory_fails_the_mount_with_einval() -> Result {
+        // Refused before any inode is made (`d_make_root()` wants a
+        // directory; `graft_tree()` would refuse every mount of it later).
+        static FILE_ROOT: Type<TestFs> = Type::new();
+        let before = balance();
+        FAIL.store(FAIL_ROOT_FILE, Relaxed);
+        let r = with_root_of(&FILE_ROOT, |_| Ok(()));
+        FAIL.store(0, Relaxed);
+        assert_eq!(r.err(), Some(EINVAL));
+        assert_eq!(balance()[2] - before[2], 0);
         balanced(before);
         Ok(())
     }

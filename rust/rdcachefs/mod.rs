@@ -95,6 +95,7 @@ pub(crate) struct Options {
     linger: u32,
     scenario: u32,
     slow_kill: u32,
+    reentry: u32,
     /// Bit `i` set once option `i` was given.
     seen: u32,
 }
@@ -111,6 +112,9 @@ pub(crate) struct SbData {
     linger: u32,
     /// Non-zero: the forced interleaving its workers run.
     scenario: u32,
+    /// `reentry=1`: its `lookup()` of [`sound::REENTER`] and its first
+    /// `child()` of a listing call back into the layer ([`sound::reenter`]).
+    reentry: bool,
     workers: Arc<workers::Workers>,
 }
 
@@ -133,6 +137,7 @@ impl FileSystem for RdcacheFs {
         c"linger",
         c"scenario",
         c"slow_kill",
+        c"reentry",
     ];
     type Options = Options;
     type Data = SbData;
@@ -154,7 +159,8 @@ impl FileSystem for RdcacheFs {
             5 => (&mut opts.namelen, MAX_NAMELEN),
             6 => (&mut opts.linger, workers::MAX_LINGER_MS),
             7 => (&mut opts.scenario, scenario::MAX),
-            _ => (&mut opts.slow_kill, MAX_SLOW_KILL_US),
+            8 => (&mut opts.slow_kill, MAX_SLOW_KILL_US),
+            _ => (&mut opts.reentry, 1),
         };
         if value > max {
             return Err(fc.invalf(fmt!("option '{name}={value}' out of range 0..={max}")));
@@ -217,6 +223,7 @@ impl FileSystem for RdcacheFs {
             namelen: opts.namelen,
             linger: opts.linger,
             scenario: opts.scenario,
+            reentry: opts.reentry != 0,
             workers,
         })
     }
@@ -227,6 +234,9 @@ impl FileSystem for RdcacheFs {
 
     fn lookup(data: &SbData, dir: u64, name: &[u8]) -> Option<Node> {
         registry::count(data.tag, Counter::Lookups);
+        if data.reentry && name == sound::REENTER {
+            sound::reenter(&data.workers, "lookup()");
+        }
         data.shape.lookup(dir, name)
     }
 
@@ -236,6 +246,9 @@ impl FileSystem for RdcacheFs {
         index: u64,
         name: &mut [u8; CHILD_NAME_MAX],
     ) -> Option<(usize, Node)> {
+        if data.reentry && index == 0 {
+            sound::reenter(&data.workers, "child()");
+        }
         let (len, node) = data.shape.child(dir, index, name)?;
         if data.namelen == 0 {
             return Some((len, node));

@@ -14,9 +14,13 @@
 
 use super::{
     scenario::{HAS_DEFERRED_STEP, NOT_LAST},
+    workers::Workers,
     RdcacheFs, TYPE,
 };
-use crate::dcache::{hardirq::in_hardirq, peer, Census, Foreign, KernMount, PutResult, ShrinkList};
+use crate::dcache::{
+    hardirq::in_hardirq, peer, Census, DentryRef, Foreign, KernMount, PutResult, ShrinkList,
+};
+use kernel::alloc::VVec;
 use kernel::{
     prelude::*,
     sync::{
@@ -98,6 +102,49 @@ pub(crate) fn forget_umount_shrink() -> Result {
     Ok(())
 }
 
+/// The name whose `lookup()` calls back into the layer on a `reentry=1`
+/// mount.
+pub(crate) const REENTER: &[u8] = b"reenter";
+
+/// On a `reentry=1` mount, from inside its `lookup()` of [`REENTER`] or its
+/// first `child()` of a listing (`callback`), each run by the VFS with the
+/// directory's `i_rwsem` held shared: the layer calls that would take that
+/// lock again (`lookup()`, `create_child()` on this superblock) must be
+/// refused, each with a `WARN` naming itself and the rule, and one that
+/// takes no such lock (`try_lookup()`, the dcache only) allowed.  Logs a
+/// `sound: ok:` or `sound: FAILED:` line per check
+/// (`scripts/selftests/sound/reentry.sh` reads them).
+pub(crate) fn reenter(w: &Workers, callback: &str) {
+    // A pin taken inside the callback is not the last: whoever made the VFS
+    // call this holds the superblock active (a mount, or a pin).
+    let Some(pin) = w.sb().and_then(|sb| sb.try_activate()) else {
+        pr_err!("sound: FAILED: reentry in {callback}: the superblock could not be pinned\n");
+        return;
+    };
+    let root = pin.root();
+    let checks = [
+        (
+            "lookup() refused (EDEADLK)",
+            root.lookup(c"d0").err() == Some(EDEADLK),
+        ),
+        (
+            "create_child() refused (EDEADLK)",
+            root.create_child(c"reentered", false).err() == Some(EDEADLK),
+        ),
+        (
+            "try_lookup() allowed (the dcache only)",
+            root.try_lookup(c"d0").is_ok(),
+        ),
+    ];
+    for (what, ok) in checks {
+        if ok {
+            pr_info!("sound: ok: reentry in {callback}: {what}\n");
+        } else {
+            pr_err!("sound: FAILED: reentry in {callback}: {what}\n");
+        }
+    }
+}
+
 /// Counts the checks of [`guard_misuse`] that failed, logging each.
 struct Checks(u32);
 
@@ -138,6 +185,9 @@ pub(crate) fn guard_misuse() -> Result {
             "drop-0's last put is listed",
             list.as_mut().put(doomed) == PutResult::Listed,
         );
+        // For `DputBatch::new()` under the guard: made and dropped outside
+        // it (dropping a `VVec` may sleep, in `vfree()`).
+        let mut none = VVec::<DentryRef<'_, RdcacheFs>>::new();
         {
             let mut guard = root.lock_children().ok_or(EBUSY)?;
             // The guarded directory itself: counted under its held lock.
@@ -190,6 +240,11 @@ pub(crate) fn guard_misuse() -> Result {
             c.check(
                 "peer loops refused: the count unchanged",
                 d0.count() == before,
+            );
+            // It allocates with `GFP_KERNEL`: refused before it could.
+            c.check(
+                "DputBatch::new() refused (EDEADLK)",
+                peer::DputBatch::new(&mut none).err() == Some(EDEADLK),
             );
             let before = d0.count();
             d0.shrink_dcache_parent();

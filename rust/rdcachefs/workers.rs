@@ -107,6 +107,9 @@ pub(crate) struct Workers {
     /// ([`Workers::shrink`]), else 0; so that `->kill_sb()` can tell whether
     /// a shrink runs it (it never may: `kill_sb_in_shrink`).
     shrinking: [Atomic<i32>; MAX_WORKERS as usize],
+    /// The superblock, once mounted ([`Workers::start`]).
+    #[pin]
+    sb: SpinLock<Option<WeakSuper<RdcacheFs>>>,
 }
 
 impl Workers {
@@ -119,6 +122,7 @@ impl Workers {
                 lock <- new_spinlock!(0, "rdcachefs_workers"),
                 pids <- new_spinlock!(KVec::new(), "rdcachefs_worker_pids"),
                 shrinking: [const { Atomic::new(0) }; MAX_WORKERS as usize],
+                sb <- new_spinlock!(None, "rdcachefs_workers_sb"),
             }),
             GFP_KERNEL,
         )
@@ -130,6 +134,7 @@ impl Workers {
     /// scenario while another scenario's workers run.
     pub(crate) fn start(self: &Arc<Self>, sb: &WeakSuper<RdcacheFs>, cfg: Config) -> Result {
         let (n, tag) = (cfg.count(), cfg.tag);
+        *self.sb.lock() = Some(sb.clone());
         // Room for every worker's pid now: `run()` records it without allocating.
         let Ok(mut pids) = KVec::with_capacity(n as usize, GFP_KERNEL) else {
             pr_err!("superblock #{tag}: no memory for {n} workers\n");
@@ -181,6 +186,11 @@ impl Workers {
             .pids
             .lock()
             .push_within_capacity(kernel::current!().pid());
+    }
+
+    /// The mount's superblock, once [`Workers::start`] ran.
+    pub(crate) fn sb(&self) -> Option<WeakSuper<RdcacheFs>> {
+        self.sb.lock().clone()
     }
 
     /// Whether the current task is one of the workers.

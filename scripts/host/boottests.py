@@ -1,8 +1,9 @@
 # SPDX-License-Identifier: GPL-2.0
 """Host-side tests of what a boot does that a boot cannot show on demand:
 the runner's handling of a kernel that hangs before /init (vmrun.py, with a
-stand-in for QEMU), and kunit.sh's verdicts on a module load that fails
-(run by the guest's busybox sh, with the module tools stubbed)."""
+stand-in for QEMU), kunit.sh's verdicts on a module load that fails (run by
+the guest's busybox sh, with the module tools stubbed), and which kernel
+options make a test a SKIP (judge.missing_config(), on made-up configs)."""
 
 import os
 import subprocess
@@ -162,4 +163,28 @@ def early_hang_selftests():
                 res.append((f"harness/early-hang/{name}", not bad, bad))
     finally:
         vmrun.vm.Boot = real
+    return res
+
+
+def missing_config_selftests():
+    """[(name, ok, reasons)]: judge.missing_config(), which turns a test the
+    kernel cannot run into a SKIP naming the options it lacks: y wants y or
+    m, m the same, a value that exact value, and an option the .config does
+    not have is missing whatever it wants."""
+    import judge
+    have = {"CONFIG_A": "y", "CONFIG_B": "m", "CONFIG_NR": "4", "CONFIG_S": '"x"'}
+    cases = [("y-is-met-by-y", ["CONFIG_A=y"], []),
+             ("y-is-met-by-m", ["CONFIG_B=y"], []),
+             ("m-is-met-by-y", ["CONFIG_A=m"], []),
+             ("y-is-not-met-by-a-value", ["CONFIG_NR=y"], ["CONFIG_NR=y"]),
+             ("a-value-is-met-by-itself", ["CONFIG_NR=4"], []),
+             ("a-value-is-not-met-by-another", ["CONFIG_NR=5"], ["CONFIG_NR=5"]),
+             ("a-string-is-met-by-itself", ['CONFIG_S="x"'], []),
+             ("a-value-is-not-met-by-y", ["CONFIG_A=4"], ["CONFIG_A=4"]),
+             ("an-absent-option-is-missing", ["CONFIG_Z=y", "CONFIG_A=y", "CONFIG_Q=3"], ["CONFIG_Z=y", "CONFIG_Q=3"])]
+    res = []
+    for name, want, missing in cases:
+        got = judge.missing_config(want, have)
+        res.append((f"harness/missing-config/{name}", got == missing,
+                    [] if got == missing else [f"wanted {missing}, got {got}"]))
     return res

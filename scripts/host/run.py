@@ -189,6 +189,7 @@ class Runner:
             results += hosttests.taint_selftests()
             results += hosttests.noboot_selftests()
             results += boottests.early_hang_selftests()
+            results += boottests.missing_config_selftests()
             results += verdict.exit_status_selftests()
             results += hosttests.stress_threshold_results(self.args.kdir)
             results += hosttests.stress_judgement_selftests()

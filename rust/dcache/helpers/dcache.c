@@ -8,6 +8,7 @@
 
 #include <linux/dcache.h>
 #include <linux/fs.h>
+#include <linux/list.h>
 #include <linux/lockref.h>
 #include <linux/namei.h>
 #include <linux/percpu.h>
@@ -315,6 +316,64 @@ DEFINE_PER_CPU(struct dentry *, rust_dentry_guard_child);
 DEFINE_PER_CPU(struct task_struct *, rust_dentry_callback_owner);
 
 /*
+ * The tasks running a file system callback that the VFS calls with a
+ * directory's i_rwsem held (->lookup(), shared, with the name's in-lookup
+ * dentry pending in d_alloc_parallel(); ->iterate_shared(), shared): one
+ * record each, on the task's stack in rdc_dir_callback_run(), listed for
+ * the call.  A layer call that takes a directory's i_rwsem of the same
+ * superblock (a lookup, create_child()) is refused there: the same name
+ * waits for itself in d_wait_lookup(), inode_lock() waits for the task's
+ * own read hold, and a second read hold waits behind any writer queued
+ * meanwhile.  One lock for every superblock: only the slow paths (a lookup
+ * that missed the dcache, a readdir) and those layer calls take it.  Not
+ * static, as above; with CONFIG_RUST_INLINE_HELPERS each crate's callbacks
+ * and refusals see only its own copy.
+ */
+LIST_HEAD(rust_dir_callbacks);
+DEFINE_SPINLOCK(rust_dir_callbacks_lock);
+
+struct rust_dir_callback {
+	struct list_head node;
+	const struct task_struct *task;
+	const struct super_block *sb;
+};
+
+/*
+ * Runs @fn(@arg), a callback of @sb's file system type that the VFS calls
+ * with a directory's i_rwsem held, with the running task listed as in one.
+ */
+__rust_helper void rdc_dir_callback_run(const struct super_block *sb, void (*fn)(void *),
+					void *arg)
+{
+	struct rust_dir_callback c = { .task = current, .sb = sb };
+
+	spin_lock(&rust_dir_callbacks_lock);
+	list_add(&c.node, &rust_dir_callbacks);
+	spin_unlock(&rust_dir_callbacks_lock);
+	fn(arg);
+	spin_lock(&rust_dir_callbacks_lock);
+	list_del(&c.node);
+	spin_unlock(&rust_dir_callbacks_lock);
+}
+
+/* Whether the running task is in such a callback of @sb (see above). */
+__rust_helper bool rdc_in_dir_callback(const struct super_block *sb)
+{
+	struct rust_dir_callback *c;
+	bool in = false;
+
+	spin_lock(&rust_dir_callbacks_lock);
+	list_for_each_entry(c, &rust_dir_callbacks, node) {
+		if (c->task == current && c->sb == sb) {
+			in = true;
+			break;
+		}
+	}
+	spin_unlock(&rust_dir_callbacks_lock);
+	return in;
+}
+
+/*
  * Whether the running task holds a dentry guard.  A guard holder cannot
  * migrate, so it finds its record on the CPU it runs on; anyone else reads a
  * slot not its own.
@@ -331,6 +390,8 @@ enum {
 	RUST_LOCK_NOT_TASK = 2,
 	RUST_LOCK_CALLBACK = 3,
 	RUST_LOCK_HELD = 4,
+	/* rdc_in_dir_callback(), for rdc_lock_rule_warn() only */
+	RUST_LOCK_DIR_CALLBACK = 5,
 };
 
 /*
@@ -418,6 +479,9 @@ __rust_helper void rdc_lock_rule_warn(const char *op, int why)
 {
 	if (why == RUST_LOCK_NOT_TASK)
 		WARN(1, "dcache: %s outside task context refused: d_lock is not IRQ-safe\n", op);
+	else if (why == RUST_LOCK_DIR_CALLBACK)
+		WARN(1, "dcache: %s in a callback called under a directory's i_rwsem (->lookup(), ->iterate_shared()) refused: taking a directory's i_rwsem of the same superblock again can deadlock\n",
+		     op);
 	else if (why == RUST_LOCK_CALLBACK)
 		WARN(1, "dcache: %s in a callback called under a d_lock (->d_delete()) refused: a d_lock or i_lock taken under a d_lock can deadlock\n",
 		     op);

@@ -27,6 +27,7 @@ namelen=65537|option 'namelen=65537' out of range 0..=65536
 linger=1001|option 'linger=1001' out of range 0..=1000
 scenario=8|option 'scenario=8' out of range 0..=7
 slow_kill=100001|option 'slow_kill=100001' out of range 0..=100000
+reentry=2|option 'reentry=2' out of range 0..=1
 scenario=1,workers=1|scenario=1 runs its own workers
 scenario=1,depth=0|scenario=1 needs d0 and f0
 scenario=1,fanout=0|scenario=1 needs d0 and f0
@@ -42,7 +43,8 @@ workers=8,depth=1,fanout=1,files=1
 seed=4294967295
 namelen=65536
 linger=1000
-slow_kill=100000"
+slow_kill=100000
+reentry=1"
 
 ktap_print_header
 # One result per case, per accepted maximum, the defaults, and the rmmod.
