@@ -291,12 +291,27 @@ pub(crate) fn may_lock(op: &CStr) -> Result {
     Err(EDEADLK)
 }
 
+/// Whether the running task is outside every callback the VFS may run
+/// under a directory's `i_rwsem` ([`FileSystem::lookup`], [`FileSystem::child`],
+/// the teardown callbacks from [`FileSystem::d_iput`] on): in one,
+/// [`DentryRef::lookup`] and [`DentryRef::create_child`] on its superblock
+/// are refused.  Never warns.  May sleep: it takes a lock only task
+/// context may.
+///
+/// [`FileSystem::lookup`]: super::FileSystem::lookup
+/// [`FileSystem::child`]: super::FileSystem::child
+/// [`FileSystem::d_iput`]: super::FileSystem::d_iput
+pub fn may_take_dir_locks() -> bool {
+    // SAFETY: No preconditions: compares `current` with the listed records.
+    !unsafe { glue::rdc_in_any_dir_callback() }
+}
+
 /// `Ok` unless the running task is in a callback of `sb`'s type that the VFS
-/// calls with a directory's `i_rwsem` held ([`FileSystem::lookup`] and what
-/// it calls, [`FileSystem::child`]): there `op`, which takes a directory's
-/// `i_rwsem` of `sb`, could wait for the task itself, so it `WARN`s naming
-/// `op` and the rule, and returns `EDEADLK`.  May sleep: called only where
-/// `op` may.
+/// may call with a directory's `i_rwsem` held ([`FileSystem::lookup`] and
+/// what it calls, [`FileSystem::child`], the teardown callbacks): there
+/// `op`, which takes a directory's `i_rwsem` of `sb`, could wait for the
+/// task itself, so it `WARN`s naming `op` and the rule, and returns
+/// `EDEADLK`.  May sleep: called only where `op` may.
 ///
 /// [`FileSystem::lookup`]: super::FileSystem::lookup
 /// [`FileSystem::child`]: super::FileSystem::child

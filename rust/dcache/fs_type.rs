@@ -367,8 +367,9 @@ pub trait FileSystem: Sized + 'static {
     fn root(data: &Self::Data) -> Node;
     /// The child `name` of directory `dir`, if it exists.  May sleep.
     ///
-    /// Runs with `dir`'s `i_rwsem` held shared and `name`'s dentry pending
-    /// (`lookup_slow()`, `d_alloc_parallel()`), as do the
+    /// Runs with `dir`'s `i_rwsem` held: shared, `name`'s dentry pending
+    /// (`lookup_slow()`, `d_alloc_parallel()`), or exclusive (the lookups of
+    /// unlink, mkdir, rename, an `O_CREAT` open), as do the
     /// [`Self::dentry_data`] and [`Self::inode_data`] of the lookup: a
     /// [`DentryRef::lookup`](super::DentryRef::lookup) or
     /// [`DentryRef::create_child`](super::DentryRef::create_child) on this
@@ -432,6 +433,17 @@ pub trait FileSystem: Sized + 'static {
     /// (With rdcache's fallback for kernels that keep `dput_to_list()` to
     /// `fs/`, `ShrinkList::shrink()`'s deferred `dput()` holds it shared too.)
     // } rdcache-only
+    ///
+    /// Any of these may run with a directory's `i_rwsem` of the superblock
+    /// held (a failed lookup's dentry is killed under it in
+    /// `__lookup_slow()`, unlink's negative one in `lookup_one_qstr_excl()`,
+    /// reclaim prunes dentries and inodes under it in `d_alloc()`), which
+    /// the layer cannot tell from a run without one: so a
+    /// [`DentryRef::lookup`](super::DentryRef::lookup) or
+    /// [`DentryRef::create_child`](super::DentryRef::create_child) on this
+    /// superblock is refused in them, as in [`Self::lookup`] (when memory
+    /// is short the layer may run one unlisted, and such a call then goes
+    /// through).
     ///
     /// So they must not take `s_umount`, nor drop an
     /// [`ActiveSuper`](super::ActiveSuper) (which may be the last, whose
@@ -966,16 +978,22 @@ fn mount_failed<T: FileSystem>(e: Error, why: &str) -> ffi::c_int {
     e.to_errno()
 }
 
-/// Runs `f`, a callback of ours that the VFS calls with a directory's
-/// `i_rwsem` of `sb` held (`->lookup()`, `->iterate_shared()`), with the
-/// running task listed as in one (`rdc_dir_callback_run()`): in it,
-/// [`DentryRef::lookup`] and [`DentryRef::create_child`] on `sb` are
-/// refused, as they could wait for the task itself.  `None` only if the
-/// helper did not call `f`, which it always does.
+/// Runs `f`, a callback of ours that the VFS may call with a directory's
+/// `i_rwsem` of `sb` held (`->lookup()`, `->iterate_shared()`, and the
+/// teardown callbacks, see `rdc_dir_callback_run()`), with the running task
+/// listed as in one: in it, [`DentryRef::lookup`] and
+/// [`DentryRef::create_child`] on `sb` are refused, as they could wait for
+/// the task itself.  The record is allocated (`may_wait`: with
+/// `GFP_KERNEL`, else without waiting); `Err(f)`, `f` not run, if that
+/// failed.
 ///
 /// [`DentryRef::lookup`]: super::DentryRef::lookup
 /// [`DentryRef::create_child`]: super::DentryRef::create_child
-fn in_dir_callback<R, F: FnOnce() -> R>(sb: *const bindings::super_block, f: F) -> Option<R> {
+fn in_dir_callback<R, F: FnOnce() -> R>(
+    sb: *const bindings::super_block,
+    may_wait: bool,
+    f: F,
+) -> core::result::Result<R, F> {
     /// Runs the closure of the `(Option<F>, Option<R>)` behind `p` once,
     /// keeping its result there.
     ///
@@ -991,9 +1009,24 @@ fn in_dir_callback<R, F: FnOnce() -> R>(sb: *const bindings::super_block, f: F) 
     let mut call: (Option<F>, Option<R>) = (Some(f), None);
     // SAFETY: `run::<R, F>` gets the `(Option<F>, Option<R>)` it expects,
     // which nothing else uses until `rdc_dir_callback_run()` returns; that
-    // calls it once, in this task, before returning.  `sb` is only compared.
-    unsafe { glue::rdc_dir_callback_run(sb, Some(run::<R, F>), (&raw mut call).cast()) };
-    call.1
+    // calls it at most once, in this task, before returning.  `sb` is only
+    // compared.
+    unsafe { glue::rdc_dir_callback_run(sb, may_wait, Some(run::<R, F>), (&raw mut call).cast()) };
+    match call {
+        (_, Some(r)) => Ok(r),
+        (Some(f), None) => Err(f),
+        // `run()` takes `f` only to put its result there.
+        (None, None) => unreachable!(),
+    }
+}
+
+/// [`in_dir_callback`] for a teardown callback, which cannot fail: if no
+/// record could be had without waiting (memory is short, and it may run in
+/// reclaim), `f` runs unlisted, and its layer calls are not refused.
+fn teardown_callback<F: FnOnce()>(sb: *const bindings::super_block, f: F) {
+    if let Err(f) = in_dir_callback(sb, false, f) {
+        f();
+    }
 }
 
 /// `inode_operations.lookup` of our directories: [`lookup_in`], listed as
@@ -1012,7 +1045,8 @@ unsafe extern "C" fn lookup<T: FileSystem>(
     let sb = unsafe { (*dir).i_sb };
     // SAFETY: Called as `->lookup()` (this function's contract), as
     // `lookup_in()` requires, and within this call.
-    in_dir_callback(sb, || unsafe { lookup_in::<T>(dir, dentry) }).unwrap_or_else(|| EIO.to_ptr())
+    in_dir_callback(sb, true, || unsafe { lookup_in::<T>(dir, dentry) })
+        .unwrap_or_else(|_| ENOMEM.to_ptr())
 }
 
 /// The body of [`lookup`].
@@ -1078,7 +1112,8 @@ unsafe extern "C" fn iterate_shared<T: FileSystem>(
     let sb = unsafe { (*glue::rdc_file_inode(file)).i_sb };
     // SAFETY: Called as `->iterate_shared()` (this function's contract), as
     // `iterate_in()` requires, and within this call.
-    in_dir_callback(sb, || unsafe { iterate_in::<T>(file, ctx) }).unwrap_or(EIO.to_errno())
+    in_dir_callback(sb, true, || unsafe { iterate_in::<T>(file, ctx) })
+        .unwrap_or_else(|_| ENOMEM.to_errno())
 }
 
 /// The body of [`iterate_shared`].
@@ -1201,6 +1236,21 @@ unsafe extern "C" fn d_delete<T: FileSystem>(dentry: *const bindings::dentry) ->
 /// Only the C side calls it, as that callback, with the guarantees the VFS
 /// (or the helpers' fs_context plumbing) gives it; `T` is the type the callback was registered for.
 unsafe extern "C" fn d_release<T: FileSystem>(dentry: *mut bindings::dentry) {
+    // SAFETY: The dentry is not freed until `->d_release()` returns; `d_sb`
+    // is constant (its superblock, maybe dead, is only compared).
+    let sb = unsafe { (*dentry).d_sb };
+    // SAFETY: Called as `->d_release()` (this function's contract), as
+    // `d_release_in()` requires, and within this call.
+    teardown_callback(sb, || unsafe { d_release_in::<T>(dentry) });
+}
+
+/// The body of [`d_release`], listed as a callback that may run under a
+/// directory's `i_rwsem` ([`teardown_callback`]).
+///
+/// # Safety
+///
+/// As for [`d_release`]: called from it, within its call.
+unsafe fn d_release_in<T: FileSystem>(dentry: *mut bindings::dentry) {
     {
         // INVARIANT: The dentry of this `->d_release()`, not freed until it
         // returns (`dentry_kill()` calls `dentry_free()` after it); the data
@@ -1236,6 +1286,20 @@ unsafe extern "C" fn d_iput<T: FileSystem>(
     dentry: *mut bindings::dentry,
     inode: *mut bindings::inode,
 ) {
+    // SAFETY: The dentry is not freed until `->d_release()`, after this;
+    // `d_sb` is constant (its superblock is only compared).
+    let sb = unsafe { (*dentry).d_sb };
+    // SAFETY: Called as `->d_iput()` (this function's contract), as
+    // `d_iput_in()` requires, and within this call.
+    teardown_callback(sb, || unsafe { d_iput_in::<T>(dentry, inode) });
+}
+
+/// The body of [`d_iput`], listed as [`d_release`]'s is.
+///
+/// # Safety
+///
+/// As for [`d_iput`]: called from it, within its call.
+unsafe fn d_iput_in<T: FileSystem>(dentry: *mut bindings::dentry, inode: *mut bindings::inode) {
     {
         // INVARIANT: The dentry of this `->d_iput()`, dying (its count is
         // dead), so `->d_release()`, which drops the data, comes later.
@@ -1257,6 +1321,20 @@ unsafe extern "C" fn d_iput<T: FileSystem>(
 /// Only the C side calls it, as that callback, with the guarantees the VFS
 /// (or the helpers' fs_context plumbing) gives it; `T` is the type the callback was registered for.
 unsafe extern "C" fn evict_inode<T: FileSystem>(inode: *mut bindings::inode) {
+    // SAFETY: The inode is not freed until `evict()` returns; `i_sb` is
+    // constant (its superblock is only compared).
+    let sb = unsafe { (*inode).i_sb };
+    // SAFETY: Called as `->evict_inode()` (this function's contract), as
+    // `evict_inode_in()` requires, and within this call.
+    teardown_callback(sb, || unsafe { evict_inode_in::<T>(inode) });
+}
+
+/// The body of [`evict_inode`], listed as [`d_release`]'s is.
+///
+/// # Safety
+///
+/// As for [`evict_inode`]: called from it, within its call.
+unsafe fn evict_inode_in<T: FileSystem>(inode: *mut bindings::inode) {
     // SAFETY: `->evict_inode()` of a live inode being torn down.
     unsafe { glue::rdc_evict_inode_common(inode) };
     {

@@ -56,10 +56,12 @@ extern "C" {
     pub(crate) fn rdc_dlock_callback_exit(prev: *mut bindings::task_struct);
     pub(crate) fn rdc_dir_callback_run(
         sb: *const bindings::super_block,
+        may_wait: bool,
         f: Option<unsafe extern "C" fn(*mut c_void)>,
         arg: *mut c_void,
-    );
+    ) -> bool;
     pub(crate) fn rdc_in_dir_callback(sb: *const bindings::super_block) -> bool;
+    pub(crate) fn rdc_in_any_dir_callback() -> bool;
     pub(crate) fn rdc_guard_lock(dentry: *mut bindings::dentry) -> bool;
     pub(crate) fn rdc_guard_unlock(dentry: *mut bindings::dentry);
     pub(crate) fn rdc_guard_lock_child(dentry: *mut bindings::dentry);

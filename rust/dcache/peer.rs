@@ -51,7 +51,7 @@ pub struct DputBatch<'pin, T> {
 
 impl<'pin, T> DputBatch<'pin, T> {
     /// Takes the references out of `refs` (which is left empty).  Allocates;
-    /// the references are dropped if that fails.  **May sleep**: `EDEADLK`
+    /// if that fails, `ENOMEM` and the references stay in `refs`.  **May sleep**: `EDEADLK`
     /// (and a `WARN`), `refs` untouched, under a dentry guard or outside task
     /// context.
     pub fn new(refs: &mut VVec<DentryRef<'pin, T>>) -> Result<Self> {

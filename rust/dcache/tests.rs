@@ -8,7 +8,7 @@
 //! no `BUG: Dentry ... still in use`, no KASAN report, no lockdep splat).
 
 use super::{
-    dentry::may_take_d_lock,
+    dentry::{may_take_d_lock, may_take_dir_locks},
     fs_type::{
         DeletingDentry, DyingDentry, EvictingInode, FileSystem, FsContext, Node, Registration,
         Type, CHILD_NAME_MAX,
@@ -30,6 +30,26 @@ pub(crate) struct TestFs;
 /// What [`may_take_d_lock`] said in the last `->d_delete()` of a `probe-`
 /// name: 0 not called yet, 1 allowed, 2 refused.
 static PROBE: Atomic<u32> = Atomic::new(0);
+
+/// While set, [`TestFs`]'s `lookup()`, `d_release()`, `d_iput()` and
+/// `evict_inode()` record what [`may_take_dir_locks`] said in them.
+static DIR_PROBE: Atomic<bool> = Atomic::new(false);
+/// Per callback (lookup, d_release, d_iput, evict_inode): times it ran with
+/// the directory locks refused (listed), and times it ran with them allowed.
+static DIR_PROBE_LISTED: [Atomic<u32>; 4] = [const { Atomic::new(0) }; 4];
+static DIR_PROBE_UNLISTED: [Atomic<u32>; 4] = [const { Atomic::new(0) }; 4];
+
+/// Records what [`may_take_dir_locks`] says in callback `i`, if probing.
+fn dir_probe(i: usize) {
+    if DIR_PROBE.load(Relaxed) {
+        let seen = if may_take_dir_locks() {
+            &DIR_PROBE_UNLISTED
+        } else {
+            &DIR_PROBE_LISTED
+        };
+        seen[i].fetch_add(1, Relaxed);
+    }
+}
 
 /// The data [`TestFs`] gives the dentries its `->lookup()` makes (negative
 /// ones: it finds nothing) and its root: counts how many are made, seen in
@@ -90,6 +110,7 @@ impl FileSystem for TestFs {
         }
     }
     fn lookup(_data: &(), _dir: u64, name: &[u8]) -> Option<Node> {
+        dir_probe(0);
         // Only the error-path tests look up `file-` names.
         name.starts_with(b"file-").then_some(Node {
             id: 1,
@@ -129,11 +150,16 @@ impl FileSystem for TestFs {
         Ok(Some(INODE_WORD))
     }
     fn d_release(dentry: &DyingDentry<'_, Self>) {
+        dir_probe(1);
         if dentry.data().is_some() {
             PROBES_RELEASED.fetch_add(1, Relaxed);
         }
     }
+    fn d_iput(_dentry: &DyingDentry<'_, Self>) {
+        dir_probe(2);
+    }
     fn evict_inode(inode: &EvictingInode<'_, Self>) {
+        dir_probe(3);
         INODES_EVICTED.fetch_add(1, Relaxed);
         if inode.data() == Some(&INODE_WORD) {
             INODE_DATA_EVICTED.fetch_add(1, Relaxed);
@@ -611,6 +637,48 @@ mod dcache {
             assert!(may_take_d_lock());
             Ok(())
         })
+    }
+
+    #[test]
+    fn callbacks_that_may_run_under_a_directory_lock_refuse_taking_one() -> Result {
+        let zero = || {
+            for s in DIR_PROBE_LISTED.iter() {
+                s.store(0, Relaxed);
+            }
+            for s in DIR_PROBE_UNLISTED.iter() {
+                s.store(0, Relaxed);
+            }
+        };
+        zero();
+        with_root!(|root| {
+            assert!(may_take_dir_locks());
+            DIR_PROBE.store(true, Relaxed);
+            // `->lookup()` (a negative dentry), then a child killed:
+            // `->d_iput()`, `->evict_inode()` (from its `iput()`) and
+            // `->d_release()`.
+            let looked = root.lookup(c"dir-probe-1");
+            let made = root.create_child(c"dir-probe-2", false);
+            drop(made);
+            root.shrink_dcache_parent();
+            DIR_PROBE.store(false, Relaxed);
+            assert!(looked.is_ok_and(|d| d.inode().is_none()));
+            // Outside them, allowed again.
+            assert!(may_take_dir_locks());
+            Ok(())
+        })?;
+        for (i, name) in ["lookup", "d_release", "d_iput", "evict_inode"]
+            .iter()
+            .enumerate()
+        {
+            let listed = DIR_PROBE_LISTED[i].load(Relaxed);
+            let unlisted = DIR_PROBE_UNLISTED[i].load(Relaxed);
+            if listed == 0 || unlisted != 0 {
+                pr_err!("{name}: {listed} run(s) listed, {unlisted} unlisted\n");
+            }
+            assert!(listed > 0 && unlisted == 0);
+        }
+        zero();
+        Ok(())
     }
 
     #[test]

@@ -15,6 +15,7 @@
 #include <linux/preempt.h>
 #include <linux/sched.h>
 #include <linux/sched/task.h>
+#include <linux/slab.h>
 #include <linux/spinlock.h>
 
 /* d_lockref.count: negative (-128) once the dentry is dead. */
@@ -316,16 +317,25 @@ DEFINE_PER_CPU(struct dentry *, rust_dentry_guard_child);
 DEFINE_PER_CPU(struct task_struct *, rust_dentry_callback_owner);
 
 /*
- * The tasks running a file system callback that the VFS calls with a
- * directory's i_rwsem held (->lookup(), shared, with the name's in-lookup
- * dentry pending in d_alloc_parallel(); ->iterate_shared(), shared): one
- * record each, on the task's stack in rdc_dir_callback_run(), listed for
- * the call.  A layer call that takes a directory's i_rwsem of the same
+ * The tasks running a file system callback that the VFS may call with a
+ * directory's i_rwsem of its superblock held: ->lookup() (shared, the name's
+ * dentry pending in d_alloc_parallel(); or exclusive, from unlink, mkdir,
+ * rename or an O_CREAT open), ->iterate_shared() (shared), and the teardown
+ * callbacks ->d_release(), ->d_iput() and ->evict_inode(), which a dput() or
+ * an iput() runs under such a lock (a failed lookup's dentry in
+ * __lookup_slow(), lookup_one_qstr_excl()'s, reclaim in d_alloc()) or
+ * without one, which the layer cannot tell apart.  One record each, listed
+ * for the call.  A layer call that takes a directory's i_rwsem of the same
  * superblock (a lookup, create_child()) is refused there: the same name
- * waits for itself in d_wait_lookup(), inode_lock() waits for the task's
- * own read hold, and a second read hold waits behind any writer queued
- * meanwhile.  One lock for every superblock: only the slow paths (a lookup
- * that missed the dcache, a readdir) and those layer calls take it.  Not
+ * waits for itself in d_wait_lookup(), inode_lock() for the task's own
+ * hold, a second read hold behind any writer queued meanwhile.
+ *
+ * A record is allocated, not on the task's stack, and holds a reference to
+ * its task: a callback that oopses (a Rust panic is a BUG()) never returns
+ * to unlist it, and its record then stays listed, leaked, naming a task no
+ * new one can be mistaken for, instead of a freed stack.  One lock for
+ * every superblock: only the slow paths (a lookup that missed the dcache, a
+ * readdir, a kill or an eviction) and those layer calls take it.  Not
  * static, as above; with CONFIG_RUST_INLINE_HELPERS each crate's callbacks
  * and refusals see only its own copy.
  */
@@ -334,26 +344,53 @@ DEFINE_SPINLOCK(rust_dir_callbacks_lock);
 
 struct rust_dir_callback {
 	struct list_head node;
-	const struct task_struct *task;
-	const struct super_block *sb;
+	struct task_struct *task;	/* counted */
+	const struct super_block *sb;	/* only compared */
 };
 
 /*
- * Runs @fn(@arg), a callback of @sb's file system type that the VFS calls
- * with a directory's i_rwsem held, with the running task listed as in one.
+ * Runs @fn(@arg), a callback of @sb's file system type of the kind above,
+ * with the running task listed as in one; returns true.  Returns false,
+ * calling nothing, if no record could be allocated: with GFP_KERNEL if
+ * @may_wait, else with GFP_NOWAIT (the teardown callbacks run in reclaim).
  */
-__rust_helper void rdc_dir_callback_run(const struct super_block *sb, void (*fn)(void *),
-					void *arg)
+__rust_helper bool rdc_dir_callback_run(const struct super_block *sb, bool may_wait,
+					void (*fn)(void *), void *arg)
 {
-	struct rust_dir_callback c = { .task = current, .sb = sb };
+	struct rust_dir_callback *c;
 
+	c = kmalloc(sizeof(*c), may_wait ? GFP_KERNEL : GFP_NOWAIT | __GFP_NOWARN);
+	if (!c)
+		return false;
+	c->task = get_task_struct(current);
+	c->sb = sb;
 	spin_lock(&rust_dir_callbacks_lock);
-	list_add(&c.node, &rust_dir_callbacks);
+	list_add(&c->node, &rust_dir_callbacks);
 	spin_unlock(&rust_dir_callbacks_lock);
 	fn(arg);
 	spin_lock(&rust_dir_callbacks_lock);
-	list_del(&c.node);
+	list_del(&c->node);
 	spin_unlock(&rust_dir_callbacks_lock);
+	put_task_struct(c->task);
+	kfree(c);
+	return true;
+}
+
+/* Whether the running task is in such a callback of any superblock. */
+__rust_helper bool rdc_in_any_dir_callback(void)
+{
+	struct rust_dir_callback *c;
+	bool in = false;
+
+	spin_lock(&rust_dir_callbacks_lock);
+	list_for_each_entry(c, &rust_dir_callbacks, node) {
+		if (c->task == current) {
+			in = true;
+			break;
+		}
+	}
+	spin_unlock(&rust_dir_callbacks_lock);
+	return in;
 }
 
 /* Whether the running task is in such a callback of @sb (see above). */
@@ -480,7 +517,7 @@ __rust_helper void rdc_lock_rule_warn(const char *op, int why)
 	if (why == RUST_LOCK_NOT_TASK)
 		WARN(1, "dcache: %s outside task context refused: d_lock is not IRQ-safe\n", op);
 	else if (why == RUST_LOCK_DIR_CALLBACK)
-		WARN(1, "dcache: %s in a callback called under a directory's i_rwsem (->lookup(), ->iterate_shared()) refused: taking a directory's i_rwsem of the same superblock again can deadlock\n",
+		WARN(1, "dcache: %s in a callback called under a directory's i_rwsem (->lookup(), ->iterate_shared(), or maybe ->d_release(), ->d_iput(), ->evict_inode()) refused: taking a directory's i_rwsem of the same superblock again can deadlock\n",
 		     op);
 	else if (why == RUST_LOCK_CALLBACK)
 		WARN(1, "dcache: %s in a callback called under a d_lock (->d_delete()) refused: a d_lock or i_lock taken under a d_lock can deadlock\n",

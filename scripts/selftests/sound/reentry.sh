@@ -16,7 +16,7 @@
 . ./lib.sh
 
 M=/mnt/rdc-reentry
-RULE="in a callback called under a directory's i_rwsem (->lookup(), ->iterate_shared()) refused"
+RULE="refused: taking a directory's i_rwsem of the same superblock again can deadlock"
 
 ktap_print_header
 ktap_set_plan 4
