@@ -382,6 +382,12 @@ __rust_helper bool rdc_in_any_dir_callback(void)
 	struct rust_dir_callback *c;
 	bool in = false;
 
+	/*
+	 * Unlocked, the common case: a task's own record, listed by itself
+	 * before, is seen by it here, so an empty list means none is its.
+	 */
+	if (list_empty(&rust_dir_callbacks))
+		return false;
 	spin_lock(&rust_dir_callbacks_lock);
 	list_for_each_entry(c, &rust_dir_callbacks, node) {
 		if (c->task == current) {
@@ -399,6 +405,12 @@ __rust_helper bool rdc_in_dir_callback(const struct super_block *sb)
 	struct rust_dir_callback *c;
 	bool in = false;
 
+	/*
+	 * Unlocked, the common case: a task's own record, listed by itself
+	 * before, is seen by it here, so an empty list means none is its.
+	 */
+	if (list_empty(&rust_dir_callbacks))
+		return false;
 	spin_lock(&rust_dir_callbacks_lock);
 	list_for_each_entry(c, &rust_dir_callbacks, node) {
 		if (c->task == current && c->sb == sb) {
