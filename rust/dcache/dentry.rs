@@ -298,9 +298,9 @@ pub(crate) fn may_lock(op: &CStr) -> Result {
 /// are refused.  Never warns.  May sleep: it takes a lock only task
 /// context may.
 ///
-/// [`FileSystem::lookup`]: super::FileSystem::lookup
-/// [`FileSystem::child`]: super::FileSystem::child
-/// [`FileSystem::d_iput`]: super::FileSystem::d_iput
+/// [`FileSystem::lookup`]: super::fs_type::FileSystem::lookup
+/// [`FileSystem::child`]: super::fs_type::FileSystem::child
+/// [`FileSystem::d_iput`]: super::fs_type::FileSystem::d_iput
 pub fn may_take_dir_locks() -> bool {
     // SAFETY: No preconditions: compares `current` with the listed records.
     !unsafe { glue::rdc_in_any_dir_callback() }
@@ -313,8 +313,8 @@ pub fn may_take_dir_locks() -> bool {
 /// task itself, so it `WARN`s naming `op` and the rule, and returns
 /// `EDEADLK`.  May sleep: called only where `op` may.
 ///
-/// [`FileSystem::lookup`]: super::FileSystem::lookup
-/// [`FileSystem::child`]: super::FileSystem::child
+/// [`FileSystem::lookup`]: super::fs_type::FileSystem::lookup
+/// [`FileSystem::child`]: super::fs_type::FileSystem::child
 fn may_lock_dir(sb: *const bindings::super_block, op: &CStr) -> Result {
     // SAFETY: Compares `sb` and `current` with the listed records; no
     // dereference of `sb`.

@@ -359,7 +359,7 @@ __rust_helper bool rdc_dir_callback_run(const struct super_block *sb, bool may_w
 {
 	struct rust_dir_callback *c;
 
-	c = kmalloc(sizeof(*c), may_wait ? GFP_KERNEL : GFP_NOWAIT | __GFP_NOWARN);
+	c = kmalloc_obj(*c, may_wait ? GFP_KERNEL : GFP_NOWAIT | __GFP_NOWARN);
 	if (!c)
 		return false;
 	c->task = get_task_struct(current);
