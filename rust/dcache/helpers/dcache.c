@@ -376,8 +376,11 @@ __rust_helper bool rdc_dir_callback_run(const struct super_block *sb, bool may_w
 	return true;
 }
 
-/* Whether the running task is in such a callback of any superblock. */
-__rust_helper bool rdc_in_any_dir_callback(void)
+/*
+ * Whether the running task has a record listed: of @sb, or of any
+ * superblock if @sb is NULL.
+ */
+static inline bool rust_dir_callback_listed(const struct super_block *sb)
 {
 	struct rust_dir_callback *c;
 	bool in = false;
@@ -390,7 +393,7 @@ __rust_helper bool rdc_in_any_dir_callback(void)
 		return false;
 	spin_lock(&rust_dir_callbacks_lock);
 	list_for_each_entry(c, &rust_dir_callbacks, node) {
-		if (c->task == current) {
+		if (c->task == current && (!sb || c->sb == sb)) {
 			in = true;
 			break;
 		}
@@ -399,27 +402,16 @@ __rust_helper bool rdc_in_any_dir_callback(void)
 	return in;
 }
 
+/* Whether the running task is in such a callback of any superblock. */
+__rust_helper bool rdc_in_any_dir_callback(void)
+{
+	return rust_dir_callback_listed(NULL);
+}
+
 /* Whether the running task is in such a callback of @sb (see above). */
 __rust_helper bool rdc_in_dir_callback(const struct super_block *sb)
 {
-	struct rust_dir_callback *c;
-	bool in = false;
-
-	/*
-	 * Unlocked, the common case: a task's own record, listed by itself
-	 * before, is seen by it here, so an empty list means none is its.
-	 */
-	if (list_empty(&rust_dir_callbacks))
-		return false;
-	spin_lock(&rust_dir_callbacks_lock);
-	list_for_each_entry(c, &rust_dir_callbacks, node) {
-		if (c->task == current && c->sb == sb) {
-			in = true;
-			break;
-		}
-	}
-	spin_unlock(&rust_dir_callbacks_lock);
-	return in;
+	return rust_dir_callback_listed(sb);
 }
 
 /*
