@@ -144,6 +144,27 @@ def bindgen_checks(script=BINDGEN_TEST, report=BINDGEN_REPORT, timeout=300):
                                  f"{os.path.basename(script)} exited {rc2}, not 1"] + lines2)]
 
 
+def setup_order_results(out):
+    """[(name, ok, reasons)] from setup_order_test.sh's KTAP lines: a
+    failure's '# ' lines that follow it are its reasons; a pass's are not."""
+    res = []
+    for line in out.splitlines():
+        if m := re.match(r"(not )?ok \d+ (\S+)", line):
+            res.append((m.group(2), not m.group(1), []))
+        elif line.startswith("# ") and res and not res[-1][1]:
+            res[-1][2].append(line[2:])  # a failure's diagnostics follow it
+    return res
+
+
+def setup_order_parse_selftests():
+    """[(name, ok, reasons)]: setup_order_results() on made-up output."""
+    out = "# header\nok 1 setup-order/a\n# a pass's note\nnot ok 2 setup-order/b\n# why b failed\n# and more\n"
+    want = [("setup-order/a", True, []), ("setup-order/b", False, ["why b failed", "and more"])]
+    got = setup_order_results(out)
+    return [("setup-order/parse/a-failure-keeps-its-diagnostics-a-pass-none", got == want,
+             [] if got == want else [f"got {got}"])]
+
+
 def run_setup_order():
     """[(name, ok, reasons)] from scripts/host/setup_order_test.sh: every
     target runs the set-up before it checks for the toolchain."""
@@ -153,12 +174,7 @@ def run_setup_order():
                               stdin=subprocess.DEVNULL)
     except subprocess.TimeoutExpired:
         return [("setup-order", False, ["setup_order_test.sh took more than 300 s"])]
-    res = []
-    for line in proc.stdout.splitlines():
-        if m := re.match(r"(not )?ok \d+ (\S+)", line):
-            res.append((m.group(2), not m.group(1), []))
-        elif line.startswith("# ") and res and not res[-1][1]:
-            res[-1][2].append(line[2:])  # a failure's diagnostics follow it
+    res = setup_order_results(proc.stdout)
     if not res or proc.returncode not in (0, 1) or (proc.returncode == 0) != all(ok for _, ok, _ in res):
         res.append(("setup-order", False, [f"setup_order_test.sh exited {proc.returncode} with "
                                            f"{len(res)} result(s): {proc.stderr.strip()[-300:]}"]))
