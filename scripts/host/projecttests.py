@@ -373,6 +373,12 @@ def progress_selftests():
     p.known["test/h"] = 120
     p.running, p.started = {"b": 970.0, "c": 970.0, "h": 900.0}, ["a", "b", "c", "h"]
     cases.append(("light-boot-running-beside-the-pool", p.left(now=1000.0), 120))
+    # A group of two side by side, not started: the longer of the two.
+    p = progress.Progress("/x/build/debug-0123456789ab", "test", [["a"], ["b", "c"]], 2, False,
+                          out=io.StringIO())
+    p.known = {"test/a": 100, "test/b": 50, "test/c": 80}
+    p.started = []
+    cases.append(("a-group-of-two-takes-the-longer", p.left(now=1000.0), 180))
     for name, v, want in cases:
         ok = v is not None and abs(v - want) < 0.01
         res.append((f"progress/time-left/{name}", ok, [] if ok else [f"estimated {v}, want {want}"]))
