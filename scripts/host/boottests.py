@@ -188,3 +188,59 @@ def missing_config_selftests():
         res.append((f"harness/missing-config/{name}", got == missing,
                     [] if got == missing else [f"wanted {missing}, got {got}"]))
     return res
+
+
+def kvm_probe_selftests():
+    """[(name, ok, reasons)]: where /dev/kvm seems usable, a short probe boot
+    decides (vmrun.pick_accel()): KVM only if the probe guest finished and
+    exited as a guest does (status 1); a probe that hangs, or whose QEMU
+    exits early, means TCG.  QEMU is a stand-in that replays each story."""
+    import tempfile
+    import vm
+    import vmrun
+
+    class Probe:
+        story = None
+
+        def __init__(self, *args, **kw):
+            self.lines = {"done": ["# rdcache-guest-start", "# rdcache-done"],
+                          "exit": [vm.EOF]}.get(Probe.story, [])
+
+        def start(self):
+            pass
+
+        def readline(self, timeout):
+            # A runner that reads on after a hang or EOF would loop for ever.
+            self.reads = getattr(self, "reads", 0) + 1
+            if self.reads > 20:
+                raise RuntimeError("the probe went on reading after it hung or ended")
+            return self.lines.pop(0) if self.lines else (None if Probe.story == "hang" else vm.EOF)
+
+        def wait_exit(self, timeout):
+            return 1 if Probe.story == "done" else 0
+
+        def close(self):
+            pass
+
+    cases = [("a-probe-that-finishes-picks-kvm", "done", "kvm"),
+             ("a-probe-that-hangs-picks-tcg", "hang", "tcg"),
+             ("a-probe-whose-qemu-exits-picks-tcg", "exit", "tcg")]
+    res = []
+    real = (vmrun.vm.Boot, vmrun.vm.host_has_kvm, os.environ.pop("RDCACHE_ACCEL", None))
+    vmrun.vm.Boot, vmrun.vm.host_has_kvm = Probe, lambda: True
+    try:
+        for name, story, want in cases:
+            with tempfile.TemporaryDirectory(prefix="rdcache-kvm-probe.") as tmp:
+                runner = object.__new__(vmrun.BootRunner)
+                runner.kernel, runner.initrd, runner.results, runner.smp = "", "", tmp, 2
+                Probe.story = story
+                try:
+                    got = runner.pick_accel()
+                except Exception as e:  # noqa: BLE001 - a runner bug is this test's failure
+                    got = f"{type(e).__name__}: {e}"
+                res.append((f"harness/kvm-probe/{name}", got == want, [] if got == want else [f"got {got}"]))
+    finally:
+        vmrun.vm.Boot, vmrun.vm.host_has_kvm = real[0], real[1]
+        if real[2] is not None:
+            os.environ["RDCACHE_ACCEL"] = real[2]
+    return res

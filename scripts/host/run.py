@@ -190,6 +190,7 @@ class Runner:
             results += hosttests.noboot_selftests()
             results += boottests.early_hang_selftests()
             results += boottests.missing_config_selftests()
+            results += boottests.kvm_probe_selftests()
             results += projecttests.setup_order_parse_selftests()
             results += verdict.exit_status_selftests()
             results += hosttests.stress_threshold_results(self.args.kdir)
