@@ -295,14 +295,15 @@ pub(crate) fn may_lock(op: &CStr) -> Result {
 /// under a directory's `i_rwsem` ([`FileSystem::lookup`], [`FileSystem::child`],
 /// the teardown callbacks from [`FileSystem::d_iput`] on): in one,
 /// [`DentryRef::lookup`] and [`DentryRef::create_child`] on its superblock
-/// are refused.  Never warns.  May sleep: it takes a lock only task
-/// context may.
+/// are refused.  Never warns, never sleeps; outside task context, where no
+/// such callback runs, `true`.
 ///
 /// [`FileSystem::lookup`]: super::fs_type::FileSystem::lookup
 /// [`FileSystem::child`]: super::fs_type::FileSystem::child
 /// [`FileSystem::d_iput`]: super::fs_type::FileSystem::d_iput
 pub fn may_take_dir_locks() -> bool {
-    // SAFETY: No preconditions: compares `current` with the listed records.
+    // SAFETY: No preconditions: in task context it compares `current` with
+    // the listed records under their lock; outside it, it answers at once.
     !unsafe { glue::rdc_in_any_dir_callback() }
 }
 

@@ -119,9 +119,12 @@ def early_hang_selftests():
         def vcpus(self):
             return [(0, 0xffffffff81000010, self.story == "hang")]
 
-    quiet = ["[    0.921] mtrr: corrected configuration."]
+    quiet = ["[    0.000] Command line: console=ttyS0 rdcache_cpus=2 rdcache_tests=smoke/smoke.sh",
+             "[    0.100] Kernel command line: console=ttyS0 rdcache_cpus=2 rdcache_tests=smoke/smoke.sh",
+             "[    0.921] mtrr: corrected configuration."]
     ours = quiet + ["[    0.950] rdcache: built-in self-test starts"]
     splat = quiet + ["[    0.930] BUG: kernel NULL pointer dereference, address: 0000000000000000"]
+    ktap = quiet + ["[    0.950] KTAP version 1"]
     # (name, boot's stories, expect noboot, wanted results ok, wanted boots, wanted a hung-1 log)
     done = ["[    9.000] kselftest: Finished tests in smoke/smoke.sh rc=0"]
     cases = [("a-silent-early-hang-is-booted-again-once", [("hang", quiet), ("ok", done)], False, [True, True], 2, True),
@@ -129,6 +132,8 @@ def early_hang_selftests():
              ("a-hang-after-rdcache-printed-is-not-booted-again", [("hang", ours), ("ok", [])], False,
               [False, False], 1, False),
              ("a-hang-with-a-splat-is-not-booted-again", [("hang", splat), ("ok", [])], False, [False, False], 1, False),
+             ("a-hang-after-built-in-ktap-is-not-booted-again", [("hang", ktap), ("ok", [])], False, [False, False], 1,
+              False),
              ("qemu-gone-before-init-is-not-booted-again", [("exit", quiet), ("ok", [])], False, [False, False], 1,
               False),
              ("the-noboot-self-test-is-not-booted-again", [("hang", quiet), ("ok", [])], True, [False], 1, False)]

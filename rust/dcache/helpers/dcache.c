@@ -378,13 +378,17 @@ __rust_helper bool rdc_dir_callback_run(const struct super_block *sb, bool may_w
 
 /*
  * Whether the running task has a record listed: of @sb, or of any
- * superblock if @sb is NULL.
+ * superblock if @sb is NULL.  Never outside task context, where no such
+ * callback runs and the lock, not IRQ-safe, may be held by the task
+ * interrupted.
  */
 static inline bool rust_dir_callback_listed(const struct super_block *sb)
 {
 	struct rust_dir_callback *c;
 	bool in = false;
 
+	if (!in_task())
+		return false;
 	/*
 	 * Unlocked, the common case: a task's own record, listed by itself
 	 * before, is seen by it here, so an empty list means none is its.
