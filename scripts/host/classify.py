@@ -328,8 +328,9 @@ def kcsan_reports(lines):
     report's title ("data-race in A / B") names a function of rdcache's
     modules (`[rdcache...]`) or its C glue (`rdc_*`).  `via`: rdcache is only
     somewhere in the call chains (up to the closing ===== line), e.g. as the
-    `->lookup()` that called into fs/dcache.c.  make test-kcsan fails only on
-    reports that are ours.
+    `->lookup()` that called into fs/dcache.c, read from at most the 119
+    lines after the title.  make test-kcsan fails only on reports that are
+    ours.
     """
     out = []
     for i, line in enumerate(lines):

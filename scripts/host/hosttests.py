@@ -12,6 +12,7 @@ import glob
 import os
 import re
 import subprocess
+import tempfile
 import time
 
 import classify
@@ -320,6 +321,60 @@ def decode_bounded():
     return [("harness/decode-is-bounded", ok,
              [f"{len(findings)} findings in {len(lines)} lines: {len(starts)} reports, {len(chunk)} lines "
               f"to decode, chosen in {secs:.2f} s"])]
+
+
+def kcsan_window_selftests():
+    """[(name, ok, reasons)]: both sides of the classifier's window for a
+    KCSAN report's call chains (the 119 lines after the title, or up to
+    the closing ===== line): a frame of rdcache's on the
+    window's last line makes the report "via" rdcache, one line further
+    does not, and a ===== line ends the window early."""
+    n = 120  # the title and the 119 lines kcsan_reports() reads after it
+    title = "[    5.0] BUG: KCSAN: data-race in d_walk / dput"
+    frame = "[    5.1]  rdc_put_to_list+0x10/0x20 [rdcache]"
+    filler = "[    5.1]  __d_lookup+0x1/0x2"
+    cases = [("frame-on-the-last-line-is-via", [title] + [filler] * (n - 2) + [frame], True),
+             ("frame-one-line-past-is-not", [title] + [filler] * (n - 1) + [frame], False),
+             ("closing-line-ends-the-window", [title, filler, "[    5.1] =====", frame], False)]
+    res = []
+    for name, lines, want in cases:
+        got = classify.kcsan_reports(lines)
+        ok = len(got) == 1 and not got[0][1] and got[0][2] == want
+        res.append((f"classifier/kcsan-window/{name}", ok,
+                    [] if ok else [f"{len(lines)} lines: want via={want}, got {got[:1]}"]))
+    return res
+
+
+def decode_tool_selftests():
+    """[(name, ok, reasons)]: the judge runs decode_stacktrace.sh only when
+    both it and vmlinux exist (a stand-in tool records each run): without
+    either, decode() answers None and runs nothing; with both, it runs and
+    returns the decoded frames in rdcache's modules."""
+    lines = ["[    1.0] WARNING: CPU: 0 PID: 1 at x.c:1 f+0x1/0x2", "[    1.0] RIP: 0010:f+0x1/0x2 [rdcache]"]
+    findings = classify.classify(lines)
+    decoded = "RIP: 0010:f (/w/rust/rdcache/x.c:1) rdcache"
+    res = []
+    for name, tool, vmlinux, want in (("no-vmlinux-runs-nothing", True, False, None),
+                                      ("no-tool-runs-nothing", False, True, None),
+                                      ("tool-and-vmlinux-run-and-decode", True, True, [decoded])):
+        with tempfile.TemporaryDirectory(prefix="rdcache-decode.") as tmp:
+            ksrc, kdir = os.path.join(tmp, "src"), os.path.join(tmp, "build")
+            os.makedirs(os.path.join(ksrc, "scripts"))
+            os.makedirs(kdir)
+            ran = os.path.join(tmp, "ran")
+            if tool:
+                with open(os.path.join(ksrc, "scripts", "decode_stacktrace.sh"), "w") as f:
+                    f.write(f"touch {ran}; cat >/dev/null; echo '{decoded}'\n")
+            if vmlinux:
+                open(os.path.join(kdir, "vmlinux"), "w").close()
+            diags = []
+            k = type("Diag", (), {"diag": lambda self, line: diags.append(line)})()
+            got = judge.Judge(kdir, ksrc, {}).decode(lines, findings, os.path.join(tmp, "out"), k)
+            ran_it = os.path.exists(ran)
+            ok = got == want and ran_it == (tool and vmlinux)
+            res.append((f"harness/decode-tool/{name}", ok,
+                        [] if ok else [f"tool {tool}, vmlinux {vmlinux}: got {got}, ran {ran_it}; {diags}"]))
+    return res
 
 
 def decoded_frame_selftests():

@@ -181,6 +181,8 @@ class Runner:
         if host:
             results += hosttests.decode_bounded()
             results += hosttests.decoded_frame_selftests()
+            results += hosttests.kcsan_window_selftests()
+            results += hosttests.decode_tool_selftests()
             results += projecttests.upstream_docs(self.args.ksrc, self.args.kdir)
             results += hosttests.exact_selftests()
             results += projecttests.genmut_selftests()
