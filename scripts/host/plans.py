@@ -328,8 +328,12 @@ def plan(name):
     # A kernel command line that never reaches /init: rdinit= names no file,
     # so the kernel ignores it, looks for a root filesystem, finds none and
     # panics (kernel_init_freeable()); panic=0 keeps the panicked guest
-    # sitting there instead of rebooting.  The runner must say so in time.
-    harness.append(Boot("noboot", [], cmdline="rdinit=/nonexistent panic=0", boot_timeout=20,
+    # sitting there instead of rebooting.  The runner must say so in time:
+    # within the boot's own timeout, which must outlast the guest's way to
+    # that panic (about 10 s of guest time under TCG; 20 s of wall time was
+    # too short beside two boots on a slower machine of two cores, where the
+    # guest had only freed the initrd when the runner gave up).
+    harness.append(Boot("noboot", [], cmdline="rdinit=/nonexistent panic=0", boot_timeout=60,
                         expect_noboot=True, beside=True, timed=True, light=True))
     # Hostile input and faults.  Fault injection and the load/unload cycles
     # run with kmemleak on (about 2.5x slower boots), the fuzzer without;
