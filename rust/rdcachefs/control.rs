@@ -25,6 +25,8 @@
 //!     dcache layer's lock rule refuses under a dentry guard, made under one.
 //!   - `sound-irq-refusals`: [`sound::irq_refusals`], the calls that may
 //!     take a `d_lock`, made in a hard interrupt.
+//!   - `sound-may-sleep`: [`sound::may_sleep_in_atomic`], the calls that
+//!     may sleep, each made under a spinlock where nothing in it sleeps.
 //!   - `selftest-panic`: the harness's Rust-panic self-test (`make
 //!     record-fixtures`): `panic!()`s in the writing task, which the kernel's
 //!     panic handler turns into `BUG()`: an oops that kills the writer.  Like
@@ -45,7 +47,7 @@ impl debugfs::Writer for Control {
     fn write(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         writeln!(
             f,
-            "commands: selftest-late selftest-leak selftest-panic release sound-forget-umount-shrink sound-guard-misuse sound-irq-refusals"
+            "commands: selftest-late selftest-leak selftest-panic release sound-forget-umount-shrink sound-guard-misuse sound-irq-refusals sound-may-sleep"
         )?;
         writeln!(f, "put: {}", super::PUT_PATH)?;
         scenario::report(f)
@@ -91,6 +93,7 @@ impl debugfs::Reader for Control {
             b"sound-forget-umount-shrink" => sound::forget_umount_shrink(),
             b"sound-guard-misuse" => sound::guard_misuse(),
             b"sound-irq-refusals" => sound::irq_refusals(),
+            b"sound-may-sleep" => sound::may_sleep_in_atomic(),
             b"selftest-panic" => panic!("rdcache: selftest-panic: a deliberate Rust panic"),
             _ => {
                 pr_err!("control: unknown command '{}'\n", BStr::from_bytes(cmd));

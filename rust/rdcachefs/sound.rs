@@ -22,10 +22,12 @@ use crate::dcache::{
 };
 use kernel::alloc::VVec;
 use kernel::{
+    new_spinlock,
     prelude::*,
     sync::{
         atomic::{Acquire, Atomic, Release},
         rcu::rcu_barrier,
+        SpinLock,
     },
     time::{delay::fsleep, Delta},
 };
@@ -368,6 +370,101 @@ pub(crate) fn irq_refusals() -> Result {
     );
     if c.0 > 0 {
         pr_err!("sound: irq-refusals: {} check(s) failed\n", c.0);
+        return Err(EINVAL);
+    }
+    Ok(())
+}
+
+/// Runs `f` under `lock`, a spinlock no dentry guard knows of, a second
+/// after the last report: the kernel prints one "sleeping function called
+/// from invalid context" report a second at most (`__might_resched()`), so
+/// each call gets a second of its own.  Logs `sound: may-sleep: WHAT` first
+/// (`scripts/selftests/sound/may-sleep.sh` ties each report to it).
+fn under_spinlock<R>(lock: &SpinLock<()>, what: &str, f: impl FnOnce() -> R) -> R {
+    fsleep(Delta::from_millis(1100));
+    pr_info!("sound: may-sleep: {what}\n");
+    let _guard = lock.lock();
+    f()
+}
+
+/// The layer's own `might_sleep()` checks, made to fire where nothing else
+/// would: each call the layer documents as **may sleep** is made under a
+/// spinlock (which no dentry guard knows of, so the context check lets it
+/// through), on a path where nothing it calls sleeps or says it may: the
+/// cached lookup, `dget_parent()`'s fast path, `d_invalidate()` of an
+/// unhashed dentry, `create_child()` on a file (`ENOTDIR` before any lock),
+/// a non-last `deactivate_super()` and `iput()`, `shrink()` of a list whose
+/// one entry is in use again, an empty `DputBatch`.  Each must give a
+/// report naming the layer's own line (the C callee's `might_sleep()`,
+/// where it has one, comes later in the same second and is not printed).
+/// Nothing sleeps and nothing leaks.  `EINVAL` (logged) if a call does not
+/// do what it must.
+pub(crate) fn may_sleep_in_atomic() -> Result {
+    let mut c = Checks(0);
+    let lock = KBox::pin_init(new_spinlock!(()), GFP_KERNEL)?;
+    stack_pin_init!(let list = ShrinkList::new());
+    {
+        let mnt = KernMount::<RdcacheFs>::new(&TYPE, Some(c"depth=1,fanout=1,files=1"))?;
+        let pin = mnt.sb().try_activate().ok_or(EINVAL)?;
+        let root = pin.root();
+        let d0 = root.lookup(c"d0")?;
+        let f0 = root.lookup(c"f0")?;
+        let gone = root.create_child(c"gone", false)?;
+        gone.d_invalidate();
+        c.check(
+            "a created child is unhashed by d_invalidate()",
+            gone.is_unhashed(),
+        );
+
+        let parent = under_spinlock(&lock, "DentryRef::parent()", || d0.parent());
+        c.check(
+            "parent() of d0 under a spinlock is the root",
+            parent.is_ok_and(|p| p.as_raw() == root.as_raw()),
+        );
+        let again = under_spinlock(&lock, "DentryRef::lookup()", || root.lookup(c"d0"));
+        c.check(
+            "lookup() of the cached d0 under a spinlock found it",
+            again.is_ok_and(|d| d.as_raw() == d0.as_raw()),
+        );
+        under_spinlock(&lock, "DentryRef::d_invalidate()", || gone.d_invalidate());
+        let child = under_spinlock(&lock, "DentryRef::create_child()", || {
+            f0.create_child(c"x", false)
+        });
+        c.check(
+            "create_child() in a file under a spinlock: ENOTDIR",
+            child.err() == Some(ENOTDIR),
+        );
+        let extra = mnt.sb().try_activate().ok_or(EINVAL)?;
+        under_spinlock(&lock, "ActiveSuper drop", || drop(extra));
+        let inode = d0.inode().ok_or(ENOENT)?;
+        under_spinlock(&lock, "InodeRef drop", || drop(inode));
+        let mut none = VVec::<DentryRef<'_, RdcacheFs>>::new();
+        let batch = under_spinlock(&lock, "DputBatch::new()", || {
+            peer::DputBatch::new(&mut none)
+        })?;
+        under_spinlock(&lock, "DputBatch::run()", || batch.run());
+        // f0's last put, then f0 found again: the list's one entry is in
+        // use, and its shrink only takes it off (as the one in
+        // forget_umount_shrink()).
+        if !HAS_DEFERRED_STEP {
+            f0.mark_dontcache()?;
+        }
+        let want_put = if HAS_DEFERRED_STEP {
+            PutResult::Deferred
+        } else {
+            PutResult::Listed
+        };
+        c.check("f0's last put is listed", list.as_mut().put(f0) == want_put);
+        let f0 = root.try_lookup(c"f0")?.ok_or(ENOENT)?;
+        under_spinlock(&lock, "ShrinkList::shrink()", || list.as_mut().shrink());
+        c.check(
+            "shrink() under a spinlock took the entry in use off the list",
+            list.is_empty() && f0.count() == 1,
+        );
+        // Everything else drops here, outside the spinlock.
+    }
+    if c.0 > 0 {
+        pr_err!("sound: may-sleep: {} check(s) failed\n", c.0);
         return Err(EINVAL);
     }
     Ok(())

@@ -153,6 +153,15 @@ def exact_selftests():
         ok = bool(got) == want_fail
         res.append((f"harness/exact-expect/{name}", ok,
                     [] if ok else [f"exact_problems() gave {got or 'nothing'}"]))
+    # A sleep-in-atomic report sets the W taint (__might_resched()): an
+    # exact test expecting it takes its taint, one expecting none does not.
+    sleep = ("sleep-in-atomic", "BUG: sleeping function called from invalid context at rust/dcache/dentry.rs:1")
+    for name, expect, want_fail in (("expected-sleep-report-takes-its-w-taint", ("sleep-in-atomic",), False),
+                                    ("w-taint-without-warn-or-sleep-report-fails", ("dentry-busy",), True)):
+        st = Test("sound/may-sleep.sh", expect=expect, exact=True)
+        got = exact_problems(st, [w_taint], [sleep] if not want_fail else [busy], set(st.expect))
+        ok = bool(got) == want_fail
+        res.append((f"harness/exact-expect/{name}", ok, [] if ok else [f"exact_problems() gave {got or 'nothing'}"]))
     loose = Test("x/y.sh", expect=("dentry-busy",))
     got = exact_problems(loose, [], [busy, ("kasan", "BUG: KASAN: x")], {"dentry-busy"})
     res.append(("harness/exact-expect/not-exact-is-unchanged", not got, [f"gave {got}"] if got else []))
