@@ -268,7 +268,12 @@ def plan(name):
     # boot beside it preempts its vCPUs too.
     stress = [Boot("stress", [Test("stress/stress.sh:30+0+15+2", name="stress/stress-2cpu")], beside=True,
                    timed=True),
-              Boot("stress-smp4", [Test("stress/stress.sh:20+0+10+4", name="stress/stress-4cpu")], smp=4,
+              # 10 cycles on 4 vCPUs (one of the big shape): each share check
+              # still fails by chance below 0.1% of runs (hosttests.py
+              # stress_threshold_results()); 20 took 195-265 s of a warm
+              # make test of 10-12 minutes on a slower machine, where the
+              # big shape's cycle alone took 80-106 s.
+              Boot("stress-smp4", [Test("stress/stress.sh:10+0+10+4", name="stress/stress-4cpu")], smp=4,
                    beside=True, timed=True)]
     # Leaks from safe code cause only the reports C gives for the same leak
     # (rust/rdcachefs/sound.rs): a boot of its own, since the leaked dentry
