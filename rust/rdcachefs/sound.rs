@@ -2,7 +2,8 @@
 
 //! Sequences of safe calls that once reached undefined behaviour in the
 //! dcache layer, replayed on demand (debugfs `control`), so that a boot on
-//! the KASAN kernel shows they no longer do.
+//! the KASAN kernel shows they no longer do; and one that makes the layer's
+//! own `might_sleep()` checks fire ([`may_sleep_in_atomic`]).
 //!
 //! They leak on purpose (`mem::forget()` is safe Rust), so they are not
 //! KUnit tests: a suite runs at every `insmod`, and a leaked dentry makes
@@ -396,7 +397,9 @@ fn under_spinlock<R>(lock: &SpinLock<()>, what: &str, f: impl FnOnce() -> R) -> 
 /// a non-last `deactivate_super()` and `iput()`, `shrink()` of a list whose
 /// one entry is in use again, an empty `DputBatch`.  Each must give a
 /// report naming the layer's own line (the C callee's `might_sleep()`,
-/// where it has one, comes later in the same second and is not printed).
+/// where it has one: `iput()`, the empty batch's `vfree(NULL)`, the
+/// fallback's `rdc_shrink_keep()`, comes later in the same second and is
+/// not printed).
 /// Nothing sleeps and nothing leaks.  `EINVAL` (logged) if a call does not
 /// do what it must.
 pub(crate) fn may_sleep_in_atomic() -> Result {
@@ -454,7 +457,10 @@ pub(crate) fn may_sleep_in_atomic() -> Result {
         } else {
             PutResult::Listed
         };
-        c.check("f0's last put is listed", list.as_mut().put(f0) == want_put);
+        c.check(
+            "f0's last put is listed (deferred, on the fallback)",
+            list.as_mut().put(f0) == want_put,
+        );
         let f0 = root.try_lookup(c"f0")?.ok_or(ENOENT)?;
         under_spinlock(&lock, "ShrinkList::shrink()", || list.as_mut().shrink());
         c.check(

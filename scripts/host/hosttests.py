@@ -357,10 +357,14 @@ def kcsan_window_selftests():
 def decode_tool_selftests():
     """[(name, ok, reasons)]: the judge runs decode_stacktrace.sh only when
     both it and vmlinux exist (a stand-in tool records each run): without
-    either, decode() answers None and runs nothing; with both, it runs and
-    returns the decoded frames in rdcache's modules."""
-    lines = ["[    1.0] WARNING: CPU: 0 PID: 1 at x.c:1 f+0x1/0x2", "[    1.0] RIP: 0010:f+0x1/0x2 [rdcache]"]
+    either, decode() answers None and runs nothing; with both, it runs on
+    the report and returns the decoded frames in rdcache's modules."""
+    lines = ["[    1.0] ------------[ cut here ]------------",
+             "[    1.0] WARNING: rust/x.c:1 at f+0x1/0x2 [rdcache], CPU#0: sh/1",
+             "[    1.0] RIP: 0010:f+0x1/0x2 [rdcache]"]
     findings = classify.classify(lines)
+    if not findings:
+        return [("harness/decode-tool/sample-is-a-report", False, ["the classifier reads no report in the sample"])]
     decoded = "RIP: 0010:f (/w/rust/rdcache/x.c:1) rdcache"
     res = []
     for name, tool, vmlinux, want in (("no-vmlinux-runs-nothing", True, False, None),
@@ -373,14 +377,15 @@ def decode_tool_selftests():
             ran = os.path.join(tmp, "ran")
             if tool:
                 with open(os.path.join(ksrc, "scripts", "decode_stacktrace.sh"), "w") as f:
-                    f.write(f"touch {ran}; cat >/dev/null; echo '{decoded}'\n")
+                    f.write(f"cat >{ran}; echo '{decoded}'\n")
             if vmlinux:
                 open(os.path.join(kdir, "vmlinux"), "w").close()
             diags = []
             k = type("Diag", (), {"diag": lambda self, line: diags.append(line)})()
             got = judge.Judge(kdir, ksrc, {}).decode(lines, findings, os.path.join(tmp, "out"), k)
             ran_it = os.path.exists(ran)
-            ok = got == want and ran_it == (tool and vmlinux)
+            fed = open(ran).read() if ran_it else ""
+            ok = got == want and ran_it == (tool and vmlinux) and (not ran_it or "WARNING: rust/x.c:1" in fed)
             res.append((f"harness/decode-tool/{name}", ok,
                         [] if ok else [f"tool {tool}, vmlinux {vmlinux}: got {got}, ran {ran_it}; {diags}"]))
     return res
