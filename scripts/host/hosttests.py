@@ -29,29 +29,26 @@ def stress_threshold_results(kdir):
     """[(name, ok, reasons[, skip])]: for each share check of make test's
     stress runs, its false-failure probability per run, from the rates
     measured over 1000 cycles or more of the same configuration
-    (scripts/host/stress_rates.py); each must be below 0.1%.  The rate
-    checks (wait, ancestor) skip below 200 cycles, so only make stress
-    judges them."""
+    (scripts/host/stress_rates.py); each must be below 0.1%.  A check whose
+    configuration has no such rates fails, unless its put path has none
+    measured at all (then it skips).  The rate checks (wait, ancestor) skip
+    below 200 cycles, so only make stress judges them."""
     import stress_rates
     try:
         with open(os.path.join(kdir, "Module.symvers")) as f:
             put = "dput_to_list" if re.search(r"\bdput_to_list\b", f.read()) else "fallback"
     except OSError:
         put = "fallback"
-    res = []
-    for b in plan("test"):
-        for t in b.tests:
-            m = re.fullmatch(r"stress/stress\.sh:(\d+)\+0\+(\d+)\+(\d+)", t.spec)
-            if not m:
-                continue
-            n, big, workers = (int(v) for v in m.groups())
-            for case, prob, why in stress_rates.judge(put, b.smp or 2, workers, big, n):
-                name = f"stress/false-failure/{t.name.split('/')[-1]}/{case}"
-                if prob is None:
-                    res.append((name, True, [f"SKIP: not judged yet: {why}"], "SKIP"))
-                else:
-                    ok = prob < stress_rates.MAX_FALSE_FAILURE
-                    res.append((name, ok, [why] if ok else [f"{why}, over {stress_rates.MAX_FALSE_FAILURE}"]))
+    res = share_checks(put, plan("test"))
+    # The drift check fires: make test's 4-vCPU stress on 3 vCPUs is a
+    # configuration nobody measured (of the put path whose rates are here).
+    drifted = [b for b in plan("test") if b.smp == 4]
+    for b in drifted:
+        b.smp = 3
+    fired = [r for r in share_checks("fallback", drifted) if not r[1]]
+    ok = bool(drifted and fired)
+    res.append(("stress/false-failure-fails-an-unmeasured-configuration", ok,
+                [f"{len(fired)} check(s) failed on 3 vCPUs: {fired[0][2][0] if fired else 'none'}"]))
     # The computation itself, on a threshold known to flake: 6 of 30
     # cycles (20%) against a 5% threshold fails a 30-cycle run 1% of the time.
     p = stress_rates.lower_bound(200, 1000)
@@ -59,6 +56,35 @@ def stress_threshold_results(kdir):
     ok = 0.17 < p < 0.2 and 0.009 < flaky < 0.012 and stress_rates.false_failure(30, 30, 0.87) < 1e-6
     res.append(("stress/false-failure-detects-a-flaky-threshold", ok,
                 [] if ok else [f"lower bound of 200/1000 = {p:.4f}, P(fail 5% of 30 | p=0.2) = {flaky:.4f}"]))
+    return res
+
+
+def share_checks(put, boots):
+    """stress_threshold_results()' checks of the stress tests in `boots`."""
+    import stress_rates
+    res = []
+    for b in boots:
+        for t in b.tests:
+            m = re.fullmatch(r"stress/stress\.sh:(\d+)\+0\+(\d+)\+(\d+)", t.spec)
+            if not m:
+                continue
+            n, big, workers = (int(v) for v in m.groups())
+            for case, prob, why in stress_rates.judge(put, b.smp or 2, workers, big, n):
+                name = f"stress/false-failure/{t.name.split('/')[-1]}/{case}"
+                measured = any(k.startswith(put + "/") for k in stress_rates.load()["configs"])
+                if prob is None and measured:
+                    # Rates are measured for this put path, but not for the
+                    # configuration make test runs: the plan drifted from
+                    # what was measured (vCPUs, workers, big-shape period),
+                    # and its thresholds are judged by nothing.
+                    res.append((name, False, [f"make test's stress configuration is not one measured: {why}"]))
+                elif prob is None:
+                    # A put path never measured (dput_to_list, on a kernel
+                    # that exports it: make stress records its rates).
+                    res.append((name, True, [f"SKIP: not judged yet: {why}"], "SKIP"))
+                else:
+                    ok = prob < stress_rates.MAX_FALSE_FAILURE
+                    res.append((name, ok, [why] if ok else [f"{why}, over {stress_rates.MAX_FALSE_FAILURE}"]))
     return res
 
 
