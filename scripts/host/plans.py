@@ -266,8 +266,8 @@ def plan(name):
     # cycle.  Short: make test stays under 10 minutes; make stress runs 1000.
     # Beside other boots: its checks are rates with margins (docs/race-and-interleavings.md), and a
     # boot beside it preempts its vCPUs too.
-    stress = [Boot("stress", [Test("stress/stress.sh:30+0+15+2", name="stress/stress-2cpu")], beside=True,
-                   timed=True),
+    stress = [Boot("stress", [Test("stress/stress.sh:30+0+15+2", name="stress/stress-2cpu")], smp=2,
+                   beside=True, timed=True),
               # 10 cycles on 4 vCPUs (one of the big shape): each share check
               # still fails by chance below 0.1% of runs (hosttests.py
               # stress_threshold_results()); 20 took 195-265 s of a warm
