@@ -15,8 +15,10 @@
  *   rdc-sys unload-race KO DIR OPTS N      N times: finit_module(KO), mount
  *                                          rdcachefs on DIR with OPTS, umount,
  *                                          delete_module at once, retried
- *                                          every 10 ms for up to 10 s while
- *                                          the module is busy; no fork per
+ *                                          every 10 ms for up to 60 s while
+ *                                          the module is busy (10 s ran out
+ *                                          once on a slow, loaded host, in a
+ *                                          cycle that took 16 s); no fork per
  *                                          step.  Prints "cycles=C retried=R";
  *                                          exits 1 on any failure
  *   rdc-sys read0 FILE                     read(2) of 0 bytes; prints "read=N"
@@ -209,7 +211,7 @@ static int unload_race(const char *ko, const char *dir, const char *opts, long n
 			return fail("umount");
 		}
 		while (syscall(SYS_delete_module, "rdcache", O_NONBLOCK)) {
-			if ((errno != EWOULDBLOCK && errno != EBUSY) || ++tries > 1000) {
+			if ((errno != EWOULDBLOCK && errno != EBUSY) || ++tries > 6000) {
 				printf("cycle %ld: after %d tries: ", i, tries);
 				return fail("delete_module");
 			}
